@@ -1,0 +1,40 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'reports/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearInterval: 'readonly',
+        setInterval: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // Only the CLI entry point ends the process.
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'exit', message: 'only harness/cli/main.ts exits' },
+      ],
+    },
+  },
+  {
+    files: ['harness/cli/main.ts', 'harness/engine/reaper.mjs'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    // Suites drive the harness API, never the engine client directly.
+    files: ['suites/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'dockerode', message: 'suites use the harness API' }] }],
+    },
+  },
+);

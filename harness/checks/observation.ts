@@ -1,0 +1,41 @@
+import type { EngineEvent } from '../engine/containers.js';
+import type { LogLine } from '../observe/logs.js';
+import type { PsSnapshot } from '../observe/ps.js';
+
+export type Verdict = 'pass' | 'fail' | 'error' | 'skip';
+
+/** What a check saw besides its headline figures, so a reader can verify the verdict. */
+export interface Evidence {
+  ps?: PsSnapshot[];
+  logs?: LogLine[];
+  exitCode?: number | null;
+  /** Named durations and instants (monotonic ms) of the scenario. */
+  timings?: Record<string, number>;
+  /** Engine events of the container (kill signals, die, stop...). */
+  events?: EngineEvent[];
+  /** The engine's own state of the container at the end. */
+  state?: { startedAt?: string; finishedAt?: string; exitCode?: number; oomKilled?: boolean };
+  /** Anything else worth keeping, one line each. */
+  notes?: string[];
+}
+
+export interface Observation<O extends object = Record<string, unknown>> {
+  check: string;
+  /** variant/program for catalogue subjects, the image reference for certify. */
+  subject: string;
+  variant?: string;
+  program?: string;
+  /** The scenario within the check (a signal name), or null when the check has one. */
+  scenario: string | null;
+  /** What was done, in one sentence. */
+  did: string;
+  /** Good-practice judgement (the certify gate's default policy). */
+  verdict: Verdict;
+  /** One line saying why the verdict. */
+  reason: string;
+  /** The row the suites assert for this subject, when one is known. */
+  expected?: Partial<O>;
+  observed: O;
+  evidence: Evidence;
+  durationMs: number;
+}

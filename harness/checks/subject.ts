@@ -1,0 +1,22 @@
+import type { Session } from '../engine/session.js';
+
+/** An image and how to start it: a catalogue variant x program, or any image to certify. */
+export interface Subject {
+  /** Display name: "exec-form/naive", or the image reference. */
+  name: string;
+  image: string;
+  variant?: string;
+  program?: string;
+  env?: Record<string, string>;
+  init?: boolean;
+  /** A log line that says the program is ready (absent for arbitrary images). */
+  readyLog?: RegExp;
+}
+
+/** What every check needs besides the subject. */
+export interface CheckContext {
+  session: Session;
+  toolboxImage: string;
+  /** Grace period for stops, seconds. */
+  graceSeconds: number;
+}

@@ -1,0 +1,22 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { BadInputError } from '../errors.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs, with its errors turned into one-line bad-input errors. */
+export function parse<T extends Options>(command: string, argv: string[], options: T, allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (err) {
+    const message = (err as Error).message.split('\n')[0]?.replace(/\. To specify a positional.*$/, '');
+    throw new BadInputError(`${command}: ${message} (see \`harness ${command} --help\`)`);
+  }
+}
+
+export function positiveNumber(command: string, flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new BadInputError(`${command}: --${flag} must be a positive number, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,51 @@
+import { candidateEndpoints, findEngine } from '../engine/connect.js';
+import { noEngineAdvice } from '../engine/bringup.js';
+import { baseImageTag, baseRecipeHash } from '../images/base.js';
+import { contextHash, imageId } from '../images/build.js';
+import { toolboxSpec } from '../images/catalogue.js';
+import { LABEL } from '../engine/labels.js';
+import { EngineUnavailableError, HarnessError } from '../errors.js';
+import { statusOf } from '../engine/connect.js';
+
+export const doctorHelp = `harness doctor
+
+Says which container engine answers (Docker or Podman, version, socket), whether the
+base and toolbox images exist, and what to run when something is missing. Changes
+nothing. Exit 0 when ready, 2 when not.`;
+
+/** Returns the lines to print; throws a one-line error when not ready. */
+export async function doctor(out: (line: string) => void): Promise<void> {
+  const engine = await findEngine();
+  if (!engine) {
+    throw new EngineUnavailableError(
+      `no container engine answers (tried ${candidateEndpoints().join(', ')}): ${noEngineAdvice()}`,
+    );
+  }
+  const { info, docker } = engine;
+  out(
+    `engine   ${info.kind} ${info.version} (API ${info.apiVersion}, cgroup v${info.cgroupVersion}) at ${info.endpoint}`,
+  );
+  const tag = baseImageTag();
+  let baseState: 'missing' | 'stale' | 'ok' = 'missing';
+  try {
+    const img = await docker.getImage(tag).inspect();
+    baseState =
+      img.Config?.Labels?.[LABEL.recipe] === baseRecipeHash() || process.env.HARNESS_BASE_IMAGE ? 'ok' : 'stale';
+  } catch (err) {
+    if (statusOf(err) !== 404) throw err;
+  }
+  out(
+    `base     ${tag}: ${baseState === 'ok' ? 'present' : baseState === 'stale' ? 'present but its recipe changed' : 'missing'}`,
+  );
+  const baseId = baseState === 'missing' ? undefined : await imageId(docker, tag);
+  const toolboxTag = baseId ? `harness/toolbox:${contextHash(toolboxSpec(tag), baseId)}` : undefined;
+  const toolboxOk = toolboxTag ? !!(await imageId(docker, toolboxTag)) : false;
+  out(`toolbox  ${toolboxTag ?? 'harness/toolbox'}: ${toolboxOk ? 'present' : 'missing'}`);
+  if (baseState !== 'ok' || !toolboxOk) {
+    throw new HarnessError(
+      'NOT_READY',
+      `not ready: the ${baseState !== 'ok' ? 'base' : 'toolbox'} image is missing or stale: run \`npx harness setup\``,
+    );
+  }
+  out('ready');
+}

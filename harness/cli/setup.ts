@@ -1,0 +1,27 @@
+import { stderrLogger } from '../log.js';
+import { prepare } from '../prepare.js';
+import { parse } from './args.js';
+import { interruptHandlers } from './interrupt.js';
+
+export const setupHelp = `harness setup
+
+Makes this machine ready to run the harness, and changes nothing when it already is:
+  1. a container engine: when none answers and this runs as root on Debian, installs
+     Debian's docker.io (if needed) and starts dockerd, waiting up to 60 s for it;
+     otherwise says what to do;
+  2. the base image (HARNESS_BASE_IMAGE, default harness/base:bookworm): built from
+     debian:bookworm-slim when that can be had, else bootstrapped offline with
+     debootstrap (about a minute, once);
+  3. the toolbox image, the sidecar that reads process tables.
+Exit 0 when ready, 2 when something could not be set up.`;
+
+export async function setupCommand(argv: string[], out: (line: string) => void): Promise<number> {
+  parse('setup', argv, {});
+  const ready = await prepare(stderrLogger);
+  interruptHandlers.push(() => ready.session.teardown());
+  await ready.session.teardown();
+  out(
+    `ready: ${ready.engine.info.kind} ${ready.engine.info.version} at ${ready.engine.info.endpoint}; base ${ready.base.tag}; toolbox ${ready.toolbox.tag}`,
+  );
+  return 0;
+}

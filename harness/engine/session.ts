@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { hostname } from 'node:os';
+import type Docker from 'dockerode';
+import type { Logger } from '../log.js';
+import { statusOf, type Engine } from './connect.js';
+import { LABEL, newRunId, processAlive, runLabels } from './labels.js';
+
+/**
+ * One run's view of the engine: every object it creates is labelled with the run id,
+ * and `teardown` removes them all. A detached reaper process does the same if the
+ * run's process dies without tearing down (Ctrl-C, crash, SIGKILL).
+ */
+export class Session {
+  private reaper?: ChildProcess;
+
+  private constructor(
+    readonly engine: Engine,
+    readonly runId: string,
+    /** The process whose death ends the run (its objects are then swept). */
+    readonly ownerPid: number,
+    private readonly log: Logger,
+  ) {}
+
+  get docker(): Docker {
+    return this.engine.docker;
+  }
+
+  /** Open a new run: sweep what dead runs left, then start the reaper. */
+  static async open(engine: Engine, log: Logger, options: { runId?: string; reaper?: boolean } = {}): Promise<Session> {
+    const session = new Session(engine, options.runId ?? newRunId(), process.pid, log);
+    await sweepDeadRuns(engine, log);
+    if (options.reaper !== false) session.startReaper();
+    return session;
+  }
+
+  /** Join a run opened by another process (a test worker joining the suite's run). */
+  static attach(engine: Engine, runId: string, ownerPid: number, log: Logger): Session {
+    return new Session(engine, runId, ownerPid, log);
+  }
+
+  labels(purpose: string, extra: Record<string, string> = {}): Record<string, string> {
+    return { ...runLabels(this.runId, this.ownerPid, purpose), ...extra };
+  }
+
+  private startReaper(): void {
+    const script = fileURLToPath(new URL('./reaper.mjs', import.meta.url));
+    const child = spawn(process.execPath, [script, this.engine.info.endpoint, this.runId, String(this.ownerPid)], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    child.unref();
+    this.reaper = child;
+  }
+
+  /** Remove every container and network of this run. Safe to call more than once. */
+  async teardown(): Promise<{ containers: number; networks: number }> {
+    const removed = await removeRunObjects(this.engine.docker, { label: [`${LABEL.run}=${this.runId}`] });
+    if (this.reaper?.pid && processAlive(this.reaper.pid)) this.reaper.kill('SIGTERM');
+    this.reaper = undefined;
+    if (removed.containers || removed.networks)
+      this.log(`removed ${removed.containers} container(s) and ${removed.networks} network(s) of run ${this.runId}`);
+    return removed;
+  }
+}
+
+/** Force-remove a container; a container that is already gone is not an error. */
+export async function removeContainer(docker: Docker, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).remove({ force: true, v: true });
+  } catch (err) {
+    const s = statusOf(err);
+    if (s !== 404 && s !== 409) throw err;
+  }
+}
+
+async function removeRunObjects(
+  docker: Docker,
+  filters: Record<string, string[]>,
+): Promise<{ containers: number; networks: number }> {
+  const containers = await docker.listContainers({ all: true, filters });
+  await Promise.all(containers.map((c) => removeContainer(docker, c.Id)));
+  const networks = await docker.listNetworks({ filters });
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch((err: unknown) => {
+          if (statusOf(err) !== 404) throw err;
+        }),
+    ),
+  );
+  return { containers: containers.length, networks: networks.length };
+}
+
+/**
+ * Remove objects left by runs of this host whose owning process is gone. Objects of
+ * live runs (a parallel shard, another terminal) are left alone.
+ */
+export async function sweepDeadRuns(engine: Engine, log: Logger): Promise<number> {
+  const docker = engine.docker;
+  const filters = { label: [`${LABEL.managed}=true`, `${LABEL.host}=${hostname()}`] };
+  const [containers, networks] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+  ]);
+  const dead = new Set<string>();
+  for (const labels of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels ?? {})]) {
+    if (!processAlive(Number(labels[LABEL.pid]))) dead.add(labels[LABEL.run] ?? '');
+  }
+  let count = 0;
+  for (const runId of dead) {
+    const r = await removeRunObjects(docker, { label: [`${LABEL.run}=${runId}`] });
+    count += r.containers + r.networks;
+  }
+  if (count) log(`swept ${count} object(s) left by ${dead.size} interrupted run(s)`);
+  return count;
+}

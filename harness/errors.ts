@@ -1,0 +1,63 @@
+/**
+ * The harness's error classes. Each has a stable `code` that callers branch on and the
+ * process exit code the CLI maps it to (0 pass, 1 a check failed, 2 bad input or
+ * environment). Checks never throw on a failed expectation: they report it.
+ */
+export type ExitCode = 0 | 1 | 2;
+
+export class HarnessError extends Error {
+  readonly code: string;
+  readonly exitCode: ExitCode;
+  /** Longer context (build output, engine log tail) shown below the one-line message. */
+  readonly detail?: string;
+
+  constructor(code: string, message: string, options: { exitCode?: ExitCode; detail?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = options.exitCode ?? 2;
+    this.detail = options.detail;
+  }
+}
+
+/** No container engine answers, or it cannot be brought up. */
+export class EngineUnavailableError extends HarnessError {
+  constructor(message: string, options: { detail?: string; cause?: unknown } = {}) {
+    super('ENGINE_UNAVAILABLE', message, options);
+  }
+}
+
+/** The user asked for something that cannot be (unknown option, image, variant...). */
+export class BadInputError extends HarnessError {
+  constructor(message: string, options: { detail?: string; cause?: unknown } = {}) {
+    super('BAD_INPUT', message, options);
+  }
+}
+
+/** An image build failed; `detail` holds the failing step's output. */
+export class BuildFailedError extends HarnessError {
+  constructor(message: string, options: { detail?: string; cause?: unknown } = {}) {
+    super('BUILD_FAILED', message, options);
+  }
+}
+
+/** Making the machine ready (engine install, base bootstrap) failed. */
+export class SetupError extends HarnessError {
+  constructor(message: string, options: { detail?: string; cause?: unknown } = {}) {
+    super('SETUP_FAILED', message, options);
+  }
+}
+
+/** A scenario could not be carried out (engine error, timeout): never a behaviour. */
+export class ScenarioError extends HarnessError {
+  constructor(message: string, options: { detail?: string; cause?: unknown } = {}) {
+    super('SCENARIO_ERROR', message, options);
+  }
+}
+
+/** Full text of an error including its detail, for logs and thrown test failures. */
+export function describeError(err: unknown): string {
+  if (err instanceof HarnessError) return err.detail ? `${err.message}\n${err.detail}` : err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

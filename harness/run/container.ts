@@ -1,0 +1,117 @@
+import type Docker from 'dockerode';
+import {
+  containerLogs,
+  execInContainer,
+  inspectContainer,
+  killContainer,
+  startContainer,
+  stopContainer,
+  waitForExit,
+  type ContainerSpec,
+  type ExecResult,
+} from '../engine/containers.js';
+import { removeContainer, type Session } from '../engine/session.js';
+import { engineTimeMs, engineTimeSet, monotonicMs } from '../observe/clock.js';
+import type { LogLine } from '../observe/logs.js';
+import { psSnapshot, type PsSnapshot } from '../observe/ps.js';
+
+/** When an action was taken: monotonic (for durations) and wall clock (to relate to engine times). */
+export interface ActionTime {
+  atMs: number;
+  wallMs: number;
+}
+
+function now(): ActionTime {
+  return { atMs: monotonicMs(), wallMs: Date.now() };
+}
+
+/** What the engine says about a container that has exited. Only this stage has an exit code. */
+export class ExitedContainer {
+  private constructor(
+    readonly id: string,
+    readonly exitCode: number,
+    readonly oomKilled: boolean,
+    /** Engine timestamps (RFC 3339 with nanoseconds). */
+    readonly startedAt: string,
+    readonly finishedAt: string,
+  ) {}
+
+  static fromInspect(info: Docker.ContainerInspectInfo): ExitedContainer | null {
+    if (info.State.Running || !engineTimeSet(info.State.FinishedAt)) return null;
+    return new ExitedContainer(
+      info.Id,
+      info.State.ExitCode,
+      info.State.OOMKilled,
+      info.State.StartedAt,
+      info.State.FinishedAt,
+    );
+  }
+
+  get finishedAtMs(): number {
+    return engineTimeMs(this.finishedAt);
+  }
+}
+
+/** A container that was started and has not been seen to exit. */
+export class RunningContainer {
+  private constructor(
+    private readonly session: Session,
+    readonly id: string,
+    readonly spec: ContainerSpec,
+    readonly started: ActionTime,
+  ) {}
+
+  static async start(session: Session, spec: ContainerSpec): Promise<RunningContainer> {
+    const started = now();
+    const id = await startContainer(session, spec);
+    return new RunningContainer(session, id, spec, started);
+  }
+
+  /** Send `signal` to PID 1 through the engine. */
+  async signal(signal: string): Promise<ActionTime & { delivered: boolean }> {
+    const at = now();
+    const delivered = await killContainer(this.session, this.id, signal);
+    return { ...at, delivered };
+  }
+
+  /** The engine's stop with a grace period; resolves once the container has exited. */
+  async stop(graceSeconds: number): Promise<{ requested: ActionTime; exited: ExitedContainer }> {
+    const requested = now();
+    await stopContainer(this.session, this.id, graceSeconds);
+    const exited = await this.waitExit(10_000);
+    if (!exited) throw new Error(`container ${this.id.slice(0, 12)} still running after stop`);
+    return { requested, exited };
+  }
+
+  /** The exited stage once the container has exited, or null after `timeoutMs`. */
+  async waitExit(timeoutMs: number): Promise<ExitedContainer | null> {
+    const code = await waitForExit(this.session, this.id, timeoutMs);
+    if (code === null) return null;
+    return ExitedContainer.fromInspect(await inspectContainer(this.session, this.id));
+  }
+
+  /** The exited stage if it has already exited, without waiting. */
+  async exitedYet(): Promise<ExitedContainer | null> {
+    return ExitedContainer.fromInspect(await inspectContainer(this.session, this.id));
+  }
+
+  exec(cmd: string[], timeoutMs: number, options: { detach?: boolean; user?: string } = {}): Promise<ExecResult> {
+    return execInContainer(this.session, this.id, cmd, timeoutMs, options);
+  }
+
+  logs(): Promise<LogLine[]> {
+    return containerLogs(this.session, this.id);
+  }
+
+  inspect(): Promise<Docker.ContainerInspectInfo> {
+    return inspectContainer(this.session, this.id);
+  }
+
+  ps(toolboxImage: string): Promise<PsSnapshot> {
+    return psSnapshot(this.session, toolboxImage, this.id, this.spec.labels);
+  }
+
+  remove(): Promise<void> {
+    return removeContainer(this.session.docker, this.id);
+  }
+}

@@ -1,0 +1,4 @@
+#!/bin/bash
+set -e
+echo "entrypoint: starting app"
+exec "$@"

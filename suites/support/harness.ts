@@ -1,0 +1,28 @@
+import { inject } from 'vitest';
+import { probeEndpoint } from '../../harness/engine/connect.js';
+import { Session } from '../../harness/engine/session.js';
+import { silentLogger } from '../../harness/log.js';
+import type { CheckContext } from '../../harness/checks/subject.js';
+
+let cached: Promise<CheckContext> | undefined;
+
+/** The run opened by the global setup, joined from this test worker. */
+export function harnessContext(graceSeconds = 2): Promise<CheckContext> {
+  cached ??= (async () => {
+    const fixture = inject('harness');
+    const engine = await probeEndpoint(fixture.endpoint);
+    if (!engine) throw new Error(`the engine at ${fixture.endpoint} stopped answering`);
+    return {
+      session: Session.attach(engine, fixture.runId, fixture.ownerPid, silentLogger),
+      toolboxImage: fixture.toolboxImage,
+      graceSeconds,
+    };
+  })();
+  return cached.then((ctx) => ({ ...ctx, graceSeconds }));
+}
+
+export function imageOf(variant: string): string {
+  const tag = inject('harness').images[variant];
+  if (!tag) throw new Error(`no sample image for variant ${variant}`);
+  return tag;
+}
