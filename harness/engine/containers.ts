@@ -245,3 +245,21 @@ export async function runToCompletion(
     await removeContainer(session.docker, container.id);
   }
 }
+
+/** The bytes of one file of an image, read from a created (never started) container. */
+export async function readFileFromImage(session: Session, image: string, path: string): Promise<Buffer> {
+  const container = await session.docker.createContainer({
+    Image: image,
+    Cmd: ['true'],
+    Labels: session.labels('file-reader'),
+    HostConfig: { NetworkMode: 'none' },
+  });
+  try {
+    const archive = (await container.getArchive({ path })) as NodeJS.ReadableStream;
+    const chunks: Buffer[] = [];
+    for await (const chunk of archive as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
+    return Buffer.concat(chunks);
+  } finally {
+    await removeContainer(session.docker, container.id);
+  }
+}

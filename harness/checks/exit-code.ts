@@ -1,0 +1,61 @@
+import { SIGNAL_NUMBERS, scenario } from './common.js';
+import type { Observation } from './observation.js';
+import type { CheckContext, Subject } from './subject.js';
+
+/** "exit-3": the program exits with 3; "signal-SIGTERM": it kills itself with SIGTERM. */
+export const EXIT_SCENARIOS = ['exit-3', 'signal-SIGTERM'] as const;
+export type ExitScenario = (typeof EXIT_SCENARIOS)[number];
+
+export interface ExitCodeObserved {
+  /** The container's exit code, or null when it did not exit. */
+  exitCode: number | null;
+  /** What a faithful chain of parents reports: N, or 128+S. */
+  wanted: number;
+  /** Still running when the wait ran out (PID 1 ignored its own signal). */
+  survived: boolean | null;
+}
+
+const RUN_FOR_S = 0.3;
+const WAIT_MS = 4000;
+
+/** exit-code: does the container's exit code carry the program's (N, or 128+S)? */
+export function exitCode(ctx: CheckContext, subject: Subject, which: ExitScenario): Promise<Observation<ExitCodeObserved>> {
+  const signal = which.startsWith('signal-') ? which.slice('signal-'.length) : undefined;
+  const wanted = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : Number(which.slice('exit-'.length));
+  return scenario<ExitCodeObserved>(
+    ctx,
+    subject,
+    {
+      check: 'exit-code',
+      scenario: which,
+      did: signal
+        ? `started ${subject.name} with the program killing itself with ${signal} after ${RUN_FOR_S} s`
+        : `started ${subject.name} with the program exiting ${wanted} after ${RUN_FOR_S} s`,
+      env: { APP_EXIT_AFTER: String(RUN_FOR_S), ...(signal ? { APP_KILL_SELF: signal } : { APP_EXIT_CODE: String(wanted) }) },
+      empty: { exitCode: null, wanted, survived: null },
+    },
+    async (container) => {
+      const exited = await container.waitExit(WAIT_MS);
+      const logs = await container.logs();
+      if (!exited) {
+        return {
+          verdict: 'fail',
+          reason: `still running ${WAIT_MS} ms after the program should have ${signal ? `died of ${signal}` : `exited ${wanted}`}`,
+          observed: { exitCode: null, wanted, survived: true },
+          evidence: { logs, exitCode: null },
+        };
+      }
+      const ok = exited.exitCode === wanted;
+      return {
+        verdict: ok ? 'pass' : 'fail',
+        reason: ok ? `the container exited ${wanted}, as the program did` : `the container exited ${exited.exitCode}; the program's status was ${wanted}`,
+        observed: { exitCode: exited.exitCode, wanted, survived: false },
+        evidence: {
+          logs,
+          exitCode: exited.exitCode,
+          state: { startedAt: exited.startedAt, finishedAt: exited.finishedAt, exitCode: exited.exitCode, oomKilled: exited.oomKilled },
+        },
+      };
+    },
+  );
+}

@@ -1,0 +1,56 @@
+import { ensureImage } from '../images/build.js';
+import { stopSignalSpec, variantByName } from '../images/catalogue.js';
+import { silentLogger } from '../log.js';
+import { signalName, scenario } from './common.js';
+import { measureStop } from './graceful-stop.js';
+import type { Observation } from './observation.js';
+import type { CheckContext, Subject } from './subject.js';
+
+export interface StopSignalObserved {
+  /** The image's declared STOPSIGNAL, as the engine reports it. */
+  declared: string | null;
+  /** The signal the program logged, or died of (exit 128+S); null when none reached it. */
+  received: string | null;
+  exitCode: number | null;
+  killed: boolean | null;
+}
+
+/**
+ * stop-signal: the variant's image re-declared with STOPSIGNAL SIGINT, stopped through
+ * the engine: which signal did the program receive?
+ */
+export async function stopSignal(ctx: CheckContext, subject: Subject): Promise<Observation<StopSignalObserved>> {
+  const variant = subject.variant ? variantByName(subject.variant) : undefined;
+  const empty: StopSignalObserved = { declared: null, received: null, exitCode: null, killed: null };
+  // Certified images carry their own STOPSIGNAL; catalogue variants get a SIGINT copy.
+  const image = variant
+    ? (await ensureImage(ctx.session, stopSignalSpec(variant, subject.image), silentLogger)).tag
+    : subject.image;
+  return scenario<StopSignalObserved>(
+    ctx,
+    subject,
+    {
+      check: 'stop-signal',
+      scenario: variant ? 'SIGINT' : null,
+      did: `started ${subject.name}${variant ? ' re-declared with STOPSIGNAL SIGINT' : ''}, stopped it with a ${ctx.graceSeconds} s grace period`,
+      image,
+      empty,
+    },
+    async (container, t0) => {
+      const declared = ((await container.inspect()).Config as { StopSignal?: string }).StopSignal ?? 'SIGTERM';
+      const { observed: stop, evidence } = await measureStop(ctx, container, t0);
+      const logged = (evidence.logs ?? []).map((l) => /^signal (SIG\w+)$/.exec(l.text)?.[1]).find(Boolean);
+      const diedOf = stop.exitCode > 128 && !stop.killed ? signalName(stop.exitCode - 128) : undefined;
+      const received = logged ?? diedOf ?? null;
+      const ok = received === declared && !stop.killed;
+      return {
+        verdict: ok ? 'pass' : 'fail',
+        reason: received
+          ? `the program received ${received}${received === declared ? ', the declared STOPSIGNAL' : ` instead of the declared ${declared}`}`
+          : `the declared ${declared} never reached the program${stop.killed ? ': SIGKILL after the grace period' : ''}`,
+        observed: { declared, received, exitCode: stop.exitCode, killed: stop.killed },
+        evidence,
+      };
+    },
+  );
+}

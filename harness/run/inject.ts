@@ -1,0 +1,70 @@
+import { extract, pack } from 'tar-stream';
+import { putArchive, readFileFromImage } from '../engine/containers.js';
+import type { Session } from '../engine/session.js';
+import type { RunningContainer } from './container.js';
+
+/** Where the injected static helper lands inside a container under test. */
+export const HELPER_DIR = '/.harness';
+export const HELPER = `${HELPER_DIR}/busybox`;
+
+const cache = new Map<string, Promise<Buffer>>();
+
+/** Unpack the single file of a `docker cp`-style archive. */
+async function singleFile(archive: Buffer): Promise<Buffer> {
+  const ex = extract();
+  const chunks: Buffer[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (header, stream, next) => {
+      if (header.type === 'file') stream.on('data', (d: unknown) => chunks.push(d as Buffer));
+      stream.on('end', next);
+      stream.resume();
+    });
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  ex.end(archive);
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/** A tar holding the static busybox of the toolbox image at .harness/busybox. */
+async function helperTar(session: Session, toolboxImage: string): Promise<Buffer> {
+  let busybox = cache.get(toolboxImage);
+  if (!busybox) {
+    busybox = readFileFromImage(session, toolboxImage, '/bin/busybox').then(singleFile);
+    cache.set(toolboxImage, busybox);
+  }
+  const bytes = await busybox;
+  const p = pack();
+  p.entry({ name: HELPER_DIR.slice(1), type: 'directory', mode: 0o755 });
+  p.entry({ name: HELPER.slice(1), mode: 0o755 }, bytes);
+  p.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of p as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Copy a statically linked busybox into the container, so scenarios can act inside
+ * images that have no shell or tools of their own. Returns its path.
+ */
+export async function injectHelper(session: Session, toolboxImage: string, container: RunningContainer): Promise<string> {
+  await putArchive(session, container.id, await helperTar(session, toolboxImage), '/');
+  return HELPER;
+}
+
+/**
+ * Exec a short-lived process into the container that orphans a child and exits: the
+ * exec'd process's parent is outside the container, so the orphan is re-parented to
+ * the container's PID 1, which must reap it when it exits.
+ */
+export async function injectZombie(
+  session: Session,
+  toolboxImage: string,
+  container: RunningContainer,
+  childLifeSeconds = 0.2,
+): Promise<void> {
+  const helper = await injectHelper(session, toolboxImage, container);
+  const r = await container.exec([helper, 'sh', '-c', `${helper} sleep ${childLifeSeconds} & exit 0`], 5000);
+  if (r.exitCode !== 0) throw new Error(`zombie maker exited ${r.exitCode}: ${r.stderr.trim()}`);
+}
