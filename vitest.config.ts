@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Engine scenarios wait on containers, not on CPU: more workers than cores.
+    maxWorkers: 4,
     projects: [
       {
         test: {

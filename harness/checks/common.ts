@@ -40,7 +40,10 @@ export async function scenario<O extends object>(
   ctx: CheckContext,
   subject: Subject,
   meta: { check: string; scenario: string | null; did: string; env?: Record<string, string>; image?: string; empty: O },
-  body: (container: RunningContainer, t0: number) => Promise<Omit<Observation<O>, 'check' | 'subject' | 'variant' | 'program' | 'scenario' | 'did' | 'durationMs'>>,
+  body: (
+    container: RunningContainer,
+    t0: number,
+  ) => Promise<Omit<Observation<O>, 'check' | 'subject' | 'variant' | 'program' | 'scenario' | 'did' | 'durationMs'>>,
 ): Promise<Observation<O>> {
   const t0 = monotonicMs();
   let container: RunningContainer | undefined;

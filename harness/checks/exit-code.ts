@@ -19,7 +19,11 @@ const RUN_FOR_S = 0.3;
 const WAIT_MS = 4000;
 
 /** exit-code: does the container's exit code carry the program's (N, or 128+S)? */
-export function exitCode(ctx: CheckContext, subject: Subject, which: ExitScenario): Promise<Observation<ExitCodeObserved>> {
+export function exitCode(
+  ctx: CheckContext,
+  subject: Subject,
+  which: ExitScenario,
+): Promise<Observation<ExitCodeObserved>> {
   const signal = which.startsWith('signal-') ? which.slice('signal-'.length) : undefined;
   const wanted = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : Number(which.slice('exit-'.length));
   return scenario<ExitCodeObserved>(
@@ -31,7 +35,10 @@ export function exitCode(ctx: CheckContext, subject: Subject, which: ExitScenari
       did: signal
         ? `started ${subject.name} with the program killing itself with ${signal} after ${RUN_FOR_S} s`
         : `started ${subject.name} with the program exiting ${wanted} after ${RUN_FOR_S} s`,
-      env: { APP_EXIT_AFTER: String(RUN_FOR_S), ...(signal ? { APP_KILL_SELF: signal } : { APP_EXIT_CODE: String(wanted) }) },
+      env: {
+        APP_EXIT_AFTER: String(RUN_FOR_S),
+        ...(signal ? { APP_KILL_SELF: signal } : { APP_EXIT_CODE: String(wanted) }),
+      },
       empty: { exitCode: null, wanted, survived: null },
     },
     async (container) => {
@@ -48,12 +55,19 @@ export function exitCode(ctx: CheckContext, subject: Subject, which: ExitScenari
       const ok = exited.exitCode === wanted;
       return {
         verdict: ok ? 'pass' : 'fail',
-        reason: ok ? `the container exited ${wanted}, as the program did` : `the container exited ${exited.exitCode}; the program's status was ${wanted}`,
+        reason: ok
+          ? `the container exited ${wanted}, as the program did`
+          : `the container exited ${exited.exitCode}; the program's status was ${wanted}`,
         observed: { exitCode: exited.exitCode, wanted, survived: false },
         evidence: {
           logs,
           exitCode: exited.exitCode,
-          state: { startedAt: exited.startedAt, finishedAt: exited.finishedAt, exitCode: exited.exitCode, oomKilled: exited.oomKilled },
+          state: {
+            startedAt: exited.startedAt,
+            finishedAt: exited.finishedAt,
+            exitCode: exited.exitCode,
+            oomKilled: exited.oomKilled,
+          },
         },
       };
     },

@@ -44,11 +44,7 @@ export function signalForwarding(
       await container.signal(signal);
       const logged = (lines: LogLine[]) => lines.some((l) => l.text === `signal ${signal}`);
       let exitCode: number | null = null;
-      const { lines, matched } = await waitForLogs(
-        container,
-        (ls) => logged(ls),
-        SETTLE_MS,
-      );
+      const { lines, matched } = await waitForLogs(container, (ls) => logged(ls), SETTLE_MS);
       let how: SignalForwardingObserved['how'] = matched ? 'logged' : null;
       const exited = await container.exitedYet();
       if (exited) exitCode = exited.exitCode;

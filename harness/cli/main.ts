@@ -4,6 +4,7 @@ import { doctor, doctorHelp } from './doctor.js';
 import { setupCommand, setupHelp } from './setup.js';
 import { cleanCommand, cleanHelp } from './clean.js';
 import { interruptHandlers } from './interrupt.js';
+import { matrixCommand, matrixHelp } from './matrix.js';
 
 const HELP = `harness: runs container images on a real engine and measures how they behave at the
 edges of their life (PID 1, signals, zombies, exit codes, shutdown timing).
@@ -13,6 +14,7 @@ Usage: harness <command> [options]
 Commands:
   setup    make this machine ready: bring up an engine, build the base and toolbox images
   doctor   say whether this machine is ready, and what to run if not
+  matrix   run the battery over the sample catalogue and write a report
   clean    remove what the harness left on the engine (containers, networks; --images too)
 
 Run \`harness <command> --help\` for a command's options.
@@ -35,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
   },
   setup: { help: setupHelp, run: (argv) => setupCommand(argv, out) },
   clean: { help: cleanHelp, run: (argv) => cleanCommand(argv, out) },
+  matrix: { help: matrixHelp, run: (argv) => matrixCommand(argv, out) },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -48,7 +48,11 @@ async function helperTar(session: Session, toolboxImage: string): Promise<Buffer
  * Copy a statically linked busybox into the container, so scenarios can act inside
  * images that have no shell or tools of their own. Returns its path.
  */
-export async function injectHelper(session: Session, toolboxImage: string, container: RunningContainer): Promise<string> {
+export async function injectHelper(
+  session: Session,
+  toolboxImage: string,
+  container: RunningContainer,
+): Promise<string> {
   await putArchive(session, container.id, await helperTar(session, toolboxImage), '/');
   return HELPER;
 }

@@ -1,0 +1,109 @@
+import { join, resolve } from 'node:path';
+import { checkByName, CHECKS } from '../checks/battery.js';
+import { BadInputError } from '../errors.js';
+import { mismatches } from '../expected.js';
+import { PROGRAMS, VARIANTS, variantByName, type Program } from '../images/catalogue.js';
+import { stderrLogger } from '../log.js';
+import { defaultConcurrency, plan, runBattery } from '../matrix.js';
+import { reportsDir } from '../paths.js';
+import { buildVariants, catalogueSubjects, prepare } from '../prepare.js';
+import { buildReport, writeReportJson } from '../report/build.js';
+import { renderTextMatrix } from '../report/text.js';
+import { parse, positiveNumber } from './args.js';
+import { interruptHandlers } from './interrupt.js';
+import { progressReporter } from './progress.js';
+
+export const matrixHelp = `harness matrix [options]
+
+Runs the battery over the sample catalogue (each variant with the aware and the naive
+program) and writes DIR/report.json. Every scenario runs in its own fresh container.
+
+Options:
+  --variant NAME       only this variant (repeatable); one of:
+                       ${VARIANTS.map((v) => v.name).join(', ')}
+  --program MODE       only aware or naive
+  --check NAME         only this check (repeatable); one of:
+                       ${CHECKS.map((c) => c.name).join(', ')}
+  --grace SECONDS      grace period for stops (default 2)
+  --concurrency N      scenarios at once (default: cores x 2 = ${defaultConcurrency()})
+  --out DIR            output folder (default reports/latest)
+
+Prints the matrix (subjects x checks, + all pass, - a fail, ! an error). Exit 0 when
+every subject behaved as its expected row says, 1 when one did not (or a scenario could
+not be carried out), 2 on bad input or environment.`;
+
+export async function matrixCommand(argv: string[], out: (line: string) => void): Promise<number> {
+  const { values } = parse('matrix', argv, {
+    variant: { type: 'string', multiple: true },
+    program: { type: 'string' },
+    check: { type: 'string', multiple: true },
+    grace: { type: 'string' },
+    concurrency: { type: 'string' },
+    out: { type: 'string' },
+  });
+  const variants = (values.variant ?? VARIANTS.map((v) => v.name)).map((name) => {
+    const v = variantByName(name);
+    if (!v)
+      throw new BadInputError(`matrix: unknown variant "${name}" (one of: ${VARIANTS.map((x) => x.name).join(', ')})`);
+    return v;
+  });
+  if (values.program && !PROGRAMS.includes(values.program as Program)) {
+    throw new BadInputError(`matrix: --program must be aware or naive, got "${values.program}"`);
+  }
+  const programs = values.program ? [values.program as Program] : PROGRAMS;
+  const checks = (values.check ?? CHECKS.map((c) => c.name)).map((name) => {
+    const c = checkByName(name);
+    if (!c)
+      throw new BadInputError(`matrix: unknown check "${name}" (one of: ${CHECKS.map((x) => x.name).join(', ')})`);
+    return c;
+  });
+  const graceSeconds = positiveNumber('matrix', 'grace', values.grace, 2);
+  const concurrency = Math.floor(positiveNumber('matrix', 'concurrency', values.concurrency, defaultConcurrency()));
+  const outDir = resolve(values.out ?? join(reportsDir(), 'latest'));
+
+  const ready = await prepare(stderrLogger);
+  interruptHandlers.push(() => ready.session.teardown());
+  try {
+    const images = await buildVariants(ready.session, ready.base.tag, variants, stderrLogger);
+    const subjects = catalogueSubjects(images, variants, programs);
+    const units = plan(subjects, checks);
+    stderrLogger(
+      `running ${units.length} scenarios (${subjects.length} subjects x ${checks.length} checks), ${concurrency} at a time, grace ${graceSeconds} s`,
+    );
+    const progress = progressReporter('matrix');
+    const startedAt = new Date();
+    const observations = await runBattery(
+      { session: ready.session, toolboxImage: ready.toolbox.tag, graceSeconds },
+      units,
+      concurrency,
+      (o, done, total) =>
+        progress(done, total, `${o.subject} ${o.check}${o.scenario ? ` ${o.scenario}` : ''}: ${o.verdict}`),
+    );
+    const report = buildReport({
+      kind: 'matrix',
+      engine: ready.engine.info,
+      startedAt,
+      finishedAt: new Date(),
+      graceSeconds,
+      concurrency,
+      observations,
+    });
+    const path = writeReportJson(outDir, report);
+    out(renderTextMatrix(report.results));
+    const unexpected = report.results.filter((r) => r.expected && mismatches(r.expected, r.observed).length);
+    const { pass, fail, error } = report.totals;
+    out(
+      `\n${report.results.length} results: ${pass} pass, ${fail} fail, ${error} error; ${unexpected.length} differ from the expected row`,
+    );
+    for (const r of unexpected)
+      out(
+        `  ${r.subject} ${r.check}${r.scenario ? ` ${r.scenario}` : ''}: ${mismatches(r.expected ?? {}, r.observed).join('; ')}`,
+      );
+    for (const r of report.results.filter((x) => x.verdict === 'error'))
+      out(`  error: ${r.subject} ${r.check}: ${r.reason}`);
+    out(`wrote ${path}`);
+    return unexpected.length || error ? 1 : 0;
+  } finally {
+    await ready.session.teardown();
+  }
+}

@@ -1,0 +1,56 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Observation, Verdict } from '../checks/observation.js';
+import type { EngineInfo } from '../engine/connect.js';
+import { SCHEMA_VERSION, type Report, type ReportResult } from './model.js';
+
+export function toResult(o: Observation<object>): ReportResult {
+  return {
+    subject: o.subject,
+    variant: o.variant ?? null,
+    program: o.program ?? null,
+    check: o.check,
+    scenario: o.scenario,
+    did: o.did,
+    verdict: o.verdict,
+    reason: o.reason,
+    expected: (o.expected as Record<string, unknown> | undefined) ?? null,
+    observed: o.observed as Record<string, unknown>,
+    evidence: o.evidence,
+    durationMs: o.durationMs,
+  };
+}
+
+export function buildReport(args: {
+  kind: Report['kind'];
+  engine: EngineInfo;
+  startedAt: Date;
+  finishedAt: Date;
+  graceSeconds: number;
+  concurrency: number;
+  observations: Observation<object>[];
+}): Report {
+  const results = args.observations.map(toResult);
+  const totals: Record<Verdict, number> = { pass: 0, fail: 0, error: 0, skip: 0 };
+  for (const r of results) totals[r.verdict]++;
+  const { kind, version, apiVersion, endpoint, cgroupVersion } = args.engine;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    kind: args.kind,
+    engine: { kind, version, apiVersion, endpoint, cgroupVersion },
+    startedAt: args.startedAt.toISOString(),
+    finishedAt: args.finishedAt.toISOString(),
+    graceSeconds: args.graceSeconds,
+    concurrency: args.concurrency,
+    totals,
+    results,
+  };
+}
+
+/** Write report.json into `dir` (created if needed); returns its path. */
+export function writeReportJson(dir: string, report: Report): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'report.json');
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  return path;
+}

@@ -1,0 +1,32 @@
+import type { Evidence, Verdict } from '../checks/observation.js';
+import type { EngineInfo } from '../engine/connect.js';
+
+export const SCHEMA_VERSION = 1;
+
+/** One subject x check x scenario: the unit every report format renders. */
+export interface ReportResult {
+  subject: string;
+  variant: string | null;
+  program: string | null;
+  check: string;
+  scenario: string | null;
+  did: string;
+  verdict: Verdict;
+  reason: string;
+  expected: Record<string, unknown> | null;
+  observed: Record<string, unknown>;
+  evidence: Evidence;
+  durationMs: number;
+}
+
+export interface Report {
+  schemaVersion: number;
+  kind: 'matrix' | 'certify';
+  engine: Pick<EngineInfo, 'kind' | 'version' | 'apiVersion' | 'endpoint' | 'cgroupVersion'>;
+  startedAt: string;
+  finishedAt: string;
+  graceSeconds: number;
+  concurrency: number;
+  totals: Record<Verdict, number>;
+  results: ReportResult[];
+}
