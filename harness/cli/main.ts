@@ -5,6 +5,7 @@ import { setupCommand, setupHelp } from './setup.js';
 import { cleanCommand, cleanHelp } from './clean.js';
 import { interruptHandlers } from './interrupt.js';
 import { matrixCommand, matrixHelp } from './matrix.js';
+import { reportCommand, reportHelp } from './report.js';
 
 const HELP = `harness: runs container images on a real engine and measures how they behave at the
 edges of their life (PID 1, signals, zombies, exit codes, shutdown timing).
@@ -15,6 +16,7 @@ Commands:
   setup    make this machine ready: bring up an engine, build the base and toolbox images
   doctor   say whether this machine is ready, and what to run if not
   matrix   run the battery over the sample catalogue and write a report
+  report   render a report.json as HTML, Markdown and JUnit, optionally diffed against a baseline
   clean    remove what the harness left on the engine (containers, networks; --images too)
 
 Run \`harness <command> --help\` for a command's options.
@@ -38,6 +40,7 @@ const COMMANDS: Record<string, Command> = {
   setup: { help: setupHelp, run: (argv) => setupCommand(argv, out) },
   clean: { help: cleanHelp, run: (argv) => cleanCommand(argv, out) },
   matrix: { help: matrixHelp, run: (argv) => matrixCommand(argv, out) },
+  report: { help: reportHelp, run: (argv) => reportCommand(argv, out) },
 };
 
 async function main(argv: string[]): Promise<number> {

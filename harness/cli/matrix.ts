@@ -7,7 +7,8 @@ import { stderrLogger } from '../log.js';
 import { defaultConcurrency, plan, runBattery } from '../matrix.js';
 import { reportsDir } from '../paths.js';
 import { buildVariants, catalogueSubjects, prepare } from '../prepare.js';
-import { buildReport, writeReportJson } from '../report/build.js';
+import { buildReport } from '../report/build.js';
+import { parseFormats, writeReport } from '../report/write.js';
 import { renderTextMatrix } from '../report/text.js';
 import { parse, positiveNumber } from './args.js';
 import { interruptHandlers } from './interrupt.js';
@@ -16,7 +17,8 @@ import { progressReporter } from './progress.js';
 export const matrixHelp = `harness matrix [options]
 
 Runs the battery over the sample catalogue (each variant with the aware and the naive
-program) and writes DIR/report.json. Every scenario runs in its own fresh container.
+program) and writes DIR/report.json, report.html, report.md and junit.xml. Every
+scenario runs in its own fresh container.
 
 Options:
   --variant NAME       only this variant (repeatable); one of:
@@ -27,6 +29,7 @@ Options:
   --grace SECONDS      grace period for stops (default 2)
   --concurrency N      scenarios at once (default: cores x 2 = ${defaultConcurrency()})
   --out DIR            output folder (default reports/latest)
+  --format LIST        comma-separated: json,html,md,junit (default: all)
 
 Prints the matrix (subjects x checks, + all pass, - a fail, ! an error). Exit 0 when
 every subject behaved as its expected row says, 1 when one did not (or a scenario could
@@ -40,7 +43,9 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
     grace: { type: 'string' },
     concurrency: { type: 'string' },
     out: { type: 'string' },
+    format: { type: 'string' },
   });
+  const formats = parseFormats(values.format, 'matrix');
   const variants = (values.variant ?? VARIANTS.map((v) => v.name)).map((name) => {
     const v = variantByName(name);
     if (!v)
@@ -88,7 +93,7 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
       concurrency,
       observations,
     });
-    const path = writeReportJson(outDir, report);
+    const paths = writeReport(outDir, report, formats);
     out(renderTextMatrix(report.results));
     const unexpected = report.results.filter((r) => r.expected && mismatches(r.expected, r.observed).length);
     const { pass, fail, error } = report.totals;
@@ -101,7 +106,7 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
       );
     for (const r of report.results.filter((x) => x.verdict === 'error'))
       out(`  error: ${r.subject} ${r.check}: ${r.reason}`);
-    out(`wrote ${path}`);
+    out(`wrote ${paths.join(', ')}`);
     return unexpected.length || error ? 1 : 0;
   } finally {
     await ready.session.teardown();

@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Observation, Verdict } from '../checks/observation.js';
 import type { EngineInfo } from '../engine/connect.js';
 import { SCHEMA_VERSION, type Report, type ReportResult } from './model.js';
@@ -45,12 +43,4 @@ export function buildReport(args: {
     totals,
     results,
   };
-}
-
-/** Write report.json into `dir` (created if needed); returns its path. */
-export function writeReportJson(dir: string, report: Report): string {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'report.json');
-  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
-  return path;
 }

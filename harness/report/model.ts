@@ -29,4 +29,8 @@ export interface Report {
   concurrency: number;
   totals: Record<Verdict, number>;
   results: ReportResult[];
+  /** certify: the image certified, the policy applied, and the gate's answer. */
+  image?: string;
+  policy?: Record<string, unknown>;
+  passed?: boolean;
 }

@@ -13,8 +13,8 @@ export const G = 2;
 export const KILLED_BAND_MS = { min: G * 1000 - 50, max: G * 1000 + 1500 };
 /** A prompt exit on the stop signal takes a small fraction of G. */
 export const GRACEFUL_MAX_MS = (G * 1000) / 2;
-/** Scenarios of one suite file at once (files run side by side too). */
-const CONCURRENCY = 3;
+/** Scenarios of one suite file at once (files run side by side too): more for big files. */
+const concurrencyFor = (units: number) => Math.min(8, Math.max(2, Math.ceil(units / 20)));
 
 /** Assert a stop's duration against the band its outcome calls for. */
 export function expectStopTiming(killed: unknown, durationMs: unknown): void {
@@ -43,7 +43,8 @@ export function batterySuite(checkName: string, extra?: (o: Observation<Record<s
 
   beforeAll(async () => {
     const ctx = await harnessContext(G);
-    const observations = await runBattery(ctx, plan(subjects, [check]), CONCURRENCY);
+    const units = plan(subjects, [check]);
+    const observations = await runBattery(ctx, units, concurrencyFor(units.length));
     for (const o of observations) results.set(key(o.subject, o.scenario), o as Observation<Record<string, unknown>>);
   }, 600_000);
 

@@ -1,0 +1,55 @@
+import type { Verdict } from '../checks/observation.js';
+import { mismatches } from '../expected.js';
+import type { Report, ReportResult } from './model.js';
+import { keyFigure } from './text.js';
+
+/** One matrix cell: a subject's results for one check (all its scenarios). */
+export interface Cell {
+  id: string;
+  subject: string;
+  check: string;
+  results: ReportResult[];
+  verdict: Verdict | 'partial';
+  figure: string;
+  /** Fields where observed differs from the expected row, across scenarios. */
+  unexpected: string[];
+}
+
+export function cellVerdict(results: ReportResult[]): Cell['verdict'] {
+  if (results.some((r) => r.verdict === 'error')) return 'error';
+  if (results.every((r) => r.verdict === 'pass')) return 'pass';
+  if (results.every((r) => r.verdict === 'skip')) return 'skip';
+  if (results.some((r) => r.verdict === 'pass')) return 'partial';
+  return 'fail';
+}
+
+export function unexpectedOf(r: ReportResult): string[] {
+  return r.expected ? mismatches(r.expected, r.observed) : [];
+}
+
+/** Subjects (rows) and checks (columns) in report order, with every cell. */
+export function matrixCells(report: Report): { subjects: string[]; checks: string[]; cells: Map<string, Cell> } {
+  const subjects = [...new Set(report.results.map((r) => r.subject))];
+  const checks = [...new Set(report.results.map((r) => r.check))];
+  const cells = new Map<string, Cell>();
+  let n = 0;
+  for (const subject of subjects) {
+    for (const check of checks) {
+      const results = report.results.filter((r) => r.subject === subject && r.check === check);
+      if (!results.length) continue;
+      cells.set(`${subject}\u0000${check}`, {
+        id: `c${n++}`,
+        subject,
+        check,
+        results,
+        verdict: cellVerdict(results),
+        figure: keyFigure(check, results),
+        unexpected: results.flatMap((r) => unexpectedOf(r).map((m) => `${r.scenario ? `${r.scenario}: ` : ''}${m}`)),
+      });
+    }
+  }
+  return { subjects, checks, cells };
+}
+
+export const cellAt = (cells: Map<string, Cell>, subject: string, check: string) =>
+  cells.get(`${subject}\u0000${check}`);

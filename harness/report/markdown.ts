@@ -1,0 +1,62 @@
+import { cellAt, matrixCells } from './cells.js';
+import { describeChange, type CellChange } from './diff.js';
+import { escapeMarkdown as md } from './escape.js';
+import type { Report } from './model.js';
+
+const ICON: Record<string, string> = { pass: '✅', fail: '❌', partial: '🟡', error: '⚠️', skip: '⏭️' };
+
+/** A compact Markdown matrix and the list of failures, fit for a pull-request comment. */
+export function renderMarkdown(report: Report, options: { changes?: CellChange[] } = {}): string {
+  const { subjects, checks, cells } = matrixCells(report);
+  const t = report.totals;
+  const out: string[] = [];
+  const title =
+    report.kind === 'certify'
+      ? `Certification of \`${md(report.image ?? '')}\`: ${report.passed ? '✅ passes' : '❌ fails'} the policy`
+      : 'Container behaviour face-off';
+  out.push(`### ${title}`, '');
+  out.push(
+    `${md(report.engine.kind)} ${md(report.engine.version)} · ${md(report.startedAt)} · grace ${report.graceSeconds} s · ${report.results.length} results: ${t.pass} pass, ${t.fail} fail, ${t.error} error, ${t.skip} skip`,
+    '',
+  );
+  if (options.changes) {
+    out.push(`#### Changes against the baseline (${options.changes.length})`, '');
+    out.push(
+      ...(options.changes.length
+        ? options.changes.map((c) => `- ${c.kind === 'regression' ? '🔻 ' : ''}${md(describeChange(c))}`)
+        : ['No cell changed.']),
+      '',
+    );
+  }
+  out.push(`| subject | ${checks.map(md).join(' | ')} |`, `|---|${checks.map(() => '---').join('|')}|`);
+  for (const s of subjects) {
+    const row = checks.map((c) => {
+      const cell = cellAt(cells, s, c);
+      return cell ? `${ICON[cell.verdict] ?? ''} ${md(cell.figure)}${cell.unexpected.length ? ' ≠' : ''}` : '';
+    });
+    out.push(`| ${md(s)} | ${row.join(' | ')} |`);
+  }
+  out.push(
+    '',
+    '✅ pass · 🟡 some scenarios fail · ❌ fail · ⚠️ could not be run · ≠ differs from the expected row',
+    '',
+  );
+  const unexpected = report.results.filter(
+    (r) => r.expected && [...cells.values()].some((c) => c.results.includes(r) && c.unexpected.length),
+  );
+  if (unexpected.length) {
+    out.push(`#### Differs from the expected row (${unexpected.length})`, '');
+    for (const c of cells.values())
+      for (const u of c.unexpected) out.push(`- ${md(c.subject)} · ${md(c.check)}: ${md(u)}`);
+    out.push('');
+  }
+  const failures = report.results.filter((r) => r.verdict === 'fail' || r.verdict === 'error');
+  out.push(`#### Failures (${failures.length})`, '');
+  const lines = failures.map(
+    (r) =>
+      `- ${ICON[r.verdict]} **${md(r.subject)}** · ${md(r.check)}${r.scenario ? ` · ${md(r.scenario)}` : ''}: ${md(r.reason)}`,
+  );
+  if (lines.length > 15) out.push('<details><summary>Show all</summary>', '', ...lines, '', '</details>');
+  else out.push(...(lines.length ? lines : ['None.']));
+  return `${out.join('\n')}\n`;
+}
