@@ -5,13 +5,13 @@ import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
 
 /** Start a fresh container of the subject for one scenario of one check. */
-export function startSubject(
+export async function startSubject(
   ctx: CheckContext,
   subject: Subject,
   check: string,
   overrides: { env?: Record<string, string>; image?: string; scenario?: string | null } = {},
 ): Promise<RunningContainer> {
-  return RunningContainer.start(ctx.session, {
+  const container = await RunningContainer.start(ctx.session, {
     image: overrides.image ?? subject.image,
     purpose: 'subject',
     labels: {
@@ -23,7 +23,10 @@ export function startSubject(
     env: { ...subject.env, ...overrides.env },
     init: subject.init,
     readyLog: subject.readyLog,
+    startupTimeoutMs: subject.startupTimeoutMs,
   });
+  if (subject.settleMs) await new Promise((r) => setTimeout(r, subject.settleMs));
+  return container;
 }
 
 /** The fields every observation of a subject shares. */

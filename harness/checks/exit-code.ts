@@ -73,3 +73,63 @@ export function exitCode(
     },
   );
 }
+
+export interface ExitOnStopSignalObserved {
+  stopSignal: string | null;
+  exitCode: number | null;
+  /** Exit codes that count as a clean exit on the stop signal. */
+  accepted: number[];
+}
+
+/**
+ * exit-code, scenario "on-stop-signal" (for any image): send the image's own stop
+ * signal (not the engine's stop, so no SIGKILL follows) and see which code the
+ * container exits with within the grace period.
+ */
+export function exitCodeOnStopSignal(
+  ctx: CheckContext,
+  subject: Subject,
+  accepted: number[],
+): Promise<Observation<ExitOnStopSignalObserved>> {
+  const G = ctx.graceSeconds;
+  return scenario<ExitOnStopSignalObserved>(
+    ctx,
+    subject,
+    {
+      check: 'exit-code',
+      scenario: 'on-stop-signal',
+      did: `started ${subject.name}, sent its stop signal, waited up to ${G} s for it to exit`,
+      empty: { stopSignal: null, exitCode: null, accepted },
+    },
+    async (container) => {
+      const stopSignal = ((await container.inspect()).Config as { StopSignal?: string }).StopSignal || 'SIGTERM';
+      await container.signal(stopSignal);
+      const exited = await container.waitExit(G * 1000);
+      const logs = await container.logs();
+      if (!exited) {
+        return {
+          verdict: 'fail',
+          reason: `still running ${G} s after ${stopSignal}: the stop signal is not acted on`,
+          observed: { stopSignal, exitCode: null, accepted },
+          evidence: { logs, exitCode: null },
+        };
+      }
+      const ok = accepted.includes(exited.exitCode);
+      return {
+        verdict: ok ? 'pass' : 'fail',
+        reason: `exited ${exited.exitCode} on ${stopSignal}${ok ? '' : ` (accepted: ${accepted.join(', ')})`}`,
+        observed: { stopSignal, exitCode: exited.exitCode, accepted },
+        evidence: {
+          logs,
+          exitCode: exited.exitCode,
+          state: {
+            startedAt: exited.startedAt,
+            finishedAt: exited.finishedAt,
+            exitCode: exited.exitCode,
+            oomKilled: exited.oomKilled,
+          },
+        },
+      };
+    },
+  );
+}

@@ -8,8 +8,12 @@ export const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIG
 export interface SignalForwardingObserved {
   /** The program logged the signal, or died of it. */
   received: boolean | null;
-  /** How it was seen: "logged", "died" (exit 128+S or gone from ps), or null. */
-  how: 'logged' | 'died' | null;
+  /**
+   * How it was seen: "logged" (the sample program logs each signal), "died" (exit
+   * 128+S, or its process gone from ps), "exited" (an arbitrary image: the container
+   * exited on it, any code), or null.
+   */
+  how: 'logged' | 'died' | 'exited' | null;
   /** The container's exit code when it exited within the settle time. */
   exitCode: number | null;
 }
@@ -48,6 +52,8 @@ export function signalForwarding(
       let how: SignalForwardingObserved['how'] = matched ? 'logged' : null;
       const exited = await container.exitedYet();
       if (exited) exitCode = exited.exitCode;
+      // An arbitrary image logs nothing we know: acting on the signal means exiting.
+      if (!how && exited && !subject.readyLog) how = 'exited';
       const snapshots = [before];
       if (!how) {
         if (exited && exited.exitCode === 128 + number) how = 'died';
@@ -63,8 +69,12 @@ export function signalForwarding(
         reason: received
           ? how === 'logged'
             ? `the program logged ${signal}`
-            : `the program died of ${signal}${exitCode !== null ? ` (exit ${exitCode})` : ''}`
-          : `${signal} did not reach the program within ${SETTLE_MS} ms`,
+            : how === 'exited'
+              ? `the container exited ${exitCode} on ${signal}`
+              : `the program died of ${signal}${exitCode !== null ? ` (exit ${exitCode})` : ''}`
+          : subject.readyLog
+            ? `${signal} did not reach the program within ${SETTLE_MS} ms`
+            : `the container did not act on ${signal} within ${SETTLE_MS} ms (still running)`,
         observed: { received, how, exitCode },
         evidence: { ps: snapshots, logs: lines, exitCode },
       };

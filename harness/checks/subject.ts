@@ -11,6 +11,10 @@ export interface Subject {
   init?: boolean;
   /** A log line that says the program is ready (absent for arbitrary images). */
   readyLog?: RegExp;
+  /** How long to wait for the container to start (and print readyLog). */
+  startupTimeoutMs?: number;
+  /** Time to let the program settle after start before acting (arbitrary images). */
+  settleMs?: number;
 }
 
 /** What every check needs besides the subject. */

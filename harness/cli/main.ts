@@ -6,6 +6,7 @@ import { cleanCommand, cleanHelp } from './clean.js';
 import { interruptHandlers } from './interrupt.js';
 import { matrixCommand, matrixHelp } from './matrix.js';
 import { reportCommand, reportHelp } from './report.js';
+import { certifyCommand, certifyHelp } from './certify.js';
 
 const HELP = `harness: runs container images on a real engine and measures how they behave at the
 edges of their life (PID 1, signals, zombies, exit codes, shutdown timing).
@@ -16,6 +17,7 @@ Commands:
   setup    make this machine ready: bring up an engine, build the base and toolbox images
   doctor   say whether this machine is ready, and what to run if not
   matrix   run the battery over the sample catalogue and write a report
+  certify  pass or fail any image under a policy (exit 0 pass, 1 fail)
   report   render a report.json as HTML, Markdown and JUnit, optionally diffed against a baseline
   clean    remove what the harness left on the engine (containers, networks; --images too)
 
@@ -41,6 +43,7 @@ const COMMANDS: Record<string, Command> = {
   clean: { help: cleanHelp, run: (argv) => cleanCommand(argv, out) },
   matrix: { help: matrixHelp, run: (argv) => matrixCommand(argv, out) },
   report: { help: reportHelp, run: (argv) => reportCommand(argv, out) },
+  certify: { help: certifyHelp, run: (argv) => certifyCommand(argv, out) },
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -79,12 +82,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+let code: number;
 try {
-  process.exitCode = await main(process.argv.slice(2));
+  code = await main(process.argv.slice(2));
 } catch (err) {
-  const code = err instanceof HarnessError ? err.exitCode : 2;
+  code = err instanceof HarnessError ? err.exitCode : 2;
   process.stderr.write(`harness: ${err instanceof HarnessError ? err.message : describeError(err)}\n`);
   if (err instanceof HarnessError && err.detail) process.stderr.write(`${err.detail}\n`);
   if (!(err instanceof HarnessError) && process.env.HARNESS_DEBUG) console.error(err);
-  process.exitCode = code;
 }
+// Exit once the output is flushed: idle keep-alive sockets to the engine must not hold
+// the command open after its work (and teardown) is done.
+await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
+process.exit(code);

@@ -109,16 +109,18 @@ export function inspectContainer(session: Session, id: string): Promise<Docker.C
 
 /** Wait until the container exits; null when it is still running after `timeoutMs`. */
 export async function waitForExit(session: Session, id: string, timeoutMs: number): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), timeoutMs);
-  });
+  // Abort the engine's wait request on timeout: left open, it would keep the process
+  // alive (and hold a socket) until the container exits, which may be never.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
-    const waited = session.docker
-      .getContainer(id)
-      .wait()
-      .then((r: { StatusCode: number }) => r.StatusCode);
-    return await Promise.race([waited, timeout]);
+    const r = (await session.docker.getContainer(id).wait({ abortSignal: abort.signal })) as { StatusCode: number };
+    return r.StatusCode;
+  } catch (err) {
+    if (abort.signal.aborted) return null;
+    // Removed while we waited: it is not running, and its code is gone with it.
+    if (statusOf(err) === 404) return null;
+    throw err;
   } finally {
     clearTimeout(timer);
   }
@@ -138,7 +140,22 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Run a command in a running container, bounded by `timeoutMs`. */
+/** Poll an exec until its process has ended; false when `timeoutMs` passes first. */
+async function execEnded(exec: Docker.Exec, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const info = await exec.inspect().catch(() => undefined);
+    if (info && !info.Running) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Run a command in a running container, bounded by `timeoutMs`. Detached, its output is
+ * not collected (nothing can hold the call open); attached, the result does not wait
+ * for the output stream to close, which a backgrounded child can hold open.
+ */
 export async function execInContainer(
   session: Session,
   id: string,
@@ -151,7 +168,8 @@ export async function execInContainer(
     .exec({ Cmd: cmd, AttachStdout: !options.detach, AttachStderr: !options.detach, User: options.user });
   if (options.detach) {
     await exec.start({ Detach: true });
-    return { exitCode: null, stdout: '', stderr: '' };
+    const ended = await execEnded(exec, timeoutMs);
+    return { exitCode: ended ? ((await exec.inspect()).ExitCode ?? null) : null, stdout: '', stderr: '' };
   }
   const stream = await exec.start({ hijack: true, stdin: false });
   const stdout = new PassThrough();
@@ -161,25 +179,12 @@ export async function execInContainer(
   stdout.on('data', (d: Buffer) => out.push(d));
   stderr.on('data', (d: Buffer) => errOut.push(d));
   session.docker.modem.demuxStream(stream, stdout, stderr);
-  let timer: NodeJS.Timeout | undefined;
-  // Do not wait for the stream to close: a backgrounded child can hold it open.
-  const finished = new Promise<boolean>((resolve) => {
-    const poll = async () => {
-      const info = await exec.inspect().catch(() => undefined);
-      if (info && !info.Running) return resolve(true);
-      timer = setTimeout(poll, 50);
-    };
-    void poll();
-  });
-  const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs));
-  const done = await Promise.race([finished, timedOut]);
-  clearTimeout(timer);
+  const ended = await execEnded(exec, timeoutMs);
   // Give the last bytes a moment to arrive after the process ended.
-  if (done) await new Promise((r) => setTimeout(r, 20));
+  if (ended) await new Promise((r) => setTimeout(r, 20));
   stream.destroy();
-  const info = done ? await exec.inspect() : undefined;
   return {
-    exitCode: info?.ExitCode ?? null,
+    exitCode: ended ? ((await exec.inspect()).ExitCode ?? null) : null,
     stdout: Buffer.concat(out).toString('utf8'),
     stderr: Buffer.concat(errOut).toString('utf8'),
   };

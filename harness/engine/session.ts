@@ -117,3 +117,10 @@ export async function sweepDeadRuns(engine: Engine, log: Logger): Promise<number
   if (count) log(`swept ${count} object(s) left by ${dead.size} interrupted run(s)`);
   return count;
 }
+
+/** Ids of this run's containers that carry all of `labels` (any state). */
+export async function runContainers(session: Session, labels: Record<string, string> = {}): Promise<string[]> {
+  const label = [`${LABEL.run}=${session.runId}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)];
+  const list = await session.docker.listContainers({ all: true, filters: { label } });
+  return list.map((c) => c.Id);
+}

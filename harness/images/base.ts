@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
 import { imagesDir } from '../paths.js';
 import { contextFiles, ensureImage, imageId, type ImageSpec } from './build.js';
+import { pullImage } from './pull.js';
 
 export const BASE_PACKAGES = ['bash', 'procps', 'python3', 'tini', 'dumb-init', 'catatonit', 'busybox-static'];
 const SUITE = 'bookworm';
@@ -63,25 +64,10 @@ export function debianMirror(env: NodeJS.ProcessEnv = process.env): string {
 
 async function slimAvailable(session: Session, log: Logger): Promise<{ ok: boolean; why: string }> {
   if (await imageId(session.docker, SLIM)) return { ok: true, why: `${SLIM} is present locally` };
-  try {
-    const stream = await session.docker.pull(SLIM);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no answer within ${PULL_TIMEOUT_MS / 1000} s`)),
-        PULL_TIMEOUT_MS,
-      );
-      session.docker.modem.followProgress(stream, (err) => {
-        clearTimeout(timer);
-        if (err) reject(err);
-        else resolve();
-      });
-    });
-    return { ok: true, why: `${SLIM} was pulled` };
-  } catch (err) {
-    const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
-    log(`cannot pull ${SLIM}: ${reason.slice(0, 160)}`);
-    return { ok: false, why: `${SLIM} is not present and cannot be pulled` };
-  }
+  const failure = await pullImage(session, SLIM, PULL_TIMEOUT_MS);
+  if (!failure) return { ok: true, why: `${SLIM} was pulled` };
+  log(`cannot pull ${SLIM}: ${failure.slice(0, 160)}`);
+  return { ok: false, why: `${SLIM} is not present and cannot be pulled` };
 }
 
 async function bootstrapRootfs(session: Session, recipe: string, log: Logger): Promise<string> {

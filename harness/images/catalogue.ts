@@ -66,3 +66,17 @@ export function stopSignalSpec(variant: Variant, variantTag: string): ImageSpec 
     base: variantTag,
   };
 }
+
+/** Images the certify suites use besides the catalogue: shell-less and broken ones. */
+export const CERTIFY_FIXTURES = ['scratch-catatonit', 'scratch-sleeper', 'crash-on-start'] as const;
+
+export function certifyFixtureSpec(name: string, base: string): ImageSpec {
+  return {
+    name: `certify-${name}`,
+    contextDir: imagesDir(),
+    dockerfile: `certify/${name}/Dockerfile`,
+    include: [],
+    purpose: 'certify-fixture',
+    base,
+  };
+}

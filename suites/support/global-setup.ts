@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { VARIANTS } from '../../harness/images/catalogue.js';
+import { CERTIFY_FIXTURES, certifyFixtureSpec, VARIANTS } from '../../harness/images/catalogue.js';
+import { ensureImage } from '../../harness/images/build.js';
 import { stderrLogger } from '../../harness/log.js';
 import { buildVariants, prepare } from '../../harness/prepare.js';
 
@@ -11,6 +12,8 @@ export interface HarnessFixture {
   toolboxImage: string;
   /** Variant name -> sample image tag. */
   images: Record<string, string>;
+  /** Certify fixture name -> image tag. */
+  fixtures: Record<string, string>;
 }
 
 declare module 'vitest' {
@@ -28,6 +31,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const log = stderrLogger;
   const ready = await prepare(log);
   const images = await buildVariants(ready.session, ready.base.tag, VARIANTS, log);
+  const fixtures: Record<string, string> = {};
+  for (const name of CERTIFY_FIXTURES) {
+    fixtures[name] = (await ensureImage(ready.session, certifyFixtureSpec(name, ready.base.tag), log)).tag;
+  }
   project.provide('harness', {
     runId: ready.session.runId,
     ownerPid: process.pid,
@@ -35,6 +42,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     baseImage: ready.base.tag,
     toolboxImage: ready.toolbox.tag,
     images: Object.fromEntries([...images].map(([name, img]) => [name, img.tag])),
+    fixtures,
   });
   return async () => {
     await ready.session.teardown();

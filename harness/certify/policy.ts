@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { BadInputError } from '../errors.js';
+
+export const CERTIFY_CHECKS = ['pid1', 'graceful-stop', 'signal-forwarding', 'zombie-reaping', 'exit-code'] as const;
+export type CertifyCheck = (typeof CERTIFY_CHECKS)[number];
+
+export interface Policy {
+  graceSeconds: number;
+  maxStopSeconds: number;
+  acceptedExitCodes: number[];
+  allowZombies: boolean;
+  required: CertifyCheck[];
+  startup: { timeoutSeconds: number; settleSeconds: number; readyLog: string | null };
+}
+
+const SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    graceSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
+    maxStopSeconds: { type: 'number', exclusiveMinimum: 0 },
+    acceptedExitCodes: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 255 }, minItems: 1 },
+    allowZombies: { type: 'boolean' },
+    required: { type: 'array', items: { enum: [...CERTIFY_CHECKS] }, uniqueItems: true },
+    startup: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
+        settleSeconds: { type: 'number', minimum: 0 },
+        readyLog: { type: ['string', 'null'] },
+      },
+    },
+  },
+} as const;
+
+export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('./default-policy.yaml', import.meta.url));
+
+const validate = new Ajv({ allErrors: true, strict: false }).compile(SCHEMA);
+
+function keyOf(e: ErrorObject): string {
+  const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  if (e.keyword === 'additionalProperties') {
+    const extra = (e.params as { additionalProperty: string }).additionalProperty;
+    return path ? `${path}.${extra}` : extra;
+  }
+  return path || '(top level)';
+}
+
+function explain(e: ErrorObject): string {
+  if (e.keyword === 'enum')
+    return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  return e.message ?? 'is invalid';
+}
+
+/** Validate a parsed policy (partial: defaults fill the rest); one-line error naming the key. */
+export function policyFrom(value: unknown, source: string): Policy {
+  if (value === null || value === undefined) value = {};
+  if (!validate(value)) {
+    const e = (validate.errors ?? [])[0] as ErrorObject;
+    const what = e.keyword === 'additionalProperties' ? `unknown key "${keyOf(e)}"` : `key "${keyOf(e)}" ${explain(e)}`;
+    throw new BadInputError(`invalid policy ${source}: ${what}`);
+  }
+  const v = value as Partial<Policy> & { startup?: Partial<Policy['startup']> };
+  const d = defaultPolicy();
+  const policy: Policy = { ...d, ...v, startup: { ...d.startup, ...(v.startup ?? {}) } };
+  if (policy.maxStopSeconds > policy.graceSeconds) {
+    throw new BadInputError(
+      `invalid policy ${source}: key "maxStopSeconds" (${policy.maxStopSeconds}) must not exceed graceSeconds (${policy.graceSeconds})`,
+    );
+  }
+  if (policy.startup.readyLog !== null) {
+    try {
+      new RegExp(policy.startup.readyLog);
+    } catch {
+      throw new BadInputError(`invalid policy ${source}: key "startup.readyLog" is not a valid regular expression`);
+    }
+  }
+  return policy;
+}
+
+function parseFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new BadInputError(`cannot read policy ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    throw new BadInputError(`policy ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+let defaults: Policy | undefined;
+export function defaultPolicy(): Policy {
+  defaults ??= structuredClone(parseFile(DEFAULT_POLICY_FILE)) as Policy;
+  return structuredClone(defaults);
+}
+
+export function loadPolicy(path: string | undefined): Policy {
+  return path ? policyFrom(parseFile(path), path) : defaultPolicy();
+}

@@ -1,0 +1,80 @@
+import type { CheckContext, Subject } from '../checks/subject.js';
+import { HarnessError } from '../errors.js';
+import { elapsedMs, monotonicMs } from '../observe/clock.js';
+import { RunningContainer } from '../run/container.js';
+import type { Policy } from './policy.js';
+
+/** The image cannot be certified: it does not run long enough to be tested. */
+export class ImageNotRunnableError extends HarnessError {
+  constructor(message: string, detail?: string) {
+    super('IMAGE_NOT_RUNNABLE', message, { detail });
+  }
+}
+
+export interface Preflight {
+  /** From start to ready: the ready line, or having stayed up for the settle time. */
+  readyAfterMs: number;
+  /** PID 1 as the engine started it (entrypoint + command). */
+  command: string[];
+  user: string;
+  stopSignal: string;
+}
+
+const tail = (lines: { text: string }[]) =>
+  lines
+    .slice(-10)
+    .map((l) => `  | ${l.text}`)
+    .join('\n');
+
+/**
+ * Start the image once, as it is, and wait until it is ready: it printed the policy's
+ * ready line, or (without one) it stayed up for the settle time. An image that exits
+ * first, or is not ready within the startup timeout, is reported with what was seen.
+ */
+export async function preflight(ctx: CheckContext, subject: Subject, policy: Policy): Promise<Preflight> {
+  const t0 = monotonicMs();
+  const timeoutMs = policy.startup.timeoutSeconds * 1000;
+  const settleMs = policy.startup.settleSeconds * 1000;
+  const ready = policy.startup.readyLog ? new RegExp(policy.startup.readyLog) : null;
+  const container = await RunningContainer.start(ctx.session, {
+    image: subject.image,
+    purpose: 'preflight',
+    labels: { 'io.harness.check': 'preflight', 'io.harness.subject': subject.name },
+  });
+  try {
+    const info = await container.inspect();
+    const cfg = info.Config as {
+      Entrypoint?: string[] | null;
+      Cmd?: string[] | null;
+      User?: string;
+      StopSignal?: string;
+    };
+    const facts = {
+      command: [...(cfg.Entrypoint ?? []), ...(cfg.Cmd ?? [])],
+      user: cfg.User || 'root (image sets no USER)',
+      stopSignal: cfg.StopSignal || 'SIGTERM',
+    };
+    for (;;) {
+      const exited = await container.exitedYet();
+      const logs = exited || ready ? await container.logs() : [];
+      if (exited) {
+        throw new ImageNotRunnableError(
+          `${subject.image} exits before the battery can start: it exited with code ${exited.exitCode} ${Math.round(elapsedMs(t0))} ms after start (a crash loop under an orchestrator)`,
+          logs.length ? `last lines it printed:\n${tail(logs)}` : 'it printed nothing',
+        );
+      }
+      if (ready && logs.some((l) => ready.test(l.text))) return { readyAfterMs: elapsedMs(t0), ...facts };
+      if (!ready && elapsedMs(t0) >= settleMs) return { readyAfterMs: elapsedMs(t0), ...facts };
+      if (elapsedMs(t0) >= timeoutMs) {
+        const lines = await container.logs();
+        throw new ImageNotRunnableError(
+          `${subject.image} did not become ready within ${policy.startup.timeoutSeconds} s: it is running but never printed a line matching /${policy.startup.readyLog}/ (raise startup.timeoutSeconds for a slow start)`,
+          lines.length ? `last lines it printed:\n${tail(lines)}` : 'it printed nothing',
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await container.remove();
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The certification gate against real images: every catalogue variant as it is (its
+ * image runs the aware program), shell-less images FROM scratch, and images that
+ * cannot be tested. Grace 2 s (the default policy otherwise).
+ */
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it, inject } from 'vitest';
+import { certifyImage, certifySubject, type Certification } from '../harness/certify/gate.js';
+import { defaultPolicy, type Policy } from '../harness/certify/policy.js';
+import { ImageNotRunnableError } from '../harness/certify/preflight.js';
+import { startSubject } from '../harness/checks/common.js';
+import { runContainers } from '../harness/engine/session.js';
+import { projectRoot } from '../harness/paths.js';
+import { runPool } from '../harness/run/pool.js';
+import { harnessContext, imageOf } from './support/harness.js';
+
+const G = 2;
+const policy = (): Policy => ({ ...defaultPolicy(), graceSeconds: G, maxStopSeconds: G });
+const fixture = (name: string) => inject('harness').fixtures[name] as string;
+
+/** Gate verdict and failing required checks of each catalogue image under the default policy. */
+const EXPECTED: Record<string, string[]> = {
+  // A shell as PID 1 drops SIGTERM: SIGKILL after the grace period, no exit code.
+  'shell-form': ['graceful-stop', 'exit-code'],
+  'bash-entrypoint': ['graceful-stop', 'exit-code'],
+  // The program handles SIGTERM but, as PID 1, never reaps adopted orphans.
+  'exec-form': ['zombie-reaping'],
+  'bash-exec': ['zombie-reaping'],
+  // The engine's --init is a run option, not part of the image: as shipped it is the
+  // exec-form image.
+  'docker-init': ['zombie-reaping'],
+  'bash-trap': [],
+  tini: [],
+  'tini-group': [],
+  'dumb-init': [],
+  'dumb-init-single-child': [],
+  catatonit: [],
+};
+
+const results = new Map<string, Certification>();
+
+beforeAll(async () => {
+  const ctx = await harnessContext(G);
+  const images = [
+    ...Object.keys(EXPECTED).map((v) => [v, imageOf(v)]),
+    ...['scratch-catatonit', 'scratch-sleeper'].map((f) => [f, fixture(f)]),
+  ];
+  await runPool(
+    images.map(([name, image]) => async () => {
+      results.set(name as string, await certifyImage(ctx, image as string, policy(), 3));
+    }),
+    3,
+  );
+}, 600_000);
+
+const failing = (c: Certification | undefined) => (c?.failures ?? []).map((f) => f.check).sort();
+
+describe('certify the catalogue images under the default policy', () => {
+  it.each(Object.entries(EXPECTED))('%s', (name, checks) => {
+    const c = results.get(name);
+    expect(c?.errors ?? [], 'no scenario errors').toEqual([]);
+    expect(failing(c)).toEqual([...checks].sort());
+    expect(c?.passed).toBe(checks.length === 0);
+  });
+
+  it('says why shell-form fails: SIGTERM not acted on, SIGKILL after the grace period', () => {
+    const stop = results.get('shell-form')?.observations.find((o) => o.check === 'graceful-stop');
+    expect(stop?.observed).toMatchObject({ killed: true, exitCode: 137 });
+    expect(stop?.reason).toMatch(/not acted on: SIGKILL was needed after the 2 s grace period/);
+    expect((stop?.evidence.events ?? []).map((e) => e.attributes.signal)).toEqual(['15', '9']);
+  });
+});
+
+describe('images with no shell and no ps (FROM scratch)', () => {
+  it('catatonit -P alone passes: exits on SIGTERM, reaps the injected orphan', () => {
+    const c = results.get('scratch-catatonit');
+    expect(c?.errors).toEqual([]);
+    expect(c?.passed).toBe(true);
+    expect(c?.preflight.command).toEqual(['/catatonit', '-P']);
+    const ps = c?.observations.find((o) => o.check === 'pid1');
+    expect(ps?.observed).toMatchObject({ pid1: 'catatonit' });
+  });
+
+  it('a static program that handles no signal fails stop, exit code and reaping', () => {
+    const c = results.get('scratch-sleeper');
+    expect(c?.errors).toEqual([]);
+    expect(failing(c)).toEqual(['exit-code', 'graceful-stop', 'zombie-reaping']);
+    const z = c?.observations.find((o) => o.check === 'zombie-reaping');
+    const zombies = (z?.evidence.ps?.[0]?.processes ?? []).filter((p) => p.stat.startsWith('Z'));
+    expect(zombies.map((p) => p.ppid)).toEqual([1]);
+  });
+});
+
+describe('images that cannot be tested are reported, not passed', () => {
+  it('an image that exits at once: exit code, time and its last lines', async () => {
+    const ctx = await harnessContext(G);
+    const err = await certifyImage(ctx, fixture('crash-on-start'), policy(), 3).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImageNotRunnableError);
+    expect((err as Error).message).toMatch(
+      /exits before the battery can start: it exited with code 3 \d+ ms after start/,
+    );
+    expect((err as ImageNotRunnableError).detail).toContain('fatal: cannot read /etc/app/config.yaml');
+  });
+
+  it('an image that never prints its ready line: how long the harness waited', async () => {
+    const ctx = await harnessContext(G);
+    const p = { ...policy(), startup: { timeoutSeconds: 2, settleSeconds: 1, readyLog: 'listening on port' } };
+    const err = await certifyImage(ctx, imageOf('tini'), p, 3).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImageNotRunnableError);
+    expect((err as Error).message).toMatch(/did not become ready within 2 s/);
+  });
+});
+
+describe('untrusted images run with the least power', () => {
+  it('no network, no-new-privileges, pids and memory limits, nothing mounted; removed afterwards', async () => {
+    const ctx = await harnessContext(G);
+    const subject = certifySubject(fixture('scratch-sleeper'), policy());
+    const container = await startSubject(ctx, subject, 'least-power');
+    try {
+      const info = await container.inspect();
+      expect(info.HostConfig.NetworkMode).toBe('none');
+      expect(info.HostConfig.SecurityOpt).toContain('no-new-privileges');
+      expect(info.HostConfig.PidsLimit).toBeGreaterThan(0);
+      expect(info.HostConfig.Memory).toBeGreaterThan(0);
+      expect(info.HostConfig.Privileged).toBe(false);
+      expect(info.Mounts).toEqual([]);
+      expect(info.HostConfig.Binds ?? []).toEqual([]);
+    } finally {
+      await container.remove();
+    }
+    // Every certification above removed its containers as it went.
+    expect(await runContainers(ctx.session, { 'io.harness.subject': subject.name })).toEqual([]);
+  });
+});
+
+describe('harness certify (the command)', () => {
+  const cli = (...args: string[]) =>
+    execa('node', [join(projectRoot(), 'bin/harness.mjs'), 'certify', ...args], { reject: false, all: true });
+
+  it('exits 0 for the tini image', async () => {
+    const r = await cli(
+      imageOf('tini'),
+      '--grace',
+      String(G),
+      '--out',
+      join(projectRoot(), 'reports/certify-test/tini'),
+    );
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toContain('PASSES the policy');
+  }, 120_000);
+
+  it('exits 1 for shell-form and says SIGTERM was not acted on and SIGKILL was needed', async () => {
+    const r = await cli(
+      imageOf('shell-form'),
+      '--grace',
+      String(G),
+      '--out',
+      join(projectRoot(), 'reports/certify-test/shell-form'),
+    );
+    expect(r.exitCode, r.all).toBe(1);
+    expect(r.stdout).toMatch(
+      /FAIL\s+graceful-stop: the stop signal was not acted on: SIGKILL was needed after the 2 s grace period/,
+    );
+    expect(r.stdout).toContain('FAILS the policy: graceful-stop, exit-code');
+  }, 120_000);
+
+  it('exits 2 with one line for an image that is neither local nor pullable', async () => {
+    const r = await cli('no/such:image', '--grace', String(G));
+    expect(r.exitCode).toBe(2);
+    const last = r.stderr.trim().split('\n').at(-1);
+    expect(last).toMatch(/^harness: image no\/such:image is neither local nor pullable \(.+\)$/);
+  }, 120_000);
+
+  it('exits 2 naming the key of an invalid policy', async () => {
+    const bad = join(projectRoot(), 'reports/certify-test/bad-policy.yaml');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(join(projectRoot(), 'reports/certify-test'), { recursive: true });
+    writeFileSync(bad, 'graceSeconds: 5\nstartup:\n  timeoutSecs: 3\n');
+    const r = await cli(imageOf('tini'), '--policy', bad);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe(`harness: invalid policy ${bad}: unknown key "startup.timeoutSecs"`);
+  });
+});

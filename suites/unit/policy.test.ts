@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { defaultPolicy, policyFrom } from '../../harness/certify/policy.js';
+import { judge } from '../../harness/certify/gate.js';
+import { BadInputError } from '../../harness/errors.js';
+import type { Observation } from '../../harness/checks/observation.js';
+
+describe('policy', () => {
+  it('has a documented default', () => {
+    const p = defaultPolicy();
+    expect(p.graceSeconds).toBe(10);
+    expect(p.required).toEqual(['graceful-stop', 'zombie-reaping', 'exit-code']);
+    expect(p.acceptedExitCodes).toEqual([0, 130, 143]);
+  });
+
+  it('fills what a file leaves out from the default', () => {
+    const p = policyFrom({ graceSeconds: 30, startup: { readyLog: 'ready' } }, 'p.yaml');
+    expect(p.graceSeconds).toBe(30);
+    expect(p.startup).toEqual({ timeoutSeconds: 30, settleSeconds: 1, readyLog: 'ready' });
+  });
+
+  it.each([
+    [{ grace: 3 }, 'invalid policy p.yaml: unknown key "grace"'],
+    [{ graceSeconds: 'ten' }, 'invalid policy p.yaml: key "graceSeconds" must be number'],
+    [{ acceptedExitCodes: [0, 300] }, 'invalid policy p.yaml: key "acceptedExitCodes.1" must be <= 255'],
+    [
+      { required: ['graceful-stop', 'uptime'] },
+      'invalid policy p.yaml: key "required.1" must be one of pid1, graceful-stop, signal-forwarding, zombie-reaping, exit-code',
+    ],
+    [{ startup: { wait: 1 } }, 'invalid policy p.yaml: unknown key "startup.wait"'],
+    [
+      { graceSeconds: 2, maxStopSeconds: 5 },
+      'invalid policy p.yaml: key "maxStopSeconds" (5) must not exceed graceSeconds (2)',
+    ],
+  ])('rejects %j in one line naming the key', (value, message) => {
+    expect(() => policyFrom(value, 'p.yaml')).toThrow(BadInputError);
+    expect(() => policyFrom(value, 'p.yaml')).toThrow(message);
+  });
+});
+
+describe('judging under a policy', () => {
+  const stop = (observed: object): Observation<object> => ({
+    check: 'graceful-stop',
+    subject: 'img',
+    scenario: null,
+    did: '',
+    verdict: 'pass',
+    reason: 'exited',
+    observed,
+    evidence: {},
+    durationMs: 1,
+  });
+
+  it('fails a stop that is too slow or exits with a code the policy does not accept', () => {
+    const p = { ...defaultPolicy(), maxStopSeconds: 1, acceptedExitCodes: [0] };
+    expect(judge(stop({ killed: false, stopDurationMs: 1500, exitCode: 0 }), p).verdict).toBe('fail');
+    expect(judge(stop({ killed: false, stopDurationMs: 50, exitCode: 143 }), p).verdict).toBe('fail');
+    expect(judge(stop({ killed: false, stopDurationMs: 50, exitCode: 0 }), p).verdict).toBe('pass');
+  });
+
+  it('lets a policy allow zombies', () => {
+    const z = { ...stop({ zombies: 2 }), check: 'zombie-reaping', verdict: 'fail' as const };
+    expect(judge(z, { ...defaultPolicy(), allowZombies: true }).verdict).toBe('pass');
+    expect(judge(z, defaultPolicy()).verdict).toBe('fail');
+  });
+});
