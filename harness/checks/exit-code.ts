@@ -62,12 +62,7 @@ export function exitCode(
         evidence: {
           logs,
           exitCode: exited.exitCode,
-          state: {
-            startedAt: exited.startedAt,
-            finishedAt: exited.finishedAt,
-            exitCode: exited.exitCode,
-            oomKilled: exited.oomKilled,
-          },
+          state: exited.state(),
         },
       };
     },
@@ -122,12 +117,7 @@ export function exitCodeOnStopSignal(
         evidence: {
           logs,
           exitCode: exited.exitCode,
-          state: {
-            startedAt: exited.startedAt,
-            finishedAt: exited.finishedAt,
-            exitCode: exited.exitCode,
-            oomKilled: exited.oomKilled,
-          },
+          state: exited.state(),
         },
       };
     },

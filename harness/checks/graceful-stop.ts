@@ -35,12 +35,7 @@ export async function measureStop(
       exitCode: exited.exitCode,
       logs: await container.logs(),
       events: kills,
-      state: {
-        startedAt: exited.startedAt,
-        finishedAt: exited.finishedAt,
-        exitCode: exited.exitCode,
-        oomKilled: exited.oomKilled,
-      },
+      state: exited.state(),
       timings: { startedAtMs: container.started.atMs - t0, stopRequestedAtMs: requested.atMs - t0, stopDurationMs },
     },
   };

@@ -47,6 +47,11 @@ export class ExitedContainer {
     );
   }
 
+  /** The engine's own record of the run, as evidence. */
+  state(): { startedAt: string; finishedAt: string; exitCode: number; oomKilled: boolean } {
+    return { startedAt: this.startedAt, finishedAt: this.finishedAt, exitCode: this.exitCode, oomKilled: this.oomKilled };
+  }
+
   get finishedAtMs(): number {
     return engineTimeMs(this.finishedAt);
   }

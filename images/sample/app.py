@@ -35,8 +35,9 @@ def setting(name, default=""):
 
 
 def log(line):
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+    # os.write, not sys.stdout: a handler that writes while the main thread is inside
+    # a buffered write raises "RuntimeError: reentrant call" (and the program exits 1).
+    os.write(1, (line + "\n").encode())
 
 
 def on_logged(signum, _frame):

@@ -56,7 +56,8 @@ export function batterySuite(checkName: string, extra?: (o: Observation<Record<s
       expect(o.verdict, o.reason).not.toBe('error');
       const expected = expectedRow(checkName, subject.variant, subject.program, scenario);
       expect(expected, 'expected row').toBeDefined();
-      expect(mismatches(expected ?? {}, o.observed), o.reason).toEqual([]);
+      const logs = (o.evidence.logs ?? []).map((l) => `  ${l.stream}: ${l.text}`).join('\n');
+      expect(mismatches(expected ?? {}, o.observed), `${o.reason}\n${logs}`).toEqual([]);
       extra?.(o);
     });
   });
