@@ -49,7 +49,12 @@ export class ExitedContainer {
 
   /** The engine's own record of the run, as evidence. */
   state(): { startedAt: string; finishedAt: string; exitCode: number; oomKilled: boolean } {
-    return { startedAt: this.startedAt, finishedAt: this.finishedAt, exitCode: this.exitCode, oomKilled: this.oomKilled };
+    return {
+      startedAt: this.startedAt,
+      finishedAt: this.finishedAt,
+      exitCode: this.exitCode,
+      oomKilled: this.oomKilled,
+    };
   }
 
   get finishedAtMs(): number {
