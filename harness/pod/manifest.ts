@@ -170,7 +170,7 @@ function container(value: unknown, path: string, init: boolean): Container {
     const pp = object(p, `${path}.ports[${i}]`, 'port');
     integer(pp.containerPort, `${path}.ports[${i}].containerPort`, 1);
   }
-  const c = o as Container;
+  const c = o as unknown as Container;
   for (const kind of PROBE_KINDS) {
     if (o[kind] === undefined) continue;
     if (init) fail(`${path}.${kind}`, 'Forbidden: may not be set for init containers');
