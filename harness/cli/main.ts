@@ -7,6 +7,7 @@ import { interruptHandlers } from './interrupt.js';
 import { matrixCommand, matrixHelp } from './matrix.js';
 import { reportCommand, reportHelp } from './report.js';
 import { certifyCommand, certifyHelp } from './certify.js';
+import { podCommand, podHelp } from './pod.js';
 
 const HELP = `harness: runs container images on a real engine and measures how they behave at the
 edges of their life (PID 1, signals, zombies, exit codes, shutdown timing).
@@ -18,6 +19,7 @@ Commands:
   doctor   say whether this machine is ready, and what to run if not
   matrix   run the battery over the sample catalogue and write a report
   certify  pass or fail any image under a policy (exit 0 pass, 1 fail)
+  pod      run a Pod manifest with the kubelet's lifecycle on the local engine (pod run FILE)
   report   render a report.json as HTML, Markdown and JUnit, optionally diffed against a baseline
   clean    remove what the harness left on the engine (containers, networks; --images too)
 
@@ -44,6 +46,7 @@ const COMMANDS: Record<string, Command> = {
   matrix: { help: matrixHelp, run: (argv) => matrixCommand(argv, out) },
   report: { help: reportHelp, run: (argv) => reportCommand(argv, out) },
   certify: { help: certifyHelp, run: (argv) => certifyCommand(argv, out) },
+  pod: { help: podHelp, run: (argv) => podCommand(argv, out) },
 };
 
 async function main(argv: string[]): Promise<number> {
