@@ -249,6 +249,7 @@ export class PodRun {
         }
         await this.finished(c, r, instance, exited);
         if (exited.exitCode === 0) break;
+        if (this.deletion.signal.aborted) return false;
         if (this.spec.restartPolicy === 'Never') {
           this.phase = 'Failed';
           this.emit(
@@ -302,7 +303,7 @@ export class PodRun {
         this.spec.restartPolicy === 'Always' ||
         (this.spec.restartPolicy === 'OnFailure' && (code !== 0 || outcome.kind === 'kill'));
       this.updatePhase();
-      if (!restart) return;
+      if (!restart || this.deletion.signal.aborted) return;
       if (!(await this.waitBackoff(c, r))) return;
     }
   }
@@ -361,7 +362,12 @@ export class PodRun {
       PROBE_KINDS.filter((k) => c[k]).map((k) => [k, resolveProbe(c[k] as Probe)]),
     ) as Partial<Record<ProbeKind, ResolvedProbe>>;
     r.started = !probes.startupProbe;
-    if (!probes.readinessProbe) this.setReady(r, true, 'no readiness probe');
+    // Without a readiness probe a container is Ready once it has started (after its
+    // startup probe, if any).
+    const readyWithoutProbe = () => {
+      if (!probes.readinessProbe && !this.terminating) this.setReady(r, true, 'started, and no readiness probe');
+    };
+    if (r.started) readyWithoutProbe();
     const stop = new AbortController();
     let kill: { grace: number; message: string } | undefined;
     const onFailure = (kind: ProbeKind, p: ResolvedProbe) => {
@@ -424,6 +430,8 @@ export class PodRun {
     let failures = 0;
     for (;;) {
       if (stop.aborted) return;
+      // A ticker, as the kubelet's: the period counts from one attempt's start to the next.
+      const attemptStart = Date.now();
       const result = await runProbe(p, c, instance, this.sandbox as RunningContainer);
       if (stop.aborted) return;
       if (result.ok) {
@@ -448,7 +456,7 @@ export class PodRun {
           }
         }
       }
-      if (!(await sleep(p.periodSeconds * 1000, stop))) return;
+      if (!(await sleep(p.periodSeconds * 1000 - (Date.now() - attemptStart), stop))) return;
     }
   }
 

@@ -1,0 +1,186 @@
+/**
+ * The kubelet's lifecycle rules replayed on real containers: each manifest under
+ * images/pods/ runs as a pod on the engine (all side by side), then its timeline and
+ * status are checked against the rule.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it, inject } from 'vitest';
+import { imagesDir } from '../../harness/paths.js';
+import type { PodEvent } from '../../harness/pod/events.js';
+import { PodRun } from '../../harness/pod/kubelet.js';
+import { parsePod } from '../../harness/pod/manifest.js';
+import { podStatus } from '../../harness/pod/status.js';
+import { harnessContext } from '../support/harness.js';
+
+interface Outcome {
+  events: PodEvent[];
+  status: ReturnType<typeof podStatus>;
+}
+
+const outcomes = new Map<string, Outcome>();
+
+async function runPod(
+  key: string,
+  file: string,
+  seconds: number,
+  edit: (text: string) => string = (t) => t,
+): Promise<void> {
+  const ctx = await harnessContext();
+  const base = inject('harness').baseImage;
+  const text = edit(readFileSync(join(imagesDir(), 'pods', file), 'utf8')).replaceAll('harness/base:bookworm', base);
+  const run = new PodRun(ctx.session, ctx.toolboxImage, parsePod(text, file), {
+    deleteAfterSeconds: seconds,
+    backoffScale: 0.1,
+  });
+  await run.run();
+  outcomes.set(key, { events: run.timeline.events, status: podStatus(run) });
+}
+
+beforeAll(async () => {
+  await Promise.all([
+    runPod('liveness', 'liveness-restart.yaml', 12),
+    runPod('init-never', 'init-fails.yaml', 3),
+    runPod('init-always', 'init-fails.yaml', 5, (t) => t.replace('restartPolicy: Never', 'restartPolicy: Always')),
+    runPod('http', 'http-probes.yaml', 5),
+    runPod('hooks', 'hooks-and-startup.yaml', 9),
+  ]);
+}, 120_000);
+
+const of = (key: string) => outcomes.get(key) as Outcome;
+const find = (o: Outcome, reason: string, container?: string) =>
+  o.events.filter((e) => e.reason === reason && (!container || e.container === container));
+const first = (o: Outcome, reason: string, container?: string) => find(o, reason, container)[0];
+const status = (o: Outcome, name: string) =>
+  [...o.status.containerStatuses, ...o.status.initContainerStatuses].find((c) => c.name === name);
+
+describe('liveness failure restarts the container', () => {
+  it('kills it with the termination sequence and restarts it', () => {
+    const o = of('liveness');
+    expect(status(o, 'app')?.restartCount).toBeGreaterThanOrEqual(1);
+    const kill = first(o, 'Killing', 'app');
+    expect(kill?.message).toBe('Container app failed liveness probe, will be restarted');
+    expect(find(o, 'Unhealthy', 'app').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('runs preStop (its side effect visible) before the stop signal, inside the grace period', () => {
+    const o = of('liveness');
+    const kill = first(o, 'Killing', 'app') as PodEvent;
+    const pre = o.events.find((e) => e.reason === 'PreStopHookSucceeded' && e.atMs >= kill.atMs) as PodEvent;
+    const sig = o.events.find((e) => e.reason === 'StopSignal' && e.atMs >= kill.atMs) as PodEvent;
+    const sigkill = o.events.find((e) => e.reason === 'SIGKILL' && e.atMs >= kill.atMs) as PodEvent;
+    expect(pre.message).toContain('prestop-ran');
+    expect(pre.atMs).toBeLessThanOrEqual(sig.atMs);
+    // grace 3 s counted from the kill: preStop time + the rest, then SIGKILL.
+    expect(sigkill.atMs - kill.atMs).toBeGreaterThanOrEqual(2900);
+    expect(sigkill.atMs - kill.atMs).toBeLessThan(3000 + 1000);
+  });
+});
+
+describe('init containers', () => {
+  it('restartPolicy Never: a failed init container fails the pod, the app never starts', () => {
+    const o = of('init-never');
+    expect(o.status.phase).toBe('Failed');
+    expect(status(o, 'migrate')?.state).toMatchObject({ terminated: { exitCode: 1, reason: 'Error' } });
+    expect(find(o, 'Started', 'app')).toEqual([]);
+  });
+
+  it('restartPolicy Always: the init container is retried with back-off, the pod stays Pending', () => {
+    const o = of('init-always');
+    expect(o.status.phase).toBe('Pending');
+    expect(status(o, 'migrate')?.restartCount).toBeGreaterThanOrEqual(2);
+    expect(find(o, 'BackOff', 'migrate').length).toBeGreaterThanOrEqual(1);
+    expect(o.status.conditions.find((c) => c.type === 'Initialized')).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotInitialized',
+    });
+    expect(find(o, 'Started', 'app')).toEqual([]);
+  });
+});
+
+describe('httpGet and tcpSocket probes from inside the pod network namespace', () => {
+  it('a same-host redirect is followed to a 200', () => {
+    expect(first(of('http'), 'Ready', 'same-host')).toBeDefined();
+  });
+
+  it('a redirect to another host is not followed and counts as success, with a warning', () => {
+    const o = of('http');
+    expect(first(o, 'Ready', 'other-host')).toBeDefined();
+    const probe = find(o, 'ProbeSucceeded', 'other-host')[0];
+    expect(probe?.message).toContain('redirect to another host other.invalid not followed');
+  });
+
+  it('more than 10 redirects and a 404 are failures: not Ready, never restarted', () => {
+    const o = of('http');
+    for (const name of ['redirect-loop', 'not-found']) {
+      expect(find(o, 'Ready', name)).toEqual([]);
+      expect(status(o, name)?.restartCount).toBe(0);
+      expect(find(o, 'Killing', name).every((e) => e.message.startsWith('Stopping'))).toBe(true);
+    }
+    expect(first(o, 'Unhealthy', 'redirect-loop')?.message).toContain('stopped after 10 redirects');
+    expect(first(o, 'Unhealthy', 'not-found')?.message).toContain('statuscode: 404');
+  });
+
+  it('a tcpSocket liveness probe on a named port succeeds', () => {
+    const o = of('http');
+    expect(
+      find(o, 'ProbeSucceeded', 'server').some((e) => e.message.startsWith('Liveness probe succeeded: connected')),
+    ).toBe(true);
+    expect(status(o, 'server')?.restartCount).toBe(0);
+  });
+
+  it('Ready goes False when the pod starts terminating, before the containers are stopped', () => {
+    const o = of('http');
+    const deleting = first(o, 'Deleting') as PodEvent;
+    const notReady = o.events.find((e) => e.reason === 'NotReady' && e.container === 'same-host') as PodEvent;
+    const killing = first(o, 'Killing', 'same-host') as PodEvent;
+    expect(notReady.atMs).toBeGreaterThanOrEqual(deleting.atMs);
+    expect(notReady.atMs).toBeLessThanOrEqual(killing.atMs);
+  });
+});
+
+describe('hooks and startup probes', () => {
+  it('postStart blocks Running: the container is Ready only after the hook returns', () => {
+    const o = of('hooks');
+    const started = first(o, 'PostStartHookStarted', 'slow-poststart') as PodEvent;
+    const done = first(o, 'PostStartHookSucceeded', 'slow-poststart') as PodEvent;
+    const ready = first(o, 'Ready', 'slow-poststart') as PodEvent;
+    const probe = first(o, 'ProbeSucceeded', 'slow-poststart') as PodEvent;
+    expect(done.atMs - started.atMs).toBeGreaterThanOrEqual(1900);
+    expect(ready.atMs).toBeGreaterThanOrEqual(done.atMs);
+    expect(probe.atMs).toBeGreaterThanOrEqual(done.atMs);
+  });
+
+  it('a failing postStart kills the container and it is restarted', () => {
+    const o = of('hooks');
+    expect(first(o, 'FailedPostStartHook', 'bad-poststart')?.message).toContain('cannot warm cache');
+    expect(status(o, 'bad-poststart')?.restartCount).toBeGreaterThanOrEqual(1);
+  });
+
+  it('the startup probe gates liveness; liveness then kills with its own grace period', () => {
+    const o = of('hooks');
+    const startup = first(o, 'StartupSucceeded', 'gated') as PodEvent;
+    const liveness = o.events.filter((e) => e.container === 'gated' && /^Liveness/.test(e.message));
+    expect(liveness.length).toBeGreaterThan(0);
+    expect(liveness.every((e) => e.atMs >= startup.atMs)).toBe(true);
+    const kill = o.events.find(
+      (e) => e.reason === 'Killing' && e.container === 'gated' && /liveness/.test(e.message),
+    ) as PodEvent;
+    const sigkill = o.events.find(
+      (e) => e.reason === 'SIGKILL' && e.container === 'gated' && e.atMs >= kill.atMs,
+    ) as PodEvent;
+    // Probe-level terminationGracePeriodSeconds: 2 s.
+    expect(sigkill.atMs - kill.atMs).toBeGreaterThanOrEqual(1900);
+    expect(sigkill.atMs - kill.atMs).toBeLessThan(2000 + 1000);
+  });
+
+  it('a preStop that uses up the grace period still leaves 2 s before SIGKILL', () => {
+    const o = of('hooks');
+    const pre = first(o, 'PreStopHookStarted', 'slow-poststart') as PodEvent;
+    const sig = o.events.find((e) => e.reason === 'StopSignal' && e.container === 'slow-poststart') as PodEvent;
+    const sigkill = o.events.find((e) => e.reason === 'SIGKILL' && e.container === 'slow-poststart') as PodEvent;
+    expect(sig.atMs - pre.atMs).toBeGreaterThanOrEqual(1900);
+    expect(sigkill.atMs - sig.atMs).toBeGreaterThanOrEqual(1900);
+    expect(sigkill.atMs - sig.atMs).toBeLessThan(2000 + 1000);
+  });
+});

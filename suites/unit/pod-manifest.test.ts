@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { BadInputError } from '../../harness/errors.js';
+import { backoffMs } from '../../harness/pod/kubelet.js';
+import { parsePod, resolveProbe } from '../../harness/pod/manifest.js';
+
+const pod = (spec: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n${spec}`;
+const app = `  containers:\n    - name: app\n      image: img\n`;
+
+describe('Pod manifest validation', () => {
+  it('fills the API server defaults', () => {
+    const spec = parsePod(pod(`${app}      livenessProbe:\n        exec:\n          command: ["true"]\n`), 'p.yaml');
+    expect(spec.restartPolicy).toBe('Always');
+    expect(spec.terminationGracePeriodSeconds).toBe(30);
+    expect(spec.shareProcessNamespace).toBe(false);
+    const probe = resolveProbe(spec.containers[0]?.livenessProbe ?? {});
+    expect(probe).toMatchObject({
+      timeoutSeconds: 1,
+      periodSeconds: 10,
+      successThreshold: 1,
+      failureThreshold: 3,
+      initialDelaySeconds: 0,
+    });
+    const http = resolveProbe({ httpGet: { port: 80 } });
+    expect(http.httpGet).toEqual({ port: 80, path: '/', scheme: 'HTTP' });
+  });
+
+  it.each([
+    [
+      'a probe on an init container',
+      `  initContainers:\n    - name: init\n      image: img\n      readinessProbe:\n        exec:\n          command: ["true"]\n${app}`,
+      'spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers',
+    ],
+    [
+      'lifecycle on an init container',
+      `  initContainers:\n    - name: init\n      image: img\n      lifecycle:\n        preStop:\n          sleep:\n            seconds: 1\n${app}`,
+      'spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers',
+    ],
+    [
+      'successThreshold other than 1 on liveness',
+      `${app}      livenessProbe:\n        successThreshold: 2\n        exec:\n          command: ["true"]\n`,
+      'spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1',
+    ],
+    [
+      'two handlers in one probe',
+      `${app}      startupProbe:\n        exec:\n          command: ["true"]\n        tcpSocket:\n          port: 80\n`,
+      'spec.containers[0].startupProbe: Forbidden: may not specify more than 1 handler type (found exec, tcpSocket)',
+    ],
+    ['an unknown field', `${app}      livenesProbe: {}\n`, 'spec.containers[0].livenesProbe: unknown field'],
+    [
+      'terminationGracePeriodSeconds on a readiness probe',
+      `${app}      readinessProbe:\n        terminationGracePeriodSeconds: 5\n        exec:\n          command: ["true"]\n`,
+      'spec.containers[0].readinessProbe.terminationGracePeriodSeconds: Forbidden: may not be set for readinessProbes',
+    ],
+    [
+      'a named port that does not exist',
+      `${app}      readinessProbe:\n        httpGet:\n          port: http\n`,
+      'spec.containers[0].readinessProbe.httpGet.port: no container port named "http"',
+    ],
+    ['a bad restartPolicy', `  restartPolicy: Sometimes\n${app}`, 'spec.restartPolicy: Unsupported value: "Sometimes"'],
+  ])('rejects %s in one line naming the field path', (_what, spec, message) => {
+    expect(() => parsePod(pod(spec), 'p.yaml')).toThrow(BadInputError);
+    expect(() => parsePod(pod(spec), 'p.yaml')).toThrow(`invalid pod p.yaml: ${message}`);
+  });
+
+  it('CrashLoopBackOff: immediate, then 10 s doubling to 300 s, scaled', () => {
+    expect([0, 1, 2, 3, 6, 7, 12].map((n) => backoffMs(n, 1) / 1000)).toEqual([0, 10, 20, 40, 300, 300, 300]);
+    expect(backoffMs(2, 0.1)).toBe(2000);
+  });
+});
