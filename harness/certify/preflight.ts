@@ -41,6 +41,9 @@ export async function preflight(ctx: CheckContext, subject: Subject, policy: Pol
     purpose: 'preflight',
     labels: { 'io.harness.check': 'preflight', 'io.harness.subject': subject.name },
   });
+  // The settle time counts from when the engine reports the container started, not
+  // from the request: a loaded engine can take longer to start it than to settle.
+  const up = monotonicMs();
   try {
     const info = await container.inspect();
     const cfg = info.Config as {
@@ -64,7 +67,7 @@ export async function preflight(ctx: CheckContext, subject: Subject, policy: Pol
         );
       }
       if (ready && logs.some((l) => ready.test(l.text))) return { readyAfterMs: elapsedMs(t0), ...facts };
-      if (!ready && elapsedMs(t0) >= settleMs) return { readyAfterMs: elapsedMs(t0), ...facts };
+      if (!ready && elapsedMs(up) >= settleMs) return { readyAfterMs: elapsedMs(t0), ...facts };
       if (elapsedMs(t0) >= timeoutMs) {
         const lines = await container.logs();
         throw new ImageNotRunnableError(
