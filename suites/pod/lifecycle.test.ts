@@ -63,6 +63,13 @@ describe('liveness failure restarts the container', () => {
     expect(find(o, 'Unhealthy', 'app').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('does not re-run the init container when the app container restarts', () => {
+    const o = of('liveness');
+    expect(find(o, 'Started', 'setup')).toHaveLength(1);
+    expect(find(o, 'Started', 'app').length).toBeGreaterThanOrEqual(2);
+    expect(status(o, 'setup')?.state).toMatchObject({ terminated: { exitCode: 0, reason: 'Completed' } });
+  });
+
   it('runs preStop (its side effect visible) before the stop signal, inside the grace period', () => {
     const o = of('liveness');
     const kill = first(o, 'Killing', 'app') as PodEvent;
