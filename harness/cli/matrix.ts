@@ -11,6 +11,7 @@ import { buildReport } from '../report/build.js';
 import { parseFormats, writeReport } from '../report/write.js';
 import { renderTextMatrix } from '../report/text.js';
 import { parse, positiveNumber } from './args.js';
+import { FACEOFF_SCENARIOS, faceOffRows, runScenarioPods } from '../pod/faceoff.js';
 import { interruptHandlers } from './interrupt.js';
 import { progressReporter } from './progress.js';
 
@@ -30,6 +31,8 @@ Options:
   --concurrency N      scenarios at once (default: cores x 2 = ${defaultConcurrency()})
   --out DIR            output folder (default reports/latest)
   --format LIST        comma-separated: json,html,md,junit (default: all)
+  --no-lifecycle       skip the lifecycle face-off (postStart hook vs init container vs
+                       startup probe, measured from the reference pods in images/pods/)
 
 Prints the matrix (subjects x checks, + all pass, - a fail, ! an error). Exit 0 when
 every subject behaved as its expected row says, 1 when one did not (or a scenario could
@@ -44,6 +47,7 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
     concurrency: { type: 'string' },
     out: { type: 'string' },
     format: { type: 'string' },
+    'no-lifecycle': { type: 'boolean' },
   });
   const formats = parseFormats(values.format, 'matrix');
   const variants = (values.variant ?? VARIANTS.map((v) => v.name)).map((name) => {
@@ -77,13 +81,13 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
     );
     const progress = progressReporter('matrix');
     const startedAt = new Date();
-    const observations = await runBattery(
-      { session: ready.session, toolboxImage: ready.toolbox.tag, graceSeconds },
-      units,
-      concurrency,
-      (o, done, total) =>
-        progress(done, total, `${o.subject} ${o.check}${o.scenario ? ` ${o.scenario}` : ''}: ${o.verdict}`),
+    const ctx = { session: ready.session, toolboxImage: ready.toolbox.tag, graceSeconds };
+    // The reference pods run alongside the battery: they mostly wait on probes.
+    const lifecycle = values['no-lifecycle'] ? undefined : runScenarioPods(ctx, FACEOFF_SCENARIOS, ready.base.tag);
+    const observations = await runBattery(ctx, units, concurrency, (o, done, total) =>
+      progress(done, total, `${o.subject} ${o.check}${o.scenario ? ` ${o.scenario}` : ''}: ${o.verdict}`),
     );
+    const rows = lifecycle ? faceOffRows(await lifecycle) : undefined;
     const report = buildReport({
       kind: 'matrix',
       engine: ready.engine.info,
@@ -93,6 +97,7 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
       concurrency,
       observations,
     });
+    if (rows) report.lifecycle = { rows };
     const paths = writeReport(outDir, report, formats);
     out(renderTextMatrix(report.results));
     const unexpected = report.results.filter((r) => r.expected && mismatches(r.expected, r.observed).length);

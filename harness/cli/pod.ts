@@ -8,6 +8,8 @@ import { EMULATION_NOTES, podStatus } from '../pod/status.js';
 import { reportsDir } from '../paths.js';
 import { prepare } from '../prepare.js';
 import { parse, positiveNumber } from './args.js';
+import { FACEOFF_SCENARIOS, faceOffRows, runScenarioPods } from '../pod/faceoff.js';
+import { renderPodHtml } from '../report/pod-html.js';
 import { interruptHandlers } from './interrupt.js';
 
 export const podHelp = `harness pod run FILE [options]
@@ -18,7 +20,7 @@ namespace; init containers one at a time; app containers with postStart, startup
 liveness / readiness probes (exec, httpGet, tcpSocket), restarts per restartPolicy with
 CrashLoopBackOff; and the termination sequence (preStop, stop signal, grace >= 2 s,
 SIGKILL) when the pod is deleted. Writes DIR/pod.json: status (PodStatus shape) and
-events (a timeline in ms from the start). Live events on stderr.
+events (a timeline in ms from the start), and pod.html. Live events on stderr.
 
 Options:
   --for SECONDS            run at most this long (default 30)
@@ -26,6 +28,9 @@ Options:
   --grace-override SECONDS terminationGracePeriodSeconds for the deletion
   --backoff-scale FACTOR   multiply CrashLoopBackOff delays (default 1; 0.1 for tests)
   --out DIR                output folder (default reports/pod/<name>)
+  --no-faceoff             skip the face-off section of pod.html (postStart hook vs init
+                           container vs startup probe, measured from the reference pods
+                           in images/pods/, run alongside)
 
 Exit 0 when the run completed (whatever the pod did), 2 on an invalid manifest or
 environment. The manifest is validated with the API server's defaults and rules.`;
@@ -42,6 +47,7 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
       'grace-override': { type: 'string' },
       'backoff-scale': { type: 'string' },
       out: { type: 'string' },
+      'no-faceoff': { type: 'boolean' },
     },
     true,
   );
@@ -72,6 +78,12 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
       { deleteAfterSeconds: deleteAfter, graceOverrideSeconds: graceOverride, backoffScale },
       (line) => process.stderr.write(`${line}\n`),
     );
+    const ctx = {
+      session: ready.session,
+      toolboxImage: ready.toolbox.tag,
+      graceSeconds: spec.terminationGracePeriodSeconds,
+    };
+    const faceOff = values['no-faceoff'] ? undefined : runScenarioPods(ctx, FACEOFF_SCENARIOS, ready.base.tag);
     await run.run();
     mkdirSync(outDir, { recursive: true });
     const path = join(outDir, 'pod.json');
@@ -89,10 +101,12 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
       },
     };
     writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
+    const html = join(outDir, 'pod.html');
+    writeFileSync(html, renderPodHtml(doc, faceOff ? faceOffRows(await faceOff) : undefined));
     out(
       `pod ${spec.name}: phase ${doc.status.phase}; ${doc.status.containerStatuses.map((c) => `${c.name} restarts ${c.restartCount}`).join(', ')}`,
     );
-    out(`wrote ${path}`);
+    out(`wrote ${path}, ${html}`);
     return 0;
   } finally {
     await ready.session.teardown();

@@ -119,7 +119,8 @@ export class PodRun {
     );
     const deleteTimer = setTimeout(
       () => void this.delete('deletion requested'),
-      this.options.deleteAfterSeconds * 1000,
+      // Counted from the start of the run (the timeline's zero), sandbox start included.
+      this.options.deleteAfterSeconds * 1000 - this.timeline.now(),
     );
     try {
       this.initialized = await this.runInitContainers();

@@ -2,8 +2,9 @@ import type { Report, ReportResult } from './model.js';
 import { cellAt, matrixCells, unexpectedOf, type Cell } from './cells.js';
 import { describeChange, type CellChange } from './diff.js';
 import { escapeHtml as h } from './escape.js';
+import type { FaceOffRow } from '../pod/faceoff.js';
 
-const CSS = `
+export const CSS = `
 :root{--pass:#1a7f37;--pass-bg:#dafbe1;--fail:#b42318;--fail-bg:#ffe4e1;--partial:#9a6700;--partial-bg:#fff4c2;--error:#6639ba;--error-bg:#efe6ff;--skip:#57606a;--skip-bg:#eef0f2;--line:#d0d7de;--muted:#57606a}
 *{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1f2328;background:#fff}
 header{padding:16px 24px;border-bottom:1px solid var(--line);background:#f6f8fa}h1{font-size:20px;margin:0 0 6px}h2{font-size:16px;margin:24px 0 8px}
@@ -131,6 +132,29 @@ function changesSection(changes: CellChange[] | undefined): string {
   return `<h2>Changes against the baseline</h2><ul class="changes">${changes.map((c) => `<li class="${c.kind}">${h(describeChange(c))}</li>`).join('')}</ul>`;
 }
 
+/** The postStart / init container / startup probe face-off, each cell measured. */
+export function renderFaceOff(rows: FaceOffRow[] | undefined): string {
+  if (!rows?.length) return '';
+  const cols: [keyof FaceOffRow, string][] = [
+    ['sameContainer', 'same container?'],
+    ['scope', 'scope'],
+    ['image', 'image'],
+    ['runGuarantee', 'run guarantee (measured)'],
+    ['onFailure', 'on failure (measured)'],
+    ['usage', 'usage'],
+    ['count', 'how often it runs (measured)'],
+  ];
+  const body = rows
+    .map(
+      (r) =>
+        `<tr><th>${h(r.mechanism)}</th>${cols.map(([k]) => `<td>${h(String(r[k]))}</td>`).join('')}<td>${r.evidence.map((e) => `<code>${h(e)}</code>`).join('<br>')}</td></tr>`,
+    )
+    .join('\n');
+  return `<h2>postStart hook vs init container vs startup probe</h2>
+<p class="legend">Each row measured by running the reference pods on the engine (times from the pod's start).</p>
+<table id="faceoff"><thead><tr><th></th>${cols.map(([, t]) => `<th>${h(t)}</th>`).join('')}<th>scenario</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
 /** The report as one self-contained HTML page: inline CSS and script, no fetches. */
 export function renderHtml(report: Report, options: { changes?: CellChange[]; title?: string } = {}): string {
   const { subjects, checks, cells } = matrixCells(report);
@@ -167,6 +191,7 @@ ${changesSection(options.changes)}
 <table class="matrix" id="matrix"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table>
 <div id="evidence">${[...cells.values()].map(evidenceSection).join('\n')}</div>
 ${stopChart(report)}
+${renderFaceOff(report.lifecycle?.rows)}
 </main>
 <script>${SCRIPT}</script>
 </body></html>

@@ -50,6 +50,15 @@ export function renderMarkdown(report: Report, options: { changes?: CellChange[]
       for (const u of c.unexpected) out.push(`- ${md(c.subject)} · ${md(c.check)}: ${md(u)}`);
     out.push('');
   }
+  if (report.lifecycle?.rows.length) {
+    out.push('#### postStart hook vs init container vs startup probe (measured)', '');
+    out.push('| | same container? | run guarantee | on failure | how often |', '|---|---|---|---|---|');
+    for (const r of report.lifecycle.rows)
+      out.push(
+        `| ${md(r.mechanism)} | ${md(r.sameContainer)} | ${md(r.runGuarantee)} | ${md(r.onFailure)} | ${md(r.count)} |`,
+      );
+    out.push('');
+  }
   const failures = report.results.filter((r) => r.verdict === 'fail' || r.verdict === 'error');
   out.push(`#### Failures (${failures.length})`, '');
   const lines = failures.map(

@@ -1,5 +1,6 @@
 import type { Evidence, Verdict } from '../checks/observation.js';
 import type { EngineInfo } from '../engine/connect.js';
+import type { FaceOffRow } from '../pod/faceoff.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -33,4 +34,6 @@ export interface Report {
   image?: string;
   policy?: Record<string, unknown>;
   passed?: boolean;
+  /** matrix: the lifecycle face-off measured from the reference pods. */
+  lifecycle?: { rows: FaceOffRow[] };
 }

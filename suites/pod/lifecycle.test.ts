@@ -3,55 +3,22 @@
  * images/pods/ runs as a pod on the engine (all side by side), then its timeline and
  * status are checked against the rule.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it, inject } from 'vitest';
-import { imagesDir } from '../../harness/paths.js';
 import type { PodEvent } from '../../harness/pod/events.js';
-import { PodRun } from '../../harness/pod/kubelet.js';
-import { parsePod } from '../../harness/pod/manifest.js';
-import { podStatus } from '../../harness/pod/status.js';
+import { faceOffRows, POD_SCENARIOS, runScenarioPods, type PodOutcome } from '../../harness/pod/faceoff.js';
 import { harnessContext } from '../support/harness.js';
 
-interface Outcome {
-  events: PodEvent[];
-  status: ReturnType<typeof podStatus>;
-}
-
-const outcomes = new Map<string, Outcome>();
-
-async function runPod(
-  key: string,
-  file: string,
-  seconds: number,
-  edit: (text: string) => string = (t) => t,
-): Promise<void> {
-  const ctx = await harnessContext();
-  const base = inject('harness').baseImage;
-  const text = edit(readFileSync(join(imagesDir(), 'pods', file), 'utf8')).replaceAll('harness/base:bookworm', base);
-  const run = new PodRun(ctx.session, ctx.toolboxImage, parsePod(text, file), {
-    deleteAfterSeconds: seconds,
-    backoffScale: 0.1,
-  });
-  await run.run();
-  outcomes.set(key, { events: run.timeline.events, status: podStatus(run) });
-}
+let outcomes = new Map<string, PodOutcome>();
 
 beforeAll(async () => {
-  await Promise.all([
-    runPod('liveness', 'liveness-restart.yaml', 12),
-    runPod('init-never', 'init-fails.yaml', 3),
-    runPod('init-always', 'init-fails.yaml', 5, (t) => t.replace('restartPolicy: Never', 'restartPolicy: Always')),
-    runPod('http', 'http-probes.yaml', 5),
-    runPod('hooks', 'hooks-and-startup.yaml', 9),
-  ]);
+  outcomes = await runScenarioPods(await harnessContext(), Object.keys(POD_SCENARIOS), inject('harness').baseImage);
 }, 120_000);
 
-const of = (key: string) => outcomes.get(key) as Outcome;
-const find = (o: Outcome, reason: string, container?: string) =>
+const of = (key: string) => outcomes.get(key) as PodOutcome;
+const find = (o: PodOutcome, reason: string, container?: string) =>
   o.events.filter((e) => e.reason === reason && (!container || e.container === container));
-const first = (o: Outcome, reason: string, container?: string) => find(o, reason, container)[0];
-const status = (o: Outcome, name: string) =>
+const first = (o: PodOutcome, reason: string, container?: string) => find(o, reason, container)[0];
+const status = (o: PodOutcome, name: string) =>
   [...o.status.containerStatuses, ...o.status.initContainerStatuses].find((c) => c.name === name);
 
 describe('liveness failure restarts the container', () => {
@@ -189,5 +156,22 @@ describe('hooks and startup probes', () => {
     expect(sig.atMs - pre.atMs).toBeGreaterThanOrEqual(1900);
     expect(sigkill.atMs - sig.atMs).toBeGreaterThanOrEqual(1900);
     expect(sigkill.atMs - sig.atMs).toBeLessThan(2000 + 1000);
+  });
+});
+
+describe('the face-off: postStart hook vs init container vs startup probe, from measurement', () => {
+  it('derives every row from the scenarios above', () => {
+    const rows = faceOffRows(outcomes);
+    expect(rows.map((r) => r.mechanism)).toEqual(['postStart hook', 'init container', 'startup probe']);
+    const [post, init, startup] = rows;
+    expect(post?.sameContainer).toContain('slow-poststart');
+    expect(post?.count).toMatch(/^every container start: (\d+) hook run\(s\) for \1 start\(s\)$/);
+    expect(post?.onFailure).toMatch(/bad-poststart: [1-9]\d* restart/);
+    expect(init?.count).toMatch(/^once per pod: 1 run\(s\) while the app container started [2-9]\d* time\(s\)$/);
+    expect(init?.onFailure).toMatch(
+      /Never: pod Failed; Always: retried with back-off \([2-9]\d* restarts\), pod Pending/,
+    );
+    expect(startup?.count).toMatch(/[1-9]\d* failed attempt\(s\), [1-9]\d* success/);
+    for (const r of rows) expect(Object.values(r).join(' ')).not.toContain('n/a');
   });
 });

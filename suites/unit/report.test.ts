@@ -95,3 +95,60 @@ describe('baseline diff', () => {
     expect(hasRegression(diffReports(baseline, baseline))).toBe(false);
   });
 });
+
+describe('pod report', () => {
+  it('renders status, timeline, events and the face-off, with container output inert', async () => {
+    const { renderPodHtml } = await import('../../harness/report/pod-html.js');
+    const html = renderPodHtml(
+      {
+        metadata: { name: 'p' },
+        status: {
+          phase: 'Running',
+          conditions: [{ type: 'Ready', status: 'True' }],
+          initContainerStatuses: [],
+          containerStatuses: [
+            {
+              name: 'app',
+              image: 'img',
+              containerID: undefined,
+              ready: true,
+              started: true,
+              restartCount: 1,
+              state: { running: { startedAt: 't' } },
+              lastState: {},
+            },
+          ],
+        },
+        events: [
+          {
+            atMs: 1200,
+            type: 'Warning',
+            reason: 'Unhealthy',
+            container: 'app',
+            message: `Liveness probe failed: ${HOSTILE}`,
+          },
+        ],
+        emulation: { engine: 'docker', backoffScale: 0.1, deleteAfterSeconds: 5, notes: ['n'] },
+      },
+      [
+        {
+          mechanism: 'init container',
+          sameContainer: 'no',
+          scope: 's',
+          image: 'i',
+          runGuarantee: 'r',
+          onFailure: 'f',
+          usage: 'u',
+          count: 'once per pod',
+          evidence: ['images/pods/x.yaml'],
+        },
+      ],
+    );
+    expect(html).toContain('id="pod-timeline"');
+    expect(html).toContain('<table id="faceoff">');
+    expect(html).toContain('once per pod');
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toMatch(RAW_CONTROL);
+  });
+});
