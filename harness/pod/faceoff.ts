@@ -25,6 +25,7 @@ export const POD_SCENARIOS: Record<string, { file: string; seconds: number; edit
   },
   hooks: { file: 'hooks-and-startup.yaml', seconds: 9 },
   http: { file: 'http-probes.yaml', seconds: 5 },
+  ordering: { file: 'ordering-and-timeouts.yaml', seconds: 7 },
 };
 
 /** The scenarios the face-off table is measured from. */

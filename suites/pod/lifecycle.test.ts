@@ -72,6 +72,34 @@ describe('init containers', () => {
   });
 });
 
+describe('ordering, shared process namespace, probe timeouts', () => {
+  it('runs init containers one at a time, in order, then the app containers', () => {
+    const o = of('ordering');
+    const firstDone = first(o, 'Terminated', 'first') as PodEvent;
+    const secondStart = first(o, 'Started', 'second') as PodEvent;
+    const secondDone = first(o, 'Terminated', 'second') as PodEvent;
+    const appStarts = ['worker', 'watcher', 'slow-probe'].map((c) => first(o, 'Started', c) as PodEvent);
+    expect(firstDone.atMs - (first(o, 'Started', 'first') as PodEvent).atMs).toBeGreaterThanOrEqual(900);
+    expect(secondStart.atMs).toBeGreaterThanOrEqual(firstDone.atMs);
+    for (const s of appStarts) expect(s.atMs).toBeGreaterThanOrEqual(secondDone.atMs);
+  });
+
+  it("shareProcessNamespace: a container sees another container's processes", () => {
+    expect(first(of('ordering'), 'Ready', 'watcher')).toBeDefined();
+  });
+
+  it('an exec probe that outlives its timeout fails, and the prober keeps its period', () => {
+    const o = of('ordering');
+    const fails = find(o, 'Unhealthy', 'slow-probe');
+    expect(fails.length).toBeGreaterThanOrEqual(3);
+    expect(fails[0]?.message).toBe('Readiness probe failed: command timed out after 1 s');
+    // Attempts keep coming about once per period, not once per 5 s command.
+    const gaps = fails.slice(1).map((f, i) => f.atMs - (fails[i] as PodEvent).atMs);
+    for (const g of gaps) expect(g).toBeLessThan(2500);
+    expect(find(o, 'Ready', 'slow-probe')).toEqual([]);
+  });
+});
+
 describe('httpGet and tcpSocket probes from inside the pod network namespace', () => {
   it('a same-host redirect is followed to a 200', () => {
     expect(first(of('http'), 'Ready', 'same-host')).toBeDefined();
