@@ -14,7 +14,11 @@ export interface PodOutcome {
   status: ReturnType<typeof podStatus>;
 }
 
-/** The reference scenarios: manifests under images/pods/, as the suites run them. */
+/**
+ * The reference scenarios: manifests under images/pods/, as the suites run them. Each
+ * runs long enough for its rule to show even on a loaded engine (starting a container
+ * can take seconds while a matrix runs beside it).
+ */
 export const POD_SCENARIOS: Record<string, { file: string; seconds: number; edit?: (t: string) => string }> = {
   liveness: { file: 'liveness-restart.yaml', seconds: 12 },
   'init-never': { file: 'init-fails.yaml', seconds: 3 },
