@@ -84,7 +84,7 @@ export class PodRun {
           restartCount: 0,
           started: false,
           ready: false,
-          state: { waiting: { reason: init ? 'PodInitializing' : 'PodInitializing' } },
+          state: { waiting: { reason: 'PodInitializing' } },
           lastState: null,
           containerId: null,
         });

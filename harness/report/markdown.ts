@@ -41,13 +41,12 @@ export function renderMarkdown(report: Report, options: { changes?: CellChange[]
     '✅ pass · 🟡 some scenarios fail · ❌ fail · ⚠️ could not be run · ≠ differs from the expected row',
     '',
   );
-  const unexpected = report.results.filter(
-    (r) => r.expected && [...cells.values()].some((c) => c.results.includes(r) && c.unexpected.length),
+  // One line per differing field, across every cell.
+  const unexpected = [...cells.values()].flatMap((c) =>
+    c.unexpected.map((u) => `- ${md(c.subject)} · ${md(c.check)}: ${md(u)}`),
   );
   if (unexpected.length) {
-    out.push(`#### Differs from the expected row (${unexpected.length})`, '');
-    for (const c of cells.values())
-      for (const u of c.unexpected) out.push(`- ${md(c.subject)} · ${md(c.check)}: ${md(u)}`);
+    out.push(`#### Differs from the expected row (${unexpected.length})`, '', ...unexpected);
     out.push('');
   }
   if (report.lifecycle?.rows.length) {
