@@ -2,9 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 const engineProject = {
   // Brings up the engine and every image once, before any worker starts.
-  globalSetup: ['suites/support/global-setup.ts'],
-  testTimeout: 120_000,
-  hookTimeout: 120_000,
+  globalSetup: ['suites/support/build-current.ts', 'suites/support/global-setup.ts'],
+  // Every wait in the suites is for a condition; these deadlines only stop a hang (the
+  // run's scenarios queue for one shared bound of containers in flight, so a file may
+  // wait for others' scenarios before its own start).
+  testTimeout: 1_800_000,
+  hookTimeout: 1_800_000,
 };
 
 export default defineConfig({
@@ -16,6 +19,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['suites/unit/**/*.test.ts'],
+          // Some start the compiled `harness` command; the timeout only stops a hang.
+          globalSetup: ['suites/support/build-current.ts'],
+          testTimeout: 60_000,
         },
       },
       {

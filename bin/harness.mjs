@@ -1,6 +1,26 @@
 #!/usr/bin/env node
-// The `harness` command: loads the TypeScript CLI through tsx.
-import { register } from 'tsx/esm/api';
+// The `harness` command: runs the compiled JavaScript in dist/ when it is current (its
+// BUILD stamp matches the sources), else the TypeScript sources through tsx, saying so.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sourceDigest } from './source-digest.mjs';
 
-register();
-await import('../harness/cli/main.ts');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+let stamp = '';
+try {
+  stamp = readFileSync(join(root, 'dist', 'BUILD'), 'utf8').trim();
+} catch {
+  // no build yet
+}
+if (stamp && stamp === sourceDigest(root)) {
+  await import('../dist/harness/cli/main.js');
+} else {
+  if (process.env.HARNESS_QUIET_BUILD !== '1')
+    process.stderr.write(
+      `harness: ${stamp ? 'dist/ is older than the sources' : 'no build in dist/'}: running from TypeScript (slower to start; \`npm run build\` compiles it)\n`,
+    );
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../harness/cli/main.ts');
+}

@@ -30,6 +30,20 @@ const PID1: Record<string, string> = {
   'docker-init': 'docker-init',
 };
 
+/**
+ * What PID 1 does with SIGTERM, read from its signal masks: the shells leave it at the
+ * default (the kernel drops it for PID 1); bash with a trap catches it; Python catches
+ * it only when the program installs a handler (aware); dumb-init catches every signal;
+ * tini (and the engine's docker-init, which is tini) waits for it in sigtimedwait and
+ * catatonit blocks it for its signalfd: both "blocked".
+ */
+function pid1Sigterm(variant: string, program: string): string {
+  if (SHELL_PID1.includes(variant)) return 'default';
+  if (PROGRAM_IS_PID1.includes(variant)) return program === 'aware' ? 'caught' : 'default';
+  if (variant === 'bash-trap' || variant.startsWith('dumb-init')) return 'caught';
+  return 'blocked';
+}
+
 function signalReceived(variant: string, program: string, signal: string): boolean {
   if (SHELL_PID1.includes(variant)) return false;
   if (INITS.includes(variant)) return true;
@@ -56,7 +70,7 @@ function row(check: string, variant: string, program: string, scenario: string |
   const init = INITS.includes(variant);
   switch (check) {
     case 'pid1':
-      return { pid1: PID1[variant] };
+      return { pid1: PID1[variant], sigterm: pid1Sigterm(variant, program) };
     case 'signal-forwarding':
       return { received: signalReceived(variant, program, scenario ?? '') };
     case 'graceful-stop': {

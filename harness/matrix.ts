@@ -1,11 +1,8 @@
-import { cpus } from 'node:os';
 import { CHECKS, type CheckDefinition } from './checks/battery.js';
 import type { Observation } from './checks/observation.js';
 import type { CheckContext, Subject } from './checks/subject.js';
 import { expectedRow } from './expected.js';
 import { runPool } from './run/pool.js';
-
-export const defaultConcurrency = (): number => Math.max(1, cpus().length * 2);
 
 export interface Unit {
   subject: Subject;

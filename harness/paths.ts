@@ -1,7 +1,23 @@
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The project root: one level above harness/. */
-export const projectRoot = (): string => join(dirname(fileURLToPath(import.meta.url)), '..');
+let root: string | undefined;
+
+/**
+ * The project root: the nearest folder above this file holding package.json (the same
+ * from the TypeScript sources in harness/ and from the compiled dist/harness/).
+ */
+export function projectRoot(): string {
+  if (root) return root;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) || dir.endsWith('/dist')) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the harness package root');
+    dir = up;
+  }
+  root = dir;
+  return dir;
+}
 export const imagesDir = (): string => join(projectRoot(), 'images');
 export const reportsDir = (): string => join(projectRoot(), 'reports');

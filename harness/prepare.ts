@@ -6,6 +6,9 @@ import { ensureImage, type BuiltImage } from './images/build.js';
 import { PROGRAMS, toolboxSpec, variantSpec, VARIANTS, type Program, type Variant } from './images/catalogue.js';
 import type { Subject } from './checks/subject.js';
 import type { Logger } from './log.js';
+import { runToCompletion } from './engine/containers.js';
+import { monotonicMs } from './observe/clock.js';
+import { defaultConcurrency, type LoadInfo } from './run/load.js';
 
 export interface Prepared {
   engine: Engine;
@@ -76,4 +79,24 @@ export function catalogueSubjects(
       return catalogueSubject(v, p, image.tag);
     }),
   );
+}
+
+/**
+ * The engine's latency right now: a trivial toolbox container created, run to its exit
+ * and removed, three times in a row; the median, ms.
+ */
+export async function measureEngineStart(session: Session, toolboxImage: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = monotonicMs();
+    await runToCompletion(session, { image: toolboxImage, purpose: 'latency-probe', entrypoint: ['true'] }, 60_000);
+    times.push(monotonicMs() - t0);
+  }
+  return times.sort((a, b) => a - b)[1] as number;
+}
+
+/** Containers in flight at once: the user's number, or derived from the cores and the engine's latency. */
+export async function measureLoad(session: Session, toolboxImage: string, option?: number): Promise<LoadInfo> {
+  if (option !== undefined) return { concurrency: option, source: 'option' };
+  return defaultConcurrency(undefined, await measureEngineStart(session, toolboxImage));
 }

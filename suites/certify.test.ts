@@ -52,7 +52,7 @@ beforeAll(async () => {
     }),
     3,
   );
-}, 600_000);
+});
 
 const failing = (c: Certification | undefined) => (c?.failures ?? []).map((f) => f.check).sort();
 
@@ -148,7 +148,7 @@ describe('harness certify (the command)', () => {
     );
     expect(r.exitCode, r.all).toBe(0);
     expect(r.stdout).toContain('PASSES the policy');
-  }, 120_000);
+  });
 
   it('exits 1 for shell-form and says SIGTERM was not acted on and SIGKILL was needed', async () => {
     const r = await cli(
@@ -163,14 +163,14 @@ describe('harness certify (the command)', () => {
       /FAIL\s+graceful-stop: the stop signal was not acted on: SIGKILL was needed after the 2 s grace period/,
     );
     expect(r.stdout).toContain('FAILS the policy: graceful-stop, exit-code');
-  }, 120_000);
+  });
 
   it('exits 2 with one line for an image that is neither local nor pullable', async () => {
     const r = await cli('no/such:image', '--grace', String(G));
     expect(r.exitCode).toBe(2);
     const last = r.stderr.trim().split('\n').at(-1);
     expect(last).toMatch(/^harness: image no\/such:image is neither local nor pullable \(.+\)$/);
-  }, 120_000);
+  });
 
   it('exits 2 naming the key of an invalid policy', async () => {
     const bad = join(projectRoot(), 'reports/certify-test/bad-policy.yaml');

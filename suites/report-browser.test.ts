@@ -83,7 +83,7 @@ beforeAll(async () => {
   // The page must need nothing from the network: fail any request that is not the file.
   await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
   await page.goto(pathToFileURL(join(OUT, 'report.html')).href);
-}, 300_000);
+});
 
 afterAll(async () => {
   await browser?.close();

@@ -12,10 +12,6 @@ import { harnessContext, imageOf } from './support/harness.js';
 
 const G = 2;
 const GRACE_MS = G * 1000;
-// SIGKILL lands G after the stop signal; the engine adds its own bookkeeping on top.
-const KILLED_BAND = { min: GRACE_MS - 50, max: GRACE_MS + 1500 };
-// "Well under the grace": a prompt exit takes a small fraction of G.
-const GRACEFUL_MAX = GRACE_MS / 2;
 
 async function stopAndInspect(variant: string) {
   const { session } = await harnessContext(G);
@@ -27,16 +23,31 @@ async function stopAndInspect(variant: string) {
     readyLog: READY_LOG,
   });
   try {
-    const requestedWallMs = Date.now();
     await container.stop(G);
     const info = await container.inspect();
-    const events = await containerEvents(session, container.id, container.started.wallMs - 1000, Date.now());
-    const killSignals = events.filter((e) => e.action === 'kill').map((e) => e.attributes.signal);
+    const events = await containerEvents(
+      session,
+      container.id,
+      container.started.wallMs,
+      (es) => es.some((e) => e.action === 'die'),
+      60_000,
+    );
+    const kills = events.filter((e) => e.action === 'kill');
+    const at = (e: { timeNano: number } | undefined) => (e ? e.timeNano / 1e6 : Number.NaN);
+    const find = (action: string) => events.find((e) => e.action === action);
+    // One clock, the engine's: its event times, and its own StartedAt/FinishedAt.
+    const latencyMs = at(find('start')) - at(find('create'));
     return {
       running: info.State.Running,
       exitCode: info.State.ExitCode,
-      durationMs: engineTimeMs(info.State.FinishedAt) - requestedWallMs,
-      killSignals,
+      killSignals: kills.map((e) => e.attributes.signal),
+      // From the stop signal to the die event; and to FinishedAt, the engine's record.
+      durationMs: at(find('die')) - at(kills[0]),
+      finishedMs: engineTimeMs(info.State.FinishedAt) - at(kills[0]),
+      killAfterMs: kills.length > 1 ? at(kills[1]) - at(kills[0]) : null,
+      // The bands, from G and this container's create-to-start latency.
+      gracefulMax: GRACE_MS / 2 + 2 * latencyMs,
+      killedMax: GRACE_MS * 1.5 + 2 * latencyMs,
     };
   } finally {
     await container.remove();
@@ -49,8 +60,11 @@ describe(`stop with a ${G} s grace period, program without a SIGTERM handler`, (
     expect(r.running).toBe(false);
     expect(r.exitCode).toBe(137);
     expect(r.killSignals).toEqual(['15', '9']);
-    expect(r.durationMs).toBeGreaterThanOrEqual(KILLED_BAND.min);
-    expect(r.durationMs).toBeLessThanOrEqual(KILLED_BAND.max);
+    // The engine waited the whole grace period before SIGKILL.
+    expect(r.killAfterMs).toBeGreaterThanOrEqual(GRACE_MS);
+    expect(r.durationMs).toBeGreaterThanOrEqual(GRACE_MS);
+    expect(r.durationMs).toBeLessThanOrEqual(r.killedMax);
+    expect(r.finishedMs).toBeGreaterThanOrEqual(GRACE_MS);
   });
 
   it('tini: SIGTERM is forwarded, the program dies of it (143) well within the grace period', async () => {
@@ -59,6 +73,7 @@ describe(`stop with a ${G} s grace period, program without a SIGTERM handler`, (
     expect(r.exitCode).toBe(143);
     expect(r.killSignals).toEqual(['15']);
     expect(r.durationMs).toBeGreaterThanOrEqual(0);
-    expect(r.durationMs).toBeLessThan(GRACEFUL_MAX);
+    expect(r.durationMs).toBeLessThan(r.gracefulMax);
+    expect(r.finishedMs).toBeLessThan(r.gracefulMax);
   });
 });

@@ -87,7 +87,7 @@ export function certifySubject(image: string, policy: Policy): Subject {
     image,
     readyLog,
     startupTimeoutMs: policy.startup.timeoutSeconds * 1000,
-    settleMs: readyLog ? 0 : policy.startup.settleSeconds * 1000,
+    minUpMs: readyLog ? 0 : policy.startup.settleSeconds * 1000,
   };
 }
 

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { BadInputError } from '../errors.js';
+import { projectRoot } from '../paths.js';
 
 export const CERTIFY_CHECKS = ['pid1', 'graceful-stop', 'signal-forwarding', 'zombie-reaping', 'exit-code'] as const;
 export type CertifyCheck = (typeof CERTIFY_CHECKS)[number];
@@ -37,7 +38,7 @@ const SCHEMA = {
   },
 } as const;
 
-export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('./default-policy.yaml', import.meta.url));
+export const DEFAULT_POLICY_FILE = join(projectRoot(), 'harness', 'certify', 'default-policy.yaml');
 
 const validate = new Ajv({ allErrors: true, strict: false }).compile(SCHEMA);
 

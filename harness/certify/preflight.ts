@@ -2,6 +2,7 @@ import type { CheckContext, Subject } from '../checks/subject.js';
 import { HarnessError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
 import { RunningContainer } from '../run/container.js';
+import { awaitReady } from '../checks/common.js';
 import type { Policy } from './policy.js';
 
 /** The image cannot be certified: it does not run long enough to be tested. */
@@ -28,22 +29,28 @@ const tail = (lines: { text: string }[]) =>
 
 /**
  * Start the image once, as it is, and wait until it is ready: it printed the policy's
- * ready line, or (without one) it stayed up for the settle time. An image that exits
- * first, or is not ready within the startup timeout, is reported with what was seen.
+ * ready line, or (without one) its processes' signal masks settled (and it stayed up
+ * for the policy's settle time, if any). An image that exits first, or is not ready
+ * within the startup timeout, is reported with what was seen.
  */
 export async function preflight(ctx: CheckContext, subject: Subject, policy: Policy): Promise<Preflight> {
   const t0 = monotonicMs();
   const timeoutMs = policy.startup.timeoutSeconds * 1000;
-  const settleMs = policy.startup.settleSeconds * 1000;
   const ready = policy.startup.readyLog ? new RegExp(policy.startup.readyLog) : null;
   const container = await RunningContainer.start(ctx.session, {
     image: subject.image,
     purpose: 'preflight',
     labels: { 'io.harness.check': 'preflight', 'io.harness.subject': subject.name },
   });
-  // The settle time counts from when the engine reports the container started, not
-  // from the request: a loaded engine can take longer to start it than to settle.
-  const up = monotonicMs();
+  const exitedEarly = async () => {
+    const exited = await container.exitedYet();
+    if (!exited) return;
+    const logs = await container.logs();
+    throw new ImageNotRunnableError(
+      `${subject.image} exits before the battery can start: it exited with code ${exited.exitCode} ${Math.round(elapsedMs(t0))} ms after start (a crash loop under an orchestrator)`,
+      logs.length ? `last lines it printed:\n${tail(logs)}` : 'it printed nothing',
+    );
+  };
   try {
     const info = await container.inspect();
     const cfg = info.Config as {
@@ -57,22 +64,26 @@ export async function preflight(ctx: CheckContext, subject: Subject, policy: Pol
       user: cfg.User || 'root (image sets no USER)',
       stopSignal: cfg.StopSignal || 'SIGTERM',
     };
-    for (;;) {
-      const exited = await container.exitedYet();
-      const logs = exited || ready ? await container.logs() : [];
-      if (exited) {
+    if (!ready) {
+      try {
+        await awaitReady(ctx, { ...subject, readyLog: undefined }, container, t0);
+      } catch (err) {
+        await exitedEarly();
         throw new ImageNotRunnableError(
-          `${subject.image} exits before the battery can start: it exited with code ${exited.exitCode} ${Math.round(elapsedMs(t0))} ms after start (a crash loop under an orchestrator)`,
-          logs.length ? `last lines it printed:\n${tail(logs)}` : 'it printed nothing',
+          `${subject.image} did not become ready within ${policy.startup.timeoutSeconds} s: ${(err as Error).message}`,
         );
       }
-      if (ready && logs.some((l) => ready.test(l.text))) return { readyAfterMs: elapsedMs(t0), ...facts };
-      if (!ready && elapsedMs(up) >= settleMs) return { readyAfterMs: elapsedMs(t0), ...facts };
+      await exitedEarly();
+      return { readyAfterMs: elapsedMs(t0), ...facts };
+    }
+    for (;;) {
+      await exitedEarly();
+      const logs = await container.logs();
+      if (logs.some((l) => ready.test(l.text))) return { readyAfterMs: elapsedMs(t0), ...facts };
       if (elapsedMs(t0) >= timeoutMs) {
-        const lines = await container.logs();
         throw new ImageNotRunnableError(
           `${subject.image} did not become ready within ${policy.startup.timeoutSeconds} s: it is running but never printed a line matching /${policy.startup.readyLog}/ (raise startup.timeoutSeconds for a slow start)`,
-          lines.length ? `last lines it printed:\n${tail(lines)}` : 'it printed nothing',
+          logs.length ? `last lines it printed:\n${tail(logs)}` : 'it printed nothing',
         );
       }
       await new Promise((r) => setTimeout(r, 100));

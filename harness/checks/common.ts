@@ -1,8 +1,13 @@
+import { ScenarioError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
 import type { LogLine } from '../observe/logs.js';
+import { signalReadinessKey, type PsSnapshot } from '../observe/ps.js';
 import { RunningContainer } from '../run/container.js';
-import type { Observation } from './observation.js';
+import type { Observation, Readiness } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
+
+/** Deadline of a wait for something that must happen: it only stops a hang. */
+export const HANG_MS = 60_000;
 
 /** Start a fresh container of the subject for one scenario of one check. */
 export async function startSubject(
@@ -11,7 +16,7 @@ export async function startSubject(
   check: string,
   overrides: { env?: Record<string, string>; image?: string; scenario?: string | null } = {},
 ): Promise<RunningContainer> {
-  const container = await RunningContainer.start(ctx.session, {
+  return RunningContainer.start(ctx.session, {
     image: overrides.image ?? subject.image,
     purpose: 'subject',
     labels: {
@@ -25,8 +30,59 @@ export async function startSubject(
     readyLog: subject.readyLog,
     startupTimeoutMs: subject.startupTimeoutMs,
   });
-  if (subject.settleMs) await new Promise((r) => setTimeout(r, subject.settleMs));
-  return container;
+}
+
+/** What the harness knew when it judged the subject ready, with the snapshot that showed it. */
+export interface Ready extends Readiness {
+  snapshot?: PsSnapshot;
+}
+
+/**
+ * Wait until the subject can be acted on. With a ready line, the start already waited
+ * for it. Without one, PID 1's and every process's signal masks are read through the
+ * sidecar until two snapshots in a row agree (the same processes, done exec'ing, the
+ * same handlers): a signal sent earlier could reach a program that has not yet set up
+ * its handling, and the verdict would depend on the machine's speed.
+ */
+export async function awaitReady(
+  ctx: CheckContext,
+  subject: Subject,
+  container: RunningContainer,
+  t0: number,
+): Promise<Ready> {
+  if (subject.readyLog) return { how: 'ready-line', afterMs: elapsedMs(t0) };
+  const timeoutMs = subject.startupTimeoutMs ?? HANG_MS;
+  let previous: string | undefined;
+  let snapshots = 0;
+  for (;;) {
+    let snapshot: PsSnapshot;
+    try {
+      snapshot = await container.ps(ctx.toolboxImage);
+    } catch (err) {
+      const exited = await container.exitedYet();
+      if (exited) throw new ScenarioError(`the container exited with code ${exited.exitCode} before it was ready`);
+      throw err;
+    }
+    snapshots++;
+    const key = signalReadinessKey(snapshot);
+    const upLongEnough = elapsedMs(container.started.atMs) >= (subject.minUpMs ?? 0);
+    if (key === previous && snapshot.processes.some((p) => p.pid === 1) && upLongEnough)
+      return { how: 'signal-masks', afterMs: elapsedMs(t0), snapshots, snapshot };
+    previous = key;
+    if (elapsedMs(t0) >= timeoutMs)
+      throw new ScenarioError(
+        `waited ${Math.round(timeoutMs / 1000)} s for the processes' signal masks to settle; still changing: ${key}`,
+      );
+  }
+}
+
+/**
+ * How long to watch for an effect that may never come (a signal that is dropped): a
+ * floor, or twice what this container took to become ready, whichever is longer, so a
+ * slower or busier machine is given time in proportion.
+ */
+export function quietWindowMs(ready: Readiness, floorMs = 1500): number {
+  return Math.max(floorMs, Math.round(2 * ready.afterMs));
 }
 
 /** The fields every observation of a subject shares. */
@@ -35,54 +91,93 @@ export function base(subject: Subject, check: string, scenario: string | null, d
 }
 
 /**
- * Run one scenario in a fresh container: `body` does the acting and observing; the
- * container is removed afterwards whatever happens, and an engine failure becomes an
- * `error` observation, never a thrown exception.
+ * Run one scenario in a fresh container: `body` does the acting and observing once the
+ * subject is ready; the container is removed afterwards whatever happens, and an engine
+ * failure becomes an `error` observation, never a thrown exception. With a limiter in
+ * the context, the scenario holds one of its slots from start to removal.
  */
-export async function scenario<O extends object>(
+export function scenario<O extends object>(
   ctx: CheckContext,
   subject: Subject,
   meta: { check: string; scenario: string | null; did: string; env?: Record<string, string>; image?: string; empty: O },
   body: (
     container: RunningContainer,
     t0: number,
+    ready: Ready,
   ) => Promise<Omit<Observation<O>, 'check' | 'subject' | 'variant' | 'program' | 'scenario' | 'did' | 'durationMs'>>,
 ): Promise<Observation<O>> {
-  const t0 = monotonicMs();
-  let container: RunningContainer | undefined;
-  try {
-    container = await startSubject(ctx, subject, meta.check, meta);
-    const result = await body(container, t0);
-    return { ...base(subject, meta.check, meta.scenario, meta.did), ...result, durationMs: elapsedMs(t0) };
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return {
-      ...base(subject, meta.check, meta.scenario, meta.did),
-      verdict: 'error',
-      reason: `the scenario could not be carried out: ${message.split('\n')[0]}`,
-      observed: meta.empty,
-      evidence: { notes: [message] },
-      durationMs: elapsedMs(t0),
-    };
-  } finally {
-    await container?.remove().catch(() => undefined);
+  const run = async (): Promise<Observation<O>> => {
+    const t0 = monotonicMs();
+    let container: RunningContainer | undefined;
+    try {
+      container = await startSubject(ctx, subject, meta.check, meta);
+      const ready = await awaitReady(ctx, subject, container, t0);
+      const result = await body(container, t0, ready);
+      const readiness: Readiness = { how: ready.how, afterMs: ready.afterMs };
+      if (ready.snapshots) readiness.snapshots = ready.snapshots;
+      return {
+        ...base(subject, meta.check, meta.scenario, meta.did),
+        ...result,
+        evidence: { ...result.evidence, readiness },
+        durationMs: elapsedMs(t0),
+      };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const detail = err instanceof ScenarioError && err.detail ? [err.detail] : [];
+      return {
+        ...base(subject, meta.check, meta.scenario, meta.did),
+        verdict: 'error',
+        reason: `the scenario could not be carried out: ${message.split('\n')[0]}`,
+        observed: meta.empty,
+        evidence: { notes: [message, ...detail] },
+        durationMs: elapsedMs(t0),
+      };
+    } finally {
+      await container?.remove().catch(() => undefined);
+    }
+  };
+  return ctx.limiter ? ctx.limiter.run(run) : run();
+}
+
+/**
+ * Poll `probe` until it returns a value, or undefined once `timeoutMs` has passed (a
+ * deadline: for what must happen, HANG_MS; for what may not, a quiet window).
+ */
+export async function waitUntil<T>(
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  pollMs = 250,
+): Promise<T | undefined> {
+  const deadline = monotonicMs() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (monotonicMs() >= deadline) return undefined;
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
-/** Poll the container's logs until `predicate` holds or `timeoutMs` passes. */
+/**
+ * Poll the container's logs until `predicate` holds; `matched` false once `timeoutMs`
+ * has passed (a deadline: for what must happen, HANG_MS; for what may not, a quiet
+ * window).
+ */
 export async function waitForLogs(
   container: RunningContainer,
   predicate: (lines: LogLine[]) => boolean,
   timeoutMs: number,
-  pollMs = 100,
+  pollMs = 250,
 ): Promise<{ lines: LogLine[]; matched: boolean }> {
-  const deadline = monotonicMs() + timeoutMs;
-  for (;;) {
-    const lines = await container.logs();
-    if (predicate(lines)) return { lines, matched: true };
-    if (monotonicMs() >= deadline) return { lines, matched: false };
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
+  let last: LogLine[] = [];
+  const lines = await waitUntil(
+    timeoutMs,
+    async () => {
+      last = await container.logs();
+      return predicate(last) ? last : undefined;
+    },
+    pollMs,
+  );
+  return lines ? { lines, matched: true } : { lines: last, matched: false };
 }
 
 export const SIGNAL_NUMBERS: Record<string, number> = {

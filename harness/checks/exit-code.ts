@@ -1,4 +1,5 @@
-import { SIGNAL_NUMBERS, scenario } from './common.js';
+import { HANG_MS, SIGNAL_NUMBERS, scenario, waitUntil } from './common.js';
+import { ScenarioError } from '../errors.js';
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
 
@@ -16,7 +17,6 @@ export interface ExitCodeObserved {
 }
 
 const RUN_FOR_S = 0.3;
-const WAIT_MS = 4000;
 
 /** exit-code: does the container's exit code carry the program's (N, or 128+S)? */
 export function exitCode(
@@ -42,12 +42,21 @@ export function exitCode(
       empty: { exitCode: null, wanted, survived: null },
     },
     async (container) => {
-      const exited = await container.waitExit(WAIT_MS);
+      // Until the container exits, or the program says it survived its own signal
+      // (PID 1 with the default disposition: the kernel dropped it).
+      const outcome = await waitUntil(HANG_MS, async () => {
+        const done = await container.exitedYet();
+        if (done) return { exited: done };
+        const survived = (await container.logs()).some((l) => /^survived SIG/.test(l.text));
+        return survived ? { exited: null } : undefined;
+      });
+      if (!outcome) throw new ScenarioError(`neither exited nor said it survived within ${HANG_MS / 1000} s`);
+      const { exited } = outcome;
       const logs = await container.logs();
       if (!exited) {
         return {
           verdict: 'fail',
-          reason: `still running ${WAIT_MS} ms after the program should have ${signal ? `died of ${signal}` : `exited ${wanted}`}`,
+          reason: `still running after the program ${signal ? `sent itself ${signal} (the kernel dropped it: PID 1 has no handler)` : `should have exited ${wanted}`}`,
           observed: { exitCode: null, wanted, survived: true },
           evidence: { logs, exitCode: null },
         };

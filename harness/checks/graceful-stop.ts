@@ -1,4 +1,4 @@
-import { containerEvents } from '../engine/containers.js';
+import { engineStopTiming, isSigkill, stopBands } from '../observe/stop-timing.js';
 import type { RunningContainer } from '../run/container.js';
 import { scenario } from './common.js';
 import type { Evidence, Observation } from './observation.js';
@@ -12,23 +12,35 @@ export interface GracefulStopObserved {
   killed: boolean | null;
 }
 
-const KILL_SIGNALS = new Set(['9', 'SIGKILL', 'KILL']);
-
-/** Stop through the engine and measure the outcome: exit code, duration, SIGKILL or not. */
+/**
+ * Stop through the engine and measure the outcome: exit code, duration, SIGKILL or not.
+ * Durations are on one clock: the engine's event times (stop signal to die), with the
+ * host's monotonic time around the request kept beside them; the bands to judge them
+ * by come from the grace period and this container's own create-to-start latency.
+ */
 export async function measureStop(
   ctx: CheckContext,
   container: RunningContainer,
   t0: number,
 ): Promise<{ observed: { exitCode: number; stopDurationMs: number; killed: boolean }; evidence: Evidence }> {
-  const { requested, exited } = await container.stop(ctx.graceSeconds);
-  const stopDurationMs = Math.round(exited.finishedAtMs - requested.wallMs);
-  const events = await containerEvents(ctx.session, container.id, container.started.wallMs - 1000, Date.now());
+  const { requested, exited, requestMs } = await container.stop(ctx.graceSeconds);
+  const events = await container.events((es) => es.some((e) => e.action === 'die'), 'its die event');
   const kills = events.filter((e) => e.action === 'kill');
-  // The engine's event log says which signals it sent; without events (an engine that
-  // keeps none), a 137 after the full grace period means the same.
-  const killed = kills.length
-    ? kills.some((e) => KILL_SIGNALS.has(e.attributes.signal ?? ''))
-    : exited.exitCode === 137 && stopDurationMs >= ctx.graceSeconds * 1000;
+  const timing = engineStopTiming(events);
+  const stopDurationMs = timing.stopDurationMs ?? requestMs;
+  // The engine's event log says which signals it sent; without kill events (an engine
+  // that keeps none), a 137 after the full grace period means the same.
+  const killed = kills.length ? kills.some(isSigkill) : exited.exitCode === 137 && requestMs >= ctx.graceSeconds * 1000;
+  const bands = stopBands(ctx.graceSeconds, timing.engineLatencyMs ?? 0);
+  const timings: Record<string, number> = {
+    startedAtMs: container.started.atMs - t0,
+    stopRequestedAtMs: requested.atMs - t0,
+    stopDurationMs,
+    stopRequestMs: requestMs,
+    ...bands,
+  };
+  if (timing.killAfterMs !== null) timings.killAfterMs = timing.killAfterMs;
+  if (timing.engineLatencyMs !== null) timings.engineLatencyMs = timing.engineLatencyMs;
   return {
     observed: { exitCode: exited.exitCode, stopDurationMs, killed },
     evidence: {
@@ -36,7 +48,7 @@ export async function measureStop(
       logs: await container.logs(),
       events: kills,
       state: exited.state(),
-      timings: { startedAtMs: container.started.atMs - t0, stopRequestedAtMs: requested.atMs - t0, stopDurationMs },
+      timings,
     },
   };
 }

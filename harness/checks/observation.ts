@@ -15,8 +15,22 @@ export interface Evidence {
   events?: EngineEvent[];
   /** The engine's own state of the container at the end. */
   state?: { startedAt?: string; finishedAt?: string; exitCode?: number; oomKilled?: boolean };
+  /** How the harness knew the program was ready before it acted. */
+  readiness?: Readiness;
   /** Anything else worth keeping, one line each. */
   notes?: string[];
+}
+
+/**
+ * Ready to be acted on: the subject printed its ready line, or its processes and their
+ * signal masks were the same in two snapshots in a row (done exec'ing, handlers set).
+ */
+export interface Readiness {
+  how: 'ready-line' | 'signal-masks';
+  /** From the start request to ready, ms (monotonic). */
+  afterMs: number;
+  /** Snapshots taken to see the masks settle. */
+  snapshots?: number;
 }
 
 export interface Observation<O extends object = Record<string, unknown>> {

@@ -1,4 +1,5 @@
-import { scenario, waitForLogs } from './common.js';
+import { ScenarioError } from '../errors.js';
+import { HANG_MS, scenario, waitForLogs } from './common.js';
 import { measureStop } from './graceful-stop.js';
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
@@ -35,7 +36,15 @@ export function orphansOnStop(ctx: CheckContext, subject: Subject): Promise<Obse
     },
     async (container, t0) => {
       // The grandchildren announce themselves; the ready line can come first.
-      await waitForLogs(container, (ls) => ls.filter((l) => / started$/.test(l.text)).length >= GRANDCHILDREN, 3000);
+      const { matched } = await waitForLogs(
+        container,
+        (ls) => ls.filter((l) => / started$/.test(l.text)).length >= GRANDCHILDREN,
+        HANG_MS,
+      );
+      if (!matched)
+        throw new ScenarioError(
+          `the ${GRANDCHILDREN} grandchildren did not say they started within ${HANG_MS / 1000} s`,
+        );
       const ps = await container.ps(ctx.toolboxImage);
       const { observed: stop, evidence } = await measureStop(ctx, container, t0);
       const logs = evidence.logs ?? [];

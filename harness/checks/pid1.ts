@@ -1,18 +1,23 @@
 import { scenario } from './common.js';
 import type { Observation } from './observation.js';
 import type { ProcessRow } from '../observe/ps.js';
+import { describeDisposition, disposition, type Disposition } from '../observe/signals.js';
 import type { CheckContext, Subject } from './subject.js';
 
 export interface Pid1Observed {
   /** Command name of PID 1 as ps shows it. */
   pid1: string | null;
   processes: Pick<ProcessRow, 'pid' | 'ppid' | 'stat' | 'comm'>[] | null;
+  /**
+   * What PID 1 does with SIGTERM, from its signal masks: caught (a handler), blocked
+   * (taken with sigwait, as inits do), ignored, or default, which the kernel drops for
+   * PID 1: the load-independent reason a stop does or does not work.
+   */
+  sigterm: Disposition | null;
 }
 
 const INITS = new Set(['tini', 'tini-static', 'docker-init', 'dumb-init', 'catatonit']);
 const SHELLS = new Set(['sh', 'dash', 'bash', 'ash', 'busybox']);
-/** Settle time after the ready line, so children started at boot show up. */
-const SETTLE_MS = 300;
 
 /** pid1: which program is PID 1, and the whole process tree, seen from a ps sidecar. */
 export function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<Pid1Observed>> {
@@ -23,27 +28,31 @@ export function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<P
       check: 'pid1',
       scenario: null,
       did: `started ${subject.name} and took a ps snapshot of its PID namespace`,
-      empty: { pid1: null, processes: null },
+      empty: { pid1: null, processes: null, sigterm: null },
     },
-    async (container) => {
-      await new Promise((r) => setTimeout(r, SETTLE_MS));
-      const snapshot = await container.ps(ctx.toolboxImage);
+    async (container, _t0, ready) => {
+      // After the ready line (printed once the program has forked what it starts at
+      // boot and set its handlers), or the snapshot that showed the masks settled.
+      const snapshot = ready.snapshot ?? (await container.ps(ctx.toolboxImage));
       const first = snapshot.processes.find((p) => p.pid === 1);
       const name = first?.comm ?? null;
+      const sigterm = first?.masks ? disposition(first.masks, 'SIGTERM') : null;
       const observed: Pid1Observed = {
         pid1: name,
         processes: snapshot.processes.map(({ pid, ppid, stat, comm }) => ({ pid, ppid, stat, comm })),
+        sigterm,
       };
+      const handling = sigterm ? `; PID 1: ${describeDisposition(sigterm, 'SIGTERM', true)}` : '';
       const isShell = !!name && (SHELLS.has(name) || /\.(sh|bash)$/.test(name));
       return {
         verdict: isShell ? 'fail' : 'pass',
         reason: !name
           ? 'no PID 1 in the snapshot'
-          : INITS.has(name)
-            ? `an init (${name}) is PID 1`
-            : isShell
-              ? `a shell (${name}) is PID 1: it has no SIGTERM handler and does not forward signals`
-              : `the program itself (${name}) is PID 1: it must handle signals and reap children itself`,
+          : (INITS.has(name)
+              ? `an init (${name}) is PID 1`
+              : isShell
+                ? `a shell (${name}) is PID 1: it does not forward signals`
+                : `the program itself (${name}) is PID 1: it must handle signals and reap children itself`) + handling,
         observed,
         evidence: { ps: [snapshot], logs: await container.logs() },
       };

@@ -1,5 +1,6 @@
 import type { LogLine } from '../observe/logs.js';
-import { SIGNAL_NUMBERS, scenario, waitForLogs } from './common.js';
+import { disposition, type Disposition } from '../observe/signals.js';
+import { quietWindowMs, SIGNAL_NUMBERS, scenario, waitUntil } from './common.js';
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
 
@@ -14,12 +15,15 @@ export interface SignalForwardingObserved {
    * exited on it, any code), or null.
    */
   how: 'logged' | 'died' | 'exited' | null;
-  /** The container's exit code when it exited within the settle time. */
+  /** The container's exit code when it exited while watched. */
   exitCode: number | null;
+  /**
+   * What PID 1 did with the signal when it was sent, from its masks. "default" or
+   * "ignored": the kernel dropped it at once (PID 1 of a namespace), so nothing could
+   * follow and nothing is waited for.
+   */
+  pid1: Disposition | null;
 }
-
-/** How long a signal has to show an effect. */
-const SETTLE_MS = 1500;
 
 /**
  * signal-forwarding: send one signal to the container (to PID 1, as the engine does)
@@ -39,18 +43,30 @@ export function signalForwarding(
     {
       check: 'signal-forwarding',
       scenario: signal,
-      did: `started ${subject.name}, sent ${signal} to the container, watched for ${SETTLE_MS} ms`,
-      empty: { received: null, how: null, exitCode: null },
+      did: `started ${subject.name}, sent ${signal} to the container once it was ready, watched for its effect`,
+      empty: { received: null, how: null, exitCode: null, pid1: null },
     },
-    async (container) => {
-      const before = await container.ps(ctx.toolboxImage);
+    async (container, _t0, ready) => {
+      const before = ready.snapshot ?? (await container.ps(ctx.toolboxImage));
+      const masks = before.processes.find((p) => p.pid === 1)?.masks;
+      const pid1 = masks ? disposition(masks, signal) : null;
+      // PID 1 with the signal at its default (or ignored): the kernel drops it on
+      // sending, so there is no effect to wait for. Otherwise an effect may still be on
+      // its way: watch for twice what this container took to become ready (at least
+      // 1.5 s), so a slow machine is given time in proportion.
+      const dropped = pid1 === 'default' || pid1 === 'ignored';
+      const windowMs = dropped ? 0 : quietWindowMs(ready);
       const program = before.processes.find((p) => /app\.py/.test(p.args));
       await container.signal(signal);
       const logged = (lines: LogLine[]) => lines.some((l) => l.text === `signal ${signal}`);
       let exitCode: number | null = null;
-      const { lines, matched } = await waitForLogs(container, (ls) => logged(ls), SETTLE_MS);
-      let how: SignalForwardingObserved['how'] = matched ? 'logged' : null;
-      const exited = await container.exitedYet();
+      // Until the program logs it or the container exits (all its lines are then in).
+      const { exited, lines } = await waitUntil(windowMs, async () => {
+        const done = await container.exitedYet();
+        const ls = await container.logs();
+        return done || logged(ls) ? { exited: done, lines: ls } : undefined;
+      }).then(async (r) => r ?? { exited: await container.exitedYet(), lines: await container.logs() });
+      let how: SignalForwardingObserved['how'] = logged(lines) ? 'logged' : null;
       if (exited) exitCode = exited.exitCode;
       // An arbitrary image logs nothing we know: acting on the signal means exiting.
       if (!how && exited && !subject.readyLog) how = 'exited';
@@ -72,11 +88,13 @@ export function signalForwarding(
             : how === 'exited'
               ? `the container exited ${exitCode} on ${signal}`
               : `the program died of ${signal}${exitCode !== null ? ` (exit ${exitCode})` : ''}`
-          : subject.readyLog
-            ? `${signal} did not reach the program within ${SETTLE_MS} ms`
-            : `the container did not act on ${signal} within ${SETTLE_MS} ms (still running)`,
-        observed: { received, how, exitCode },
-        evidence: { ps: snapshots, logs: lines, exitCode },
+          : dropped
+            ? `PID 1 leaves ${signal} at its ${pid1 === 'ignored' ? 'ignored' : 'default'} disposition: the kernel drops it (PID 1 of a namespace), it never reaches the program`
+            : subject.readyLog
+              ? `${signal} did not reach the program within ${windowMs} ms`
+              : `the container did not act on ${signal} within ${windowMs} ms (still running)`,
+        observed: { received, how, exitCode, pid1 },
+        evidence: { ps: snapshots, logs: lines, exitCode, timings: { quietWindowMs: windowMs } },
       };
     },
   );

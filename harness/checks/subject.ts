@@ -1,4 +1,5 @@
 import type { Session } from '../engine/session.js';
+import type { Limiter } from '../run/load.js';
 
 /** An image and how to start it: a catalogue variant x program, or any image to certify. */
 export interface Subject {
@@ -13,8 +14,11 @@ export interface Subject {
   readyLog?: RegExp;
   /** How long to wait for the container to start (and print readyLog). */
   startupTimeoutMs?: number;
-  /** Time to let the program settle after start before acting (arbitrary images). */
-  settleMs?: number;
+  /**
+   * Without a ready line: the least time the container must be up before it counts as
+   * ready, besides its signal masks having settled (a policy can ask for it).
+   */
+  minUpMs?: number;
 }
 
 /** What every check needs besides the subject. */
@@ -23,4 +27,6 @@ export interface CheckContext {
   toolboxImage: string;
   /** Grace period for stops, seconds. */
   graceSeconds: number;
+  /** Bounds the scenario containers in flight (across the whole run, when shared). */
+  limiter?: Limiter;
 }

@@ -1,6 +1,7 @@
-import { isZombie } from '../observe/ps.js';
-import { injectZombie } from '../run/inject.js';
-import { scenario } from './common.js';
+import { ScenarioError } from '../errors.js';
+import { isZombie, type ProcessRow } from '../observe/ps.js';
+import { HELPER, injectZombie } from '../run/inject.js';
+import { HANG_MS, scenario, waitUntil } from './common.js';
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
 
@@ -12,14 +13,11 @@ export interface ZombieReapingObserved {
   zombies: number | null;
 }
 
-/** The orphan lives 0.2 s; PID 1 has this long after that to reap it. */
-const SETTLE_MS = 1200;
-
 /**
- * zombie-reaping: an orphan is re-parented to PID 1 and exits; after a settle time,
- * count the processes in state Z. "program": the sample program orphans a grandchild;
- * "injected": a static helper exec'd into the container does it, so any image can be
- * tested.
+ * zombie-reaping: an orphan is re-parented to PID 1 and exits; once it has exited (the
+ * process table shows it as a zombie, or gone), count the processes in state Z.
+ * "program": the sample program orphans a grandchild; "injected": a static helper
+ * exec'd into the container does it, so any image can be tested.
  */
 export function zombieReaping(
   ctx: CheckContext,
@@ -34,23 +32,49 @@ export function zombieReaping(
       scenario: how,
       did:
         how === 'program'
-          ? `started ${subject.name} with the program orphaning a short-lived grandchild; ps after ${SETTLE_MS} ms`
-          : `started ${subject.name}, exec'd a static helper that orphans a short-lived child; ps after ${SETTLE_MS} ms`,
+          ? `started ${subject.name} with the program orphaning a short-lived grandchild; ps once it had exited`
+          : `started ${subject.name}, exec'd a static helper that orphans a short-lived child; ps once it had exited`,
       env: how === 'program' ? { APP_ZOMBIE: '1' } : {},
       empty: { zombies: null },
     },
     async (container) => {
-      if (how === 'injected') await injectZombie(ctx.session, ctx.toolboxImage, container);
-      await new Promise((r) => setTimeout(r, SETTLE_MS));
-      const snapshot = await container.ps(ctx.toolboxImage);
-      const zombies = snapshot.processes.filter(isZombie);
+      let orphan: (p: ProcessRow) => boolean;
+      if (how === 'injected') {
+        await injectZombie(ctx.session, ctx.toolboxImage, container);
+        orphan = (p) => p.args.startsWith(`${HELPER} sleep`);
+      } else {
+        // The program's grandchild: a copy of the program, re-parented to PID 1, that
+        // is neither PID 1 nor the program (whose pid its ready line gives).
+        const logs = await container.logs();
+        const programPid = Number(logs.map((l) => /^ready pid=(\d+)/.exec(l.text)?.[1]).find(Boolean));
+        orphan = (p) => p.ppid === 1 && p.pid !== 1 && p.pid !== programPid && /app\.py/.test(p.args);
+      }
+      // Until the orphan has exited: it is a zombie, or gone (reaped).
+      const settled = await waitUntil(
+        HANG_MS,
+        async () => {
+          const snap = await container.ps(ctx.toolboxImage);
+          return snap.processes.some((p) => orphan(p) && !isZombie(p)) ? undefined : snap;
+        },
+        0,
+      );
+      if (!settled) throw new ScenarioError(`the orphan was still running ${HANG_MS / 1000} s after it was made`);
+      const snapshots = [settled];
+      let zombies = settled.processes.filter(isZombie);
+      if (zombies.length) {
+        // Caught between its exit and PID 1's wait: a zombie counts when the next
+        // snapshot still has it.
+        const again = await container.ps(ctx.toolboxImage);
+        snapshots.push(again);
+        zombies = again.processes.filter((p) => isZombie(p) && zombies.some((z) => z.pid === p.pid));
+      }
       return {
         verdict: zombies.length === 0 ? 'pass' : 'fail',
         reason: zombies.length
           ? `${zombies.length} zombie(s) left: ${zombies.map((z) => `pid ${z.pid} (${z.comm}) parent ${z.ppid}`).join(', ')}`
           : 'the orphan was reaped',
         observed: { zombies: zombies.length },
-        evidence: { ps: [snapshot], logs: await container.logs() },
+        evidence: { ps: snapshots.reverse(), logs: await container.logs() },
       };
     },
   );

@@ -4,9 +4,9 @@ import { certifyImage, policyExpectation, resolveImage } from '../certify/gate.j
 import { DEFAULT_POLICY_FILE, loadPolicy } from '../certify/policy.js';
 import { BadInputError, HarnessError } from '../errors.js';
 import { stderrLogger } from '../log.js';
-import { defaultConcurrency } from '../matrix.js';
 import { reportsDir } from '../paths.js';
-import { prepare } from '../prepare.js';
+import { measureLoad, prepare } from '../prepare.js';
+import { describeLoad } from '../run/load.js';
 import { buildReport } from '../report/build.js';
 import { parseFormats, writeReport } from '../report/write.js';
 import { parse, positiveNumber } from './args.js';
@@ -29,7 +29,8 @@ and a memory limit, nothing mounted, and are all removed afterwards.
 Options:
   --policy FILE        YAML policy (default: ${DEFAULT_POLICY_FILE})
   --grace SECONDS      override the policy's grace period
-  --concurrency N      scenarios at once (default ${defaultConcurrency()})
+  --concurrency N      scenarios at once (default: from the cores and the engine's start
+                       latency measured at the start of the run; the report says which)
   --out DIR            report folder (default reports/certify/<image>)
   --format LIST        comma-separated: json,html,md,junit (default: all)
 
@@ -75,15 +76,22 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
     policy.graceSeconds = positiveNumber('certify', 'grace', values.grace, policy.graceSeconds);
     policy.maxStopSeconds = Math.min(policy.maxStopSeconds, policy.graceSeconds);
   }
-  const concurrency = Math.floor(positiveNumber('certify', 'concurrency', values.concurrency, defaultConcurrency()));
+  const concurrencyOption =
+    values.concurrency === undefined
+      ? undefined
+      : Math.floor(positiveNumber('certify', 'concurrency', values.concurrency, 1));
   const outDir = resolve(values.out ?? join(reportsDir(), 'certify', image.replace(/[^A-Za-z0-9_.-]+/g, '_')));
 
   const ready = await prepare(stderrLogger);
   interruptHandlers.push(() => ready.session.teardown());
   try {
+    const load = await measureLoad(ready.session, ready.toolbox.tag, concurrencyOption);
+    const concurrency = load.concurrency;
     const ctx = { session: ready.session, toolboxImage: ready.toolbox.tag, graceSeconds: policy.graceSeconds };
     await resolveImage(ctx, image, stderrLogger);
-    stderrLogger(`certifying ${image} (policy ${values.policy ?? 'default'}, grace ${policy.graceSeconds} s)`);
+    stderrLogger(
+      `certifying ${image} (policy ${values.policy ?? 'default'}, grace ${policy.graceSeconds} s, ${describeLoad(load)})`,
+    );
     const progress = progressReporter('certify');
     const startedAt = new Date();
     const result = await certifyImage(ctx, image, policy, concurrency, (o, done, total) =>
@@ -97,6 +105,7 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
         finishedAt: new Date(),
         graceSeconds: policy.graceSeconds,
         concurrency,
+        load,
         observations: result.observations,
       }),
       image,

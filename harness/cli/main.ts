@@ -1,13 +1,7 @@
 import { describeError, HarnessError } from '../errors.js';
 import { stderrLogger } from '../log.js';
-import { doctor, doctorHelp } from './doctor.js';
-import { setupCommand, setupHelp } from './setup.js';
-import { cleanCommand, cleanHelp } from './clean.js';
 import { interruptHandlers } from './interrupt.js';
-import { matrixCommand, matrixHelp } from './matrix.js';
-import { reportCommand, reportHelp } from './report.js';
-import { certifyCommand, certifyHelp } from './certify.js';
-import { podCommand, podHelp } from './pod.js';
+import { VERSION } from './version.js';
 
 const HELP = `harness: runs container images on a real engine and measures how they behave at the
 edges of their life (PID 1, signals, zombies, exit codes, shutdown timing).
@@ -26,51 +20,77 @@ Commands:
 Run \`harness <command> --help\` for a command's options.
 Exit codes: 0 pass, 1 a check failed, 2 bad input or environment.`;
 
+type Out = (line: string) => void;
+
 interface Command {
   help: string;
-  run: (argv: string[]) => Promise<number>;
+  run: (argv: string[], out: Out) => Promise<number>;
 }
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
-
-const COMMANDS: Record<string, Command> = {
-  doctor: {
-    help: doctorHelp,
-    run: async () => {
-      await doctor(out);
-      return 0;
-    },
+/**
+ * Each command's module is loaded only when that command runs: `harness --version` or
+ * `harness report` never load the engine client, testcontainers or the checks.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  doctor: async () => {
+    const m = await import('./doctor.js');
+    return { help: m.doctorHelp, run: async (_argv, out) => (await m.doctor(out), 0) };
   },
-  setup: { help: setupHelp, run: (argv) => setupCommand(argv, out) },
-  clean: { help: cleanHelp, run: (argv) => cleanCommand(argv, out) },
-  matrix: { help: matrixHelp, run: (argv) => matrixCommand(argv, out) },
-  report: { help: reportHelp, run: (argv) => reportCommand(argv, out) },
-  certify: { help: certifyHelp, run: (argv) => certifyCommand(argv, out) },
-  pod: { help: podHelp, run: (argv) => podCommand(argv, out) },
+  setup: async () => {
+    const m = await import('./setup.js');
+    return { help: m.setupHelp, run: m.setupCommand };
+  },
+  clean: async () => {
+    const m = await import('./clean.js');
+    return { help: m.cleanHelp, run: m.cleanCommand };
+  },
+  matrix: async () => {
+    const m = await import('./matrix.js');
+    return { help: m.matrixHelp, run: m.matrixCommand };
+  },
+  report: async () => {
+    const m = await import('./report.js');
+    return { help: m.reportHelp, run: m.reportCommand };
+  },
+  certify: async () => {
+    const m = await import('./certify.js');
+    return { help: m.certifyHelp, run: m.certifyCommand };
+  },
+  pod: async () => {
+    const m = await import('./pod.js');
+    return { help: m.podHelp, run: m.podCommand };
+  },
 };
+
+const out: Out = (line) => process.stdout.write(`${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] && COMMANDS[rest[0]]) {
+    out((await (COMMANDS[rest[0]] as () => Promise<Command>)()).help);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out(HELP);
     return name ? 0 : 2;
   }
-  if (name === '--version') {
-    out('0.1.0');
+  if (name === '--version' || name === '-V') {
+    out(VERSION);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     process.stderr.write(
       `harness: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see \`harness --help\`)\n`,
     );
     return 2;
   }
+  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     out(command.help);
     return 0;
   }
-  return command.run(rest);
+  return command.run(rest, out);
 }
 
 let interrupted = false;

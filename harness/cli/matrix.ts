@@ -4,9 +4,10 @@ import { BadInputError } from '../errors.js';
 import { mismatches } from '../expected.js';
 import { PROGRAMS, VARIANTS, variantByName, type Program } from '../images/catalogue.js';
 import { stderrLogger } from '../log.js';
-import { defaultConcurrency, plan, runBattery } from '../matrix.js';
+import { plan, runBattery } from '../matrix.js';
+import { describeLoad } from '../run/load.js';
 import { reportsDir } from '../paths.js';
-import { buildVariants, catalogueSubjects, prepare } from '../prepare.js';
+import { buildVariants, catalogueSubjects, measureLoad, prepare } from '../prepare.js';
 import { buildReport } from '../report/build.js';
 import { parseFormats, writeReport } from '../report/write.js';
 import { renderTextMatrix } from '../report/text.js';
@@ -28,7 +29,8 @@ Options:
   --check NAME         only this check (repeatable); one of:
                        ${CHECKS.map((c) => c.name).join(', ')}
   --grace SECONDS      grace period for stops (default 2)
-  --concurrency N      scenarios at once (default: cores x 2 = ${defaultConcurrency()})
+  --concurrency N      scenarios at once (default: from the cores and the engine's start
+                       latency measured at the start of the run; the report says which)
   --out DIR            output folder (default reports/latest)
   --format LIST        comma-separated: json,html,md,junit (default: all)
   --no-lifecycle       skip the lifecycle face-off (postStart hook vs init container vs
@@ -67,17 +69,22 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
     return c;
   });
   const graceSeconds = positiveNumber('matrix', 'grace', values.grace, 2);
-  const concurrency = Math.floor(positiveNumber('matrix', 'concurrency', values.concurrency, defaultConcurrency()));
+  const concurrencyOption =
+    values.concurrency === undefined
+      ? undefined
+      : Math.floor(positiveNumber('matrix', 'concurrency', values.concurrency, 1));
   const outDir = resolve(values.out ?? join(reportsDir(), 'latest'));
 
   const ready = await prepare(stderrLogger);
   interruptHandlers.push(() => ready.session.teardown());
   try {
+    const load = await measureLoad(ready.session, ready.toolbox.tag, concurrencyOption);
+    const concurrency = load.concurrency;
     const images = await buildVariants(ready.session, ready.base.tag, variants, stderrLogger);
     const subjects = catalogueSubjects(images, variants, programs);
     const units = plan(subjects, checks);
     stderrLogger(
-      `running ${units.length} scenarios (${subjects.length} subjects x ${checks.length} checks), ${concurrency} at a time, grace ${graceSeconds} s`,
+      `running ${units.length} scenarios (${subjects.length} subjects x ${checks.length} checks), ${describeLoad(load)}, grace ${graceSeconds} s`,
     );
     const progress = progressReporter('matrix');
     const startedAt = new Date();
@@ -95,6 +102,7 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
       finishedAt: new Date(),
       graceSeconds,
       concurrency,
+      load,
       observations,
     });
     if (rows) report.lifecycle = { rows };

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { stderrLogger } from '../log.js';
 import { PodRun } from '../pod/kubelet.js';
+import { allOf, parseUntil } from '../pod/until.js';
 import { parsePod } from '../pod/manifest.js';
 import { EMULATION_NOTES, podStatus } from '../pod/status.js';
 import { reportsDir } from '../paths.js';
@@ -23,8 +24,18 @@ SIGKILL) when the pod is deleted. Writes DIR/pod.json: status (PodStatus shape) 
 events (a timeline in ms from the start), and pod.html. Live events on stderr.
 
 Options:
-  --for SECONDS            run at most this long (default 30)
-  --delete-after SECONDS   delete the pod after this long (default: --for)
+  --until CONDITION        delete the pod as soon as CONDITION holds (repeatable: all
+                           must hold). CONDITION is one of:
+                             restarts>=N            any container restarted N times
+                             CONTAINER.restarts>=N  that container
+                             phase=PHASE            Pending, Running, Succeeded, Failed
+                             CONTAINER.ready        that container is Ready (=false: not)
+                             REASON>=N              N events with that reason, e.g.
+                                                    Unhealthy>=3, app.Killing>=1
+                           With --until, --for is the deadline (default 300 s); when it
+                           passes first, the pod is deleted anyway and the exit is 1.
+  --for SECONDS            run at most this long (default 30; with --until, 300)
+  --delete-after SECONDS   delete the pod after this long (default: --for; not with --until)
   --grace-override SECONDS terminationGracePeriodSeconds for the deletion
   --backoff-scale FACTOR   multiply CrashLoopBackOff delays (default 1; 0.1 for tests)
   --out DIR                output folder (default reports/pod/<name>)
@@ -32,8 +43,8 @@ Options:
                            container vs startup probe, measured from the reference pods
                            in images/pods/, run alongside)
 
-Exit 0 when the run completed (whatever the pod did), 2 on an invalid manifest or
-environment. The manifest is validated with the API server's defaults and rules.`;
+Exit 0 when the run completed (whatever the pod did), 1 when an --until condition did
+not hold before the deadline, 2 on an invalid manifest, option or environment. The manifest is validated with the API server's defaults and rules.`;
 
 export async function podCommand(argv: string[], out: (line: string) => void): Promise<number> {
   const [sub, ...rest] = argv;
@@ -42,6 +53,7 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
     'pod run',
     rest,
     {
+      until: { type: 'string', multiple: true },
       for: { type: 'string' },
       'delete-after': { type: 'string' },
       'grace-override': { type: 'string' },
@@ -60,7 +72,10 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
     throw new BadInputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   const spec = parsePod(text, file);
-  const forS = positiveNumber('pod run', 'for', values.for, 30);
+  const until = values.until?.length ? allOf(values.until.map(parseUntil)) : undefined;
+  if (until && values['delete-after'] !== undefined)
+    throw new BadInputError('pod run: --delete-after and --until do not go together (--for is the deadline)');
+  const forS = positiveNumber('pod run', 'for', values.for, until ? 300 : 30);
   const deleteAfter = Math.min(forS, positiveNumber('pod run', 'delete-after', values['delete-after'], forS));
   const graceOverride = values['grace-override'] === undefined ? undefined : Number(values['grace-override']);
   if (graceOverride !== undefined && !(graceOverride >= 0))
@@ -75,7 +90,7 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
       ready.session,
       ready.toolbox.tag,
       spec,
-      { deleteAfterSeconds: deleteAfter, graceOverrideSeconds: graceOverride, backoffScale },
+      { deleteAfterSeconds: deleteAfter, until, graceOverrideSeconds: graceOverride, backoffScale },
       (line) => process.stderr.write(`${line}\n`),
     );
     const ctx = {
@@ -97,6 +112,7 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
         engine: ready.engine.info.kind,
         backoffScale,
         deleteAfterSeconds: deleteAfter,
+        ...(until ? { until: { condition: until.text, met: run.untilMet === true } } : {}),
         notes: EMULATION_NOTES,
       },
     };
@@ -106,8 +122,14 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
     out(
       `pod ${spec.name}: phase ${doc.status.phase}; ${doc.status.containerStatuses.map((c) => `${c.name} restarts ${c.restartCount}`).join(', ')}`,
     );
+    if (until)
+      out(
+        run.untilMet
+          ? `stopped when ${until.text} held`
+          : `${until.text} did not hold within ${deleteAfter} s: the pod was deleted anyway`,
+      );
     out(`wrote ${path}, ${html}`);
-    return 0;
+    return until && !run.untilMet ? 1 : 0;
   } finally {
     await ready.session.teardown();
   }

@@ -108,10 +108,18 @@ export function inspectContainer(session: Session, id: string): Promise<Docker.C
 }
 
 /** Wait until the container exits; null when it is still running after `timeoutMs`. */
-export async function waitForExit(session: Session, id: string, timeoutMs: number): Promise<number | null> {
-  // Abort the engine's wait request on timeout: left open, it would keep the process
-  // alive (and hold a socket) until the container exits, which may be never.
+export async function waitForExit(
+  session: Session,
+  id: string,
+  timeoutMs: number,
+  stop?: AbortSignal,
+): Promise<number | null> {
+  // Abort the engine's wait request on timeout (or when `stop` aborts): left open, it
+  // would keep the process alive (and hold a socket) until the container exits.
   const abort = new AbortController();
+  if (stop?.aborted) return null;
+  const onStop = () => abort.abort();
+  stop?.addEventListener('abort', onStop, { once: true });
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
     const r = (await session.docker.getContainer(id).wait({ abortSignal: abort.signal })) as { StatusCode: number };
@@ -123,6 +131,7 @@ export async function waitForExit(session: Session, id: string, timeoutMs: numbe
     throw err;
   } finally {
     clearTimeout(timer);
+    stop?.removeEventListener('abort', onStop);
   }
 }
 
@@ -153,8 +162,8 @@ async function execEnded(exec: Docker.Exec, timeoutMs: number): Promise<boolean>
 
 /**
  * Run a command in a running container, bounded by `timeoutMs`. Detached, its output is
- * not collected (nothing can hold the call open); attached, the result does not wait
- * for the output stream to close, which a backgrounded child can hold open.
+ * not collected (nothing can hold the call open); attached, its output is read to the
+ * end of the stream.
  */
 export async function execInContainer(
   session: Session,
@@ -179,12 +188,25 @@ export async function execInContainer(
   stdout.on('data', (d: Buffer) => out.push(d));
   stderr.on('data', (d: Buffer) => errOut.push(d));
   session.docker.modem.demuxStream(stream, stdout, stderr);
-  const ended = await execEnded(exec, timeoutMs);
-  // Give the last bytes a moment to arrive after the process ended.
-  if (ended) await new Promise((r) => setTimeout(r, 20));
+  const started = Date.now();
+  // The output is read to the end of the stream (the engine closes it when the
+  // process and everything holding its output have exited); the deadline stops a hang.
+  const closed = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    stream.once('end', done);
+    stream.once('close', done);
+    stream.once('error', done);
+  });
   stream.destroy();
+  // A backgrounded child can hold the stream open after the command itself ended.
+  const ended = closed || (await execEnded(exec, Math.max(0, timeoutMs - (Date.now() - started))));
+  const info = ended ? await exec.inspect() : undefined;
   return {
-    exitCode: ended ? ((await exec.inspect()).ExitCode ?? null) : null,
+    exitCode: info && !info.Running ? (info.ExitCode ?? null) : null,
     stdout: Buffer.concat(out).toString('utf8'),
     stderr: Buffer.concat(errOut).toString('utf8'),
   };
@@ -201,38 +223,68 @@ export interface EngineEvent {
   attributes: Record<string, string>;
 }
 
-/** The engine's recorded events for one container between two wall-clock times. */
+/**
+ * The engine's events for one container, from its creation on, read until `until`
+ * holds for what has been read (e.g. its die event is there). The engine streams
+ * recorded events and then live ones, so this waits for the condition, not for a
+ * time; `timeoutMs` only stops a hang, and says what it waited for.
+ */
 export async function containerEvents(
   session: Session,
   id: string,
-  sinceMs: number,
-  untilMs: number,
+  sinceWallMs: number,
+  until: (events: EngineEvent[]) => boolean,
+  timeoutMs: number,
+  what = 'the events it waited for',
 ): Promise<EngineEvent[]> {
-  const stream = await session.docker.getEvents({
-    since: Math.floor(sinceMs / 1000),
-    until: Math.ceil(untilMs / 1000) + 1,
+  const stream = (await session.docker.getEvents({
+    // Only a lower bound for the engine's search: the container filter isolates it.
+    since: Math.floor(sinceWallMs / 1000) - 60,
     filters: { container: [id], type: ['container'] },
-  });
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as { Action: string; timeNano: number; Actor?: { Attributes?: Record<string, string> } })
-    .map((e) => ({ action: e.Action, timeNano: e.timeNano, attributes: e.Actor?.Attributes ?? {} }));
+  })) as NodeJS.ReadableStream & { destroy(): void };
+  const events: EngineEvent[] = [];
+  let buffered = '';
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stream.destroy();
+  }, timeoutMs);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      buffered += Buffer.from(chunk).toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines.filter((l) => l.trim())) {
+        const e = JSON.parse(line) as {
+          Action: string;
+          timeNano: number;
+          Actor?: { Attributes?: Record<string, string> };
+        };
+        events.push({ action: e.Action, timeNano: e.timeNano, attributes: e.Actor?.Attributes ?? {} });
+      }
+      if (until(events)) return events;
+    }
+  } catch (err) {
+    if (!timedOut) throw err;
+  } finally {
+    clearTimeout(timer);
+    stream.destroy();
+  }
+  throw new ScenarioError(
+    `container ${id.slice(0, 12)}: the engine did not report ${what} within ${Math.round(timeoutMs / 1000)} s (saw: ${events.map((e) => e.action).join(', ') || 'nothing'})`,
+  );
 }
 
-/** Run a helper container to completion and return what it printed. */
-export async function runToCompletion(
-  session: Session,
-  spec: ContainerSpec,
-  timeoutMs: number,
-): Promise<{ exitCode: number | null; logs: LogLine[] }> {
+/**
+ * Create and start a helper container (a sidecar, a probe) with plain engine calls:
+ * no wait strategy, so no more requests than the engine needs.
+ */
+export async function startHelper(session: Session, spec: ContainerSpec): Promise<string> {
   const container = await session.docker.createContainer({
     Image: spec.image,
     Cmd: spec.cmd,
     Entrypoint: spec.entrypoint,
+    Env: spec.env ? Object.entries(spec.env).map(([k, v]) => `${k}=${v}`) : undefined,
     Labels: session.labels(spec.purpose, spec.labels),
     HostConfig: {
       NetworkMode: spec.network ?? 'none',
@@ -244,10 +296,27 @@ export async function runToCompletion(
   });
   try {
     await container.start();
-    const exitCode = await waitForExit(session, container.id, timeoutMs);
-    return { exitCode, logs: await containerLogs(session, container.id) };
-  } finally {
+  } catch (err) {
     await removeContainer(session.docker, container.id);
+    throw new ScenarioError(`${spec.purpose}: container of ${spec.image} did not start: ${firstLine(err)}`, {
+      cause: err,
+    });
+  }
+  return container.id;
+}
+
+/** Run a helper container to completion and return what it printed. */
+export async function runToCompletion(
+  session: Session,
+  spec: ContainerSpec,
+  timeoutMs: number,
+): Promise<{ exitCode: number | null; logs: LogLine[] }> {
+  const id = await startHelper(session, spec);
+  try {
+    const exitCode = await waitForExit(session, id, timeoutMs);
+    return { exitCode, logs: await containerLogs(session, id) };
+  } finally {
+    await removeContainer(session.docker, id);
   }
 }
 

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import type { Logger } from '../log.js';
+import { projectRoot } from '../paths.js';
 import { statusOf, type Engine } from './connect.js';
 import { LABEL, newRunId, processAlive, runLabels } from './labels.js';
 
@@ -44,7 +45,7 @@ export class Session {
   }
 
   private startReaper(): void {
-    const script = fileURLToPath(new URL('./reaper.mjs', import.meta.url));
+    const script = join(projectRoot(), 'harness', 'engine', 'reaper.mjs');
     const child = spawn(process.execPath, [script, this.engine.info.endpoint, this.runId, String(this.ownerPid)], {
       detached: true,
       stdio: 'ignore',

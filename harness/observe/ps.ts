@@ -1,7 +1,8 @@
-import { runToCompletion } from '../engine/containers.js';
-import type { Session } from '../engine/session.js';
+import { execInContainer, startHelper } from '../engine/containers.js';
+import { removeContainer, type Session } from '../engine/session.js';
 import { ScenarioError } from '../errors.js';
 import { monotonicMs } from './clock.js';
+import { parseMaskLine, type SignalMasks } from './signals.js';
 
 export interface ProcessRow {
   pid: number;
@@ -10,6 +11,8 @@ export interface ProcessRow {
   stat: string;
   comm: string;
   args: string;
+  /** Signal masks from /proc/<pid>/status (absent for a process gone before they were read). */
+  masks?: SignalMasks;
 }
 
 export interface PsSnapshot {
@@ -28,8 +31,20 @@ export function parsePsSnapshot(text: string): ProcessRow[] {
   const self = Number(selfLine?.slice(5));
   const sep = lines.indexOf('--');
   if (!selfLine || sep < 0) throw new Error('unexpected ps-snapshot output');
+  const maskSep = lines.indexOf('==', sep);
+  const masks = new Map<number, SignalMasks>();
+  // The observer sidecar's own processes (and the ps run's) are not the container's.
+  const observers = new Set<number>();
+  if (maskSep >= 0) {
+    for (const line of lines.slice(maskSep + 1)) {
+      const o = /^observer (\d+)$/.exec(line.trim());
+      if (o) observers.add(Number(o[1]));
+      const m = parseMaskLine(line);
+      if (m) masks.set(m.pid, m.masks);
+    }
+  }
   const args = new Map<number, string>();
-  for (const line of lines.slice(sep + 1)) {
+  for (const line of lines.slice(sep + 1, maskSep >= 0 ? maskSep : undefined)) {
     const m = /^\s*(\d+)\s?(.*)$/.exec(line);
     if (m) args.set(Number(m[1]), (m[2] ?? '').trim());
   }
@@ -39,35 +54,78 @@ export function parsePsSnapshot(text: string): ProcessRow[] {
     if (!m) continue;
     const pid = Number(m[1]);
     const ppid = Number(m[2]);
-    if (pid === self || ppid === self) continue;
-    rows.push({ pid, ppid, stat: m[3] ?? '', comm: (m[4] ?? '').trim(), args: args.get(pid) ?? '' });
+    if (pid === self || ppid === self || observers.has(pid) || observers.has(ppid)) continue;
+    const row: ProcessRow = { pid, ppid, stat: m[3] ?? '', comm: (m[4] ?? '').trim(), args: args.get(pid) ?? '' };
+    const mask = masks.get(pid);
+    if (mask) row.masks = mask;
+    rows.push(row);
   }
   return rows;
 }
 
-/** A `ps` of the container's PID namespace, taken from a toolbox sidecar joined to it. */
-export async function psSnapshot(
-  session: Session,
-  toolboxImage: string,
-  containerId: string,
-  labels: Record<string, string> = {},
-): Promise<PsSnapshot> {
-  const atMs = monotonicMs();
-  const { exitCode, logs } = await runToCompletion(
-    session,
-    { image: toolboxImage, purpose: 'ps-sidecar', pidMode: `container:${containerId}`, labels },
-    15_000,
-  );
-  const text = logs
-    .filter((l) => l.stream === 'stdout')
-    .map((l) => l.text)
-    .join('\n');
-  if (exitCode !== 0) {
-    throw new ScenarioError(`ps sidecar for ${containerId.slice(0, 12)} exited ${exitCode}`, {
-      detail: logs.map((l) => l.text).join('\n'),
+/**
+ * The observation sidecar of one container: a toolbox container joined to its PID
+ * namespace (so images with no ps or shell can be observed), started once and asked
+ * for each snapshot with an exec, far cheaper than a container per snapshot. Its own
+ * processes carry HARNESS_OBSERVER=1 and are left out of the snapshots. It dies with
+ * the container's PID 1 (the kernel ends the namespace).
+ */
+export class Observer {
+  private constructor(
+    private readonly session: Session,
+    readonly id: string,
+    private readonly targetId: string,
+  ) {}
+
+  static async start(
+    session: Session,
+    toolboxImage: string,
+    targetId: string,
+    labels: Record<string, string> = {},
+  ): Promise<Observer> {
+    const id = await startHelper(session, {
+      image: toolboxImage,
+      purpose: 'observer',
+      pidMode: `container:${targetId}`,
+      entrypoint: ['sleep', 'infinity'],
+      cmd: [],
+      env: { HARNESS_OBSERVER: '1' },
+      labels,
     });
+    return new Observer(session, id, targetId);
   }
-  return { atMs, processes: parsePsSnapshot(text) };
+
+  /** A `ps` of the container's PID namespace, with every process's signal masks. */
+  async snapshot(): Promise<PsSnapshot> {
+    const atMs = monotonicMs();
+    const r = await execInContainer(this.session, this.id, ['ps-snapshot'], SNAPSHOT_HANG_MS);
+    if (r.exitCode !== 0) {
+      throw new ScenarioError(
+        `ps of ${this.targetId.slice(0, 12)} through its observer ${r.exitCode === null ? `did not finish within ${SNAPSHOT_HANG_MS / 1000} s` : `exited ${r.exitCode}`}`,
+        { detail: `${r.stdout}\n${r.stderr}`.trim() },
+      );
+    }
+    return { atMs, processes: parsePsSnapshot(r.stdout) };
+  }
+
+  remove(): Promise<void> {
+    return removeContainer(this.session.docker, this.id);
+  }
 }
 
+/** Deadline of one snapshot: only stops a hang. */
+const SNAPSHOT_HANG_MS = 60_000;
+
 export const isZombie = (p: ProcessRow): boolean => p.stat.startsWith('Z');
+
+/**
+ * What settles a program's readiness to be signalled: the processes (pid, name, live or
+ * not) and the signal handling each has set up. Two snapshots with the same key in a
+ * row mean the program has stopped exec'ing and installing handlers.
+ */
+export function signalReadinessKey(snapshot: PsSnapshot): string {
+  return snapshot.processes
+    .filter((p) => !isZombie(p))
+    .map((p) => `${p.pid}:${p.comm}:${p.masks ? `${p.masks.SigBlk}/${p.masks.SigIgn}/${p.masks.SigCgt}` : '?'}`)
+    .join(' ');
+}

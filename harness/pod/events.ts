@@ -15,7 +15,11 @@ export class Timeline {
   readonly events: PodEvent[] = [];
   private readonly t0 = monotonicMs();
 
-  constructor(private readonly progress?: (line: string) => void) {}
+  constructor(
+    private readonly progress?: (line: string) => void,
+    /** Called after every event (the run's stop condition is checked there). */
+    private readonly onEvent?: (e: PodEvent) => void,
+  ) {}
 
   now(): number {
     return Math.round((monotonicMs() - this.t0) * 10) / 10;
@@ -27,6 +31,7 @@ export class Timeline {
     this.progress?.(
       `[${(e.atMs / 1000).toFixed(1).padStart(6)}s] ${type.padEnd(7)} ${reason.padEnd(20)} ${container ?? '-'}: ${message}`,
     );
+    this.onEvent?.(e);
     return e;
   }
 }

@@ -7,30 +7,71 @@ import type { PodEvent } from './events.js';
 import { PodRun } from './kubelet.js';
 import { parsePod } from './manifest.js';
 import { podStatus } from './status.js';
+import { allOf, parseUntil, type PodCondition } from './until.js';
 
 /** A pod run's result as the face-off reads it. */
 export interface PodOutcome {
   events: PodEvent[];
   status: ReturnType<typeof podStatus>;
+  /** The condition the run waited for, and whether it held before the deadline. */
+  until: { text: string; met: boolean };
+  /** The sandbox's start time on this engine, ms: what timing bands widen with. */
+  engineLatencyMs: number;
 }
+
+/** A stop condition on the events of one container whose message matches. */
+const eventMatching = (container: string, reason: string, message: RegExp): PodCondition => ({
+  text: `${container}.${reason} matching ${message}`,
+  holds: (pod) => pod.events.some((e) => e.container === container && e.reason === reason && message.test(e.message)),
+});
+
+const until = (...conditions: (string | PodCondition)[]) =>
+  allOf(conditions.map((c) => (typeof c === 'string' ? parseUntil(c) : c)));
 
 /**
  * The reference scenarios: manifests under images/pods/, as the suites run them. Each
- * runs long enough for its rule to show even on a loaded engine (starting a container
- * can take seconds while a matrix runs beside it).
+ * runs until what its rule needs has happened (then the pod is deleted, with its
+ * termination sequence), however long the engine takes on this machine.
  */
-export const POD_SCENARIOS: Record<string, { file: string; seconds: number; edit?: (t: string) => string }> = {
-  liveness: { file: 'liveness-restart.yaml', seconds: 12 },
-  'init-never': { file: 'init-fails.yaml', seconds: 3 },
-  'init-always': {
-    file: 'init-fails.yaml',
-    seconds: 5,
-    edit: (t) => t.replace('restartPolicy: Never', 'restartPolicy: Always'),
-  },
-  hooks: { file: 'hooks-and-startup.yaml', seconds: 9 },
-  http: { file: 'http-probes.yaml', seconds: 5 },
-  ordering: { file: 'ordering-and-timeouts.yaml', seconds: 7 },
-};
+export const POD_SCENARIOS: Record<string, { file: string; until: () => PodCondition; edit?: (t: string) => string }> =
+  {
+    liveness: { file: 'liveness-restart.yaml', until: () => until('app.Unhealthy>=2', 'app.Started>=2') },
+    'init-never': { file: 'init-fails.yaml', until: () => until('phase=Failed') },
+    'init-always': {
+      file: 'init-fails.yaml',
+      until: () => until('migrate.restarts>=2', 'migrate.BackOff>=1'),
+      edit: (t) => t.replace('restartPolicy: Never', 'restartPolicy: Always'),
+    },
+    hooks: {
+      file: 'hooks-and-startup.yaml',
+      until: () =>
+        until(
+          'slow-poststart.Ready>=1',
+          'slow-poststart.ProbeSucceeded>=1',
+          'bad-poststart.restarts>=1',
+          'gated.StartupSucceeded>=1',
+          'gated.SIGKILL>=1',
+        ),
+    },
+    http: {
+      file: 'http-probes.yaml',
+      until: () =>
+        until(
+          'same-host.Ready>=1',
+          'other-host.Ready>=1',
+          eventMatching('redirect-loop', 'Unhealthy', /stopped after 10 redirects/),
+          eventMatching('not-found', 'Unhealthy', /statuscode: 404/),
+          eventMatching('server', 'ProbeSucceeded', /^Liveness probe succeeded: connected/),
+        ),
+    },
+    ordering: {
+      file: 'ordering-and-timeouts.yaml',
+      until: () => until('worker.Started>=1', 'watcher.Ready>=1', 'slow-probe.Unhealthy>=3'),
+    },
+  };
+
+/** How long a reference scenario may take before it is deleted unmet: only stops a hang. */
+export const SCENARIO_DEADLINE_S = 180;
 
 /** The scenarios the face-off table is measured from. */
 export const FACEOFF_SCENARIOS = ['liveness', 'init-never', 'init-always', 'hooks'];
@@ -43,12 +84,19 @@ export async function runScenarioPod(ctx: CheckContext, key: string, baseImage =
     'harness/base:bookworm',
     baseImage,
   );
+  const condition = s.until();
   const run = new PodRun(ctx.session, ctx.toolboxImage, parsePod(text, s.file), {
-    deleteAfterSeconds: s.seconds,
+    deleteAfterSeconds: SCENARIO_DEADLINE_S,
+    until: condition,
     backoffScale: 0.1,
   });
   await run.run();
-  return { events: run.timeline.events, status: podStatus(run) };
+  return {
+    events: run.timeline.events,
+    status: podStatus(run),
+    until: { text: condition.text, met: run.untilMet === true },
+    engineLatencyMs: run.engineLatencyMs,
+  };
 }
 
 /** Run scenarios side by side (default: those the face-off needs). */

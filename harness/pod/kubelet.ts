@@ -2,6 +2,7 @@ import type { Container, Probe } from 'kubernetes-types/core/v1.js';
 import type { Session } from '../engine/session.js';
 import { RunningContainer, type ExitedContainer } from '../run/container.js';
 import { sleep, Timeline } from './events.js';
+import type { PodCondition } from './until.js';
 import { runHook, runProbe } from './handlers.js';
 import { PROBE_KINDS, resolveProbe, type PodSpecResolved, type ProbeKind, type ResolvedProbe } from './manifest.js';
 
@@ -24,8 +25,14 @@ export type State =
   | { terminated: { exitCode: number; reason: string; startedAt: string; finishedAt: string; message?: string } };
 
 export interface PodRunOptions {
-  /** Delete the pod (termination sequence) this many seconds after the start. */
+  /**
+   * Delete the pod (termination sequence) this many seconds after the start; with
+   * `until`, at the latest this long after the start, the condition unmet (then it only
+   * stops a hang).
+   */
   deleteAfterSeconds: number;
+  /** Delete the pod as soon as this holds (checked at every event and phase change). */
+  until?: PodCondition;
   /** Overrides the pod's terminationGracePeriodSeconds for the deletion. */
   graceOverrideSeconds?: number;
   /** Multiplies every CrashLoopBackOff delay (1 = the kubelet's 10 s, 20 s, ...). */
@@ -60,6 +67,11 @@ export class PodRun {
   phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' = 'Pending';
   initialized = false;
   terminating = false;
+  /** With `until`: whether it held before the deadline (null without one). */
+  untilMet: boolean | null = null;
+  /** The sandbox's start, request to running (host monotonic, ms): the engine's latency for this pod. */
+  engineLatencyMs = 0;
+  private deleteRequested = false;
   private sandbox?: RunningContainer;
   private readonly deletion = new AbortController();
   private readonly instances = new Map<string, RunningContainer>();
@@ -71,7 +83,8 @@ export class PodRun {
     private readonly options: PodRunOptions,
     progress?: (line: string) => void,
   ) {
-    this.timeline = new Timeline(progress);
+    this.timeline = new Timeline(progress, () => this.checkUntil());
+    if (options.until) this.untilMet = false;
     for (const [init, list] of [
       [true, spec.initContainers],
       [false, spec.containers],
@@ -102,8 +115,19 @@ export class PodRun {
     return { 'io.harness.pod': this.spec.name, 'io.harness.container': container };
   }
 
+  /** Delete the pod once the run's stop condition holds. */
+  private checkUntil(): void {
+    const until = this.options.until;
+    if (!until || this.deleteRequested) return;
+    if (until.holds({ events: this.timeline.events, phase: this.phase, containers: this.records })) {
+      this.untilMet = true;
+      void this.delete(`condition met: ${until.text}`);
+    }
+  }
+
   /** Run the pod until it ends by itself or is deleted, then tear it down. */
   async run(): Promise<void> {
+    const sandboxStart = this.timeline.now();
     this.sandbox = await RunningContainer.start(this.session, {
       image: this.toolboxImage,
       purpose: 'pod-sandbox',
@@ -111,6 +135,7 @@ export class PodRun {
       entrypoint: ['catatonit', '-P'],
       cmd: [],
     });
+    this.engineLatencyMs = Math.round(this.timeline.now() - sandboxStart);
     this.emit(
       'Normal',
       'SandboxReady',
@@ -118,7 +143,12 @@ export class PodRun {
       `pod sandbox ${this.sandbox.id.slice(0, 12)} holds the network${this.spec.shareProcessNamespace ? ' and PID' : ''} namespace`,
     );
     const deleteTimer = setTimeout(
-      () => void this.delete('deletion requested'),
+      () =>
+        void this.delete(
+          this.options.until
+            ? `deadline of ${this.options.deleteAfterSeconds} s passed before ${this.options.until.text} held`
+            : 'deletion requested',
+        ),
       // Counted from the start of the run (the timeline's zero), sandbox start included.
       this.options.deleteAfterSeconds * 1000 - this.timeline.now(),
     );
@@ -156,11 +186,13 @@ export class PodRun {
     } else if (apps.some((r) => 'running' in r.state || r.restartCount > 0 || 'terminated' in r.state))
       this.phase = 'Running';
     else this.phase = 'Pending';
+    this.checkUntil();
   }
 
   /** Delete the pod: readiness goes False at once, then every container's termination. */
   async delete(why: string): Promise<void> {
-    if (this.deletion.signal.aborted) return;
+    if (this.deleteRequested) return;
+    this.deleteRequested = true;
     this.terminating = true;
     this.emit('Normal', 'Deleting', null, why);
     for (const r of this.records.values()) this.setReady(r, false, 'the pod is terminating');
@@ -253,6 +285,7 @@ export class PodRun {
         if (this.deletion.signal.aborted) return false;
         if (this.spec.restartPolicy === 'Never') {
           this.phase = 'Failed';
+          this.checkUntil();
           this.emit(
             'Warning',
             'InitFailed',
@@ -273,11 +306,13 @@ export class PodRun {
 
   /** The exited stage, or null when the pod is deleted first. */
   private async waitExitOrDeletion(instance: RunningContainer, also?: AbortSignal): Promise<ExitedContainer | null> {
+    // The engine's wait, cut short by the deletion (or `also`); its deadline only
+    // stops a hang and is renewed while the container runs.
+    const stop = also ? AbortSignal.any([this.deletion.signal, also]) : this.deletion.signal;
     for (;;) {
-      if (this.deletion.signal.aborted || also?.aborted) return null;
-      const exited = await instance.exitedYet();
+      if (stop.aborted) return null;
+      const exited = (await instance.waitExit(3_600_000, stop)) ?? (stop.aborted ? null : await instance.exitedYet());
       if (exited) return exited;
-      await sleep(100);
     }
   }
 

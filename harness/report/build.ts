@@ -1,3 +1,4 @@
+import type { LoadInfo } from '../run/load.js';
 import type { Observation, Verdict } from '../checks/observation.js';
 import type { EngineInfo } from '../engine/connect.js';
 import { SCHEMA_VERSION, type Report, type ReportResult } from './model.js';
@@ -26,6 +27,7 @@ export function buildReport(args: {
   finishedAt: Date;
   graceSeconds: number;
   concurrency: number;
+  load?: LoadInfo;
   observations: Observation<object>[];
 }): Report {
   const results = args.observations.map(toResult);
@@ -40,6 +42,7 @@ export function buildReport(args: {
     finishedAt: args.finishedAt.toISOString(),
     graceSeconds: args.graceSeconds,
     concurrency: args.concurrency,
+    ...(args.load ? { load: args.load } : {}),
     totals,
     results,
   };

@@ -2,6 +2,7 @@ import type { Report, ReportResult } from './model.js';
 import { cellAt, matrixCells, unexpectedOf, type Cell } from './cells.js';
 import { describeChange, type CellChange } from './diff.js';
 import { escapeHtml as h } from './escape.js';
+import { describeLoad } from '../run/load.js';
 import type { FaceOffRow } from '../pod/faceoff.js';
 
 export const CSS = `
@@ -181,7 +182,7 @@ export function renderHtml(report: Report, options: { changes?: CellChange[]; ti
 <body>
 <header><h1>${h(title)}</h1>
 <div class="meta"><span>engine <b>${h(report.engine.kind)} ${h(report.engine.version)}</b>${report.engine.cgroupVersion ? ` (cgroup v${h(report.engine.cgroupVersion)})` : ''}</span>
-<span>date <b>${h(report.startedAt)}</b></span><span>grace <b>${report.graceSeconds} s</b></span><span>concurrency <b>${report.concurrency}</b></span><span>run time <b>${durationS} s</b></span>
+<span>date <b>${h(report.startedAt)}</b></span><span>grace <b>${report.graceSeconds} s</b></span><span>concurrency <b>${report.load ? h(describeLoad(report.load)) : report.concurrency}</b></span><span>run time <b>${durationS} s</b></span>
 <span>results <b>${report.results.length}</b>: <span class="chip v-pass">${t.pass} pass</span> <span class="chip v-fail">${t.fail} fail</span> <span class="chip v-error">${t.error} error</span> <span class="chip v-skip">${t.skip} skip</span></span>
 ${report.kind === 'certify' ? `<span>verdict <b class="chip v-${report.passed ? 'pass' : 'fail'}">${report.passed ? 'PASSES' : 'FAILS'} the policy</b></span>` : ''}</div></header>
 <main>

@@ -1,3 +1,4 @@
+import { describeLoad } from '../run/load.js';
 import { cellAt, matrixCells } from './cells.js';
 import { describeChange, type CellChange } from './diff.js';
 import { escapeMarkdown as md } from './escape.js';
@@ -16,7 +17,7 @@ export function renderMarkdown(report: Report, options: { changes?: CellChange[]
       : 'Container behaviour face-off';
   out.push(`### ${title}`, '');
   out.push(
-    `${md(report.engine.kind)} ${md(report.engine.version)} · ${md(report.startedAt)} · grace ${report.graceSeconds} s · ${report.results.length} results: ${t.pass} pass, ${t.fail} fail, ${t.error} error, ${t.skip} skip`,
+    `${md(report.engine.kind)} ${md(report.engine.version)} · ${md(report.startedAt)} · grace ${report.graceSeconds} s · ${md(report.load ? describeLoad(report.load) : `${report.concurrency} at a time`)} · ${report.results.length} results: ${t.pass} pass, ${t.fail} fail, ${t.error} error, ${t.skip} skip`,
     '',
   );
   if (options.changes) {

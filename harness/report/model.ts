@@ -1,6 +1,7 @@
 import type { Evidence, Verdict } from '../checks/observation.js';
 import type { EngineInfo } from '../engine/connect.js';
 import type { FaceOffRow } from '../pod/faceoff.js';
+import type { LoadInfo } from '../run/load.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -28,6 +29,8 @@ export interface Report {
   finishedAt: string;
   graceSeconds: number;
   concurrency: number;
+  /** What the run ran with: containers in flight at once, and where that bound came from. */
+  load?: LoadInfo;
   totals: Record<Verdict, number>;
   results: ReportResult[];
   /** certify: the image certified, the policy applied, and the gate's answer. */

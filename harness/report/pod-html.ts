@@ -8,7 +8,13 @@ export interface PodDocument {
   metadata: { name: string };
   status: ReturnType<typeof podStatus>;
   events: PodEvent[];
-  emulation: { engine: string; backoffScale: number; deleteAfterSeconds: number; notes: string[] };
+  emulation: {
+    engine: string;
+    backoffScale: number;
+    deleteAfterSeconds: number;
+    until?: { condition: string; met: boolean };
+    notes: string[];
+  };
 }
 
 const POD_CSS = `
@@ -68,7 +74,7 @@ export function renderPodHtml(doc: PodDocument, faceOff?: FaceOffRow[]): string 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>pod ${h(doc.metadata.name)}</title><style>${CSS}${POD_CSS}</style></head>
 <body><header><h1>Pod ${h(doc.metadata.name)}: ${h(s.phase)}</h1>
-<div class="meta"><span>engine <b>${h(doc.emulation.engine)}</b></span><span>deleted after <b>${doc.emulation.deleteAfterSeconds} s</b></span><span>back-off scale <b>${doc.emulation.backoffScale}</b></span>
+<div class="meta"><span>engine <b>${h(doc.emulation.engine)}</b></span><span>${doc.emulation.until ? `ran until <b>${h(doc.emulation.until.condition)}</b> (${doc.emulation.until.met ? 'held' : `unmet within ${doc.emulation.deleteAfterSeconds} s`})` : `deleted after <b>${doc.emulation.deleteAfterSeconds} s</b>`}</span><span>back-off scale <b>${doc.emulation.backoffScale}</b></span>
 <span>conditions: ${s.conditions.map((c) => `<span class="chip v-${c.status === 'True' ? 'pass' : 'fail'}">${h(c.type)}</span>`).join(' ')}</span></div></header>
 <main>
 <h2>Containers</h2><table id="containers"><thead><tr><th>container</th><th>kind</th><th>state</th><th>last state</th><th>ready</th><th>restarts</th></tr></thead><tbody>${rows}</tbody></table>

@@ -6,8 +6,11 @@ export function keyFigure(check: string, results: ReportResult[]): string {
   if (results.some((r) => r.verdict === 'error')) return 'error';
   const first = o(results[0]);
   switch (check) {
-    case 'pid1':
-      return String(first.pid1 ?? '?');
+    case 'pid1': {
+      // PID 1's SIGTERM handling from its masks; the kernel drops a default one for PID 1.
+      const term = first.sigterm === 'default' ? 'dropped' : first.sigterm;
+      return `${String(first.pid1 ?? '?')}${term ? ` TERM ${String(term)}` : ''}`;
+    }
     case 'signal-forwarding':
       return `${results.filter((r) => o(r).received === true).length}/${results.length} recv`;
     case 'graceful-stop':

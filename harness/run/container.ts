@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import {
+  containerEvents,
   containerLogs,
   execInContainer,
   inspectContainer,
@@ -8,12 +9,17 @@ import {
   stopContainer,
   waitForExit,
   type ContainerSpec,
+  type EngineEvent,
   type ExecResult,
 } from '../engine/containers.js';
+import { ScenarioError } from '../errors.js';
 import { removeContainer, type Session } from '../engine/session.js';
 import { engineTimeMs, engineTimeSet, monotonicMs } from '../observe/clock.js';
 import type { LogLine } from '../observe/logs.js';
-import { psSnapshot, type PsSnapshot } from '../observe/ps.js';
+import { Observer, type PsSnapshot } from '../observe/ps.js';
+
+/** Deadline for what the engine has to answer at once: it only stops a hang. */
+const HANG_MS = 60_000;
 
 /** When an action was taken: monotonic (for durations) and wall clock (to relate to engine times). */
 export interface ActionTime {
@@ -64,6 +70,8 @@ export class ExitedContainer {
 
 /** A container that was started and has not been seen to exit. */
 export class RunningContainer {
+  private observer?: Promise<Observer>;
+
   private constructor(
     private readonly session: Session,
     readonly id: string,
@@ -84,18 +92,32 @@ export class RunningContainer {
     return { ...at, delivered };
   }
 
-  /** The engine's stop with a grace period; resolves once the container has exited. */
-  async stop(graceSeconds: number): Promise<{ requested: ActionTime; exited: ExitedContainer }> {
+  /**
+   * The engine's stop with a grace period; resolves once the container has exited.
+   * `requestMs`: the host's monotonic time from the request to the engine's answer.
+   */
+  async stop(graceSeconds: number): Promise<{ requested: ActionTime; exited: ExitedContainer; requestMs: number }> {
     const requested = now();
     await stopContainer(this.session, this.id, graceSeconds);
-    const exited = await this.waitExit(10_000);
-    if (!exited) throw new Error(`container ${this.id.slice(0, 12)} still running after stop`);
-    return { requested, exited };
+    const requestMs = Math.round((monotonicMs() - requested.atMs) * 10) / 10;
+    // The engine answers the stop once the container has exited: this wait only
+    // confirms it, and its deadline only stops a hang.
+    const exited = await this.waitExit(HANG_MS);
+    if (!exited)
+      throw new ScenarioError(
+        `container ${this.id.slice(0, 12)} still running ${HANG_MS / 1000} s after the engine answered its stop`,
+      );
+    return { requested, exited, requestMs };
   }
 
-  /** The exited stage once the container has exited, or null after `timeoutMs`. */
-  async waitExit(timeoutMs: number): Promise<ExitedContainer | null> {
-    const code = await waitForExit(this.session, this.id, timeoutMs);
+  /** The engine's events for this container, read until `until` holds (see containerEvents). */
+  events(until: (events: EngineEvent[]) => boolean, what: string): Promise<EngineEvent[]> {
+    return containerEvents(this.session, this.id, this.started.wallMs, until, HANG_MS, what);
+  }
+
+  /** The exited stage once the container has exited, or null after `timeoutMs` (or once `stop` aborts). */
+  async waitExit(timeoutMs: number, stop?: AbortSignal): Promise<ExitedContainer | null> {
+    const code = await waitForExit(this.session, this.id, timeoutMs, stop);
     if (code === null) return null;
     return ExitedContainer.fromInspect(await inspectContainer(this.session, this.id));
   }
@@ -117,11 +139,26 @@ export class RunningContainer {
     return inspectContainer(this.session, this.id);
   }
 
-  ps(toolboxImage: string): Promise<PsSnapshot> {
-    return psSnapshot(this.session, toolboxImage, this.id, this.spec.labels);
+  /** A ps snapshot of the container's PID namespace, through its observer sidecar (started on first use). */
+  async ps(toolboxImage: string): Promise<PsSnapshot> {
+    this.observer ??= Observer.start(this.session, toolboxImage, this.id, this.spec.labels);
+    let observer: Observer;
+    try {
+      observer = await this.observer;
+    } catch (err) {
+      this.observer = undefined;
+      throw err;
+    }
+    return observer.snapshot();
   }
 
-  remove(): Promise<void> {
-    return removeContainer(this.session.docker, this.id);
+  /** Remove the container (and its observer). */
+  async remove(): Promise<void> {
+    const observer = this.observer;
+    this.observer = undefined;
+    await Promise.all([
+      removeContainer(this.session.docker, this.id),
+      observer?.then((o) => o.remove()).catch(() => undefined),
+    ]);
   }
 }

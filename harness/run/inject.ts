@@ -69,9 +69,9 @@ export async function injectZombie(
   childLifeSeconds = 0.2,
 ): Promise<void> {
   const helper = await injectHelper(session, toolboxImage, container);
-  const r = await container.exec([helper, 'sh', '-c', `${helper} sleep ${childLifeSeconds} & exit 0`], 10_000, {
+  const r = await container.exec([helper, 'sh', '-c', `${helper} sleep ${childLifeSeconds} & exit 0`], 60_000, {
     detach: true,
   });
-  if (r.exitCode === null) throw new Error('the injected zombie maker did not finish within 10 s');
+  if (r.exitCode === null) throw new Error('the injected zombie maker did not finish within 60 s');
   if (r.exitCode !== 0) throw new Error(`the injected zombie maker exited ${r.exitCode}`);
 }

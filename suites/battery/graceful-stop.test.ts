@@ -8,5 +8,5 @@ batterySuite('graceful-stop', (o) => {
   const signals = (o.evidence.events ?? []).map((e) => e.attributes.signal);
   expect(signals[0]).toBe('15');
   expect(signals.includes('9')).toBe(o.observed.killed);
-  expectStopTiming(o.observed.killed, o.observed.stopDurationMs);
+  expectStopTiming(o.observed.killed, o.evidence.timings);
 });

@@ -9,23 +9,28 @@ import { harnessContext, imageOf } from './harness.js';
 
 /** Grace period of every stop in the battery suites. */
 export const G = 2;
-/** SIGKILL lands G after the stop signal, plus the engine's own bookkeeping. */
-export const KILLED_BAND_MS = { min: G * 1000 - 50, max: G * 1000 + 1500 };
-/** A prompt exit on the stop signal takes a small fraction of G. */
-export const GRACEFUL_MAX_MS = (G * 1000) / 2;
-/** Scenarios of one suite file at once (files run side by side too): more for big files. */
-const concurrencyFor = (units: number) => Math.min(8, Math.max(2, Math.ceil(units / 20)));
+/** Scenarios of one suite file queued at once; the run's shared limiter bounds what is in flight. */
+const concurrencyFor = (units: number) => Math.max(2, units);
 
-/** Assert a stop's duration against the band its outcome calls for. */
-export function expectStopTiming(killed: unknown, durationMs: unknown): void {
-  expect(typeof durationMs).toBe('number');
-  const d = durationMs as number;
+/**
+ * Assert a stop's duration against the band its outcome calls for: the bands come from
+ * the grace period and the engine latency measured on the same container (see
+ * harness/observe/stop-timing.ts); the figures are the engine's own event times.
+ */
+export function expectStopTiming(killed: unknown, timings: Record<string, number> | undefined): void {
+  expect(timings, 'stop timings').toBeDefined();
+  const t = timings as Record<string, number>;
+  const d = t.stopDurationMs as number;
+  expect(typeof d).toBe('number');
+  expect(t.engineLatencyMs, 'engine latency of the same container').toBeGreaterThan(0);
   if (killed) {
-    expect(d).toBeGreaterThanOrEqual(KILLED_BAND_MS.min);
-    expect(d).toBeLessThanOrEqual(KILLED_BAND_MS.max);
+    expect(t.killAfterMs, 'SIGKILL no earlier than the grace period').toBeGreaterThanOrEqual(t.killedMinMs as number);
+    expect(d).toBeGreaterThanOrEqual(t.killedMinMs as number);
+    expect(d).toBeLessThanOrEqual(t.killedMaxMs as number);
   } else {
+    expect(t.killAfterMs).toBeUndefined();
     expect(d).toBeGreaterThanOrEqual(0);
-    expect(d).toBeLessThan(GRACEFUL_MAX_MS);
+    expect(d).toBeLessThanOrEqual(t.gracefulMaxMs as number);
   }
 }
 
@@ -46,7 +51,7 @@ export function batterySuite(checkName: string, extra?: (o: Observation<Record<s
     const units = plan(subjects, [check]);
     const observations = await runBattery(ctx, units, concurrencyFor(units.length));
     for (const o of observations) results.set(key(o.subject, o.scenario), o as Observation<Record<string, unknown>>);
-  }, 600_000);
+  });
 
   describe.each(subjects.map((s) => [s.name, s] as const))(`${checkName}: %s`, (name, subject) => {
     it.each(check.scenarios.map((sc) => [sc ?? 'default', sc] as const))('%s', (_label, scenario) => {

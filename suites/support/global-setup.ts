@@ -2,7 +2,11 @@ import type { TestProject } from 'vitest/node';
 import { CERTIFY_FIXTURES, certifyFixtureSpec, VARIANTS } from '../../harness/images/catalogue.js';
 import { ensureImage } from '../../harness/images/build.js';
 import { stderrLogger } from '../../harness/log.js';
-import { buildVariants, prepare } from '../../harness/prepare.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildVariants, measureLoad, prepare } from '../../harness/prepare.js';
+import { describeLoad } from '../../harness/run/load.js';
+import { startSlotServer } from '../../harness/run/slots.js';
 
 export interface HarnessFixture {
   runId: string;
@@ -14,6 +18,8 @@ export interface HarnessFixture {
   images: Record<string, string>;
   /** Certify fixture name -> image tag. */
   fixtures: Record<string, string>;
+  /** The run's slot server: one bound on scenario containers in flight across all test files. */
+  slots: { path: string; size: number };
 }
 
 declare module 'vitest' {
@@ -35,6 +41,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   for (const name of CERTIFY_FIXTURES) {
     fixtures[name] = (await ensureImage(ready.session, certifyFixtureSpec(name, ready.base.tag), log)).tag;
   }
+  // HARNESS_CONCURRENCY overrides the bound, as --concurrency does for the CLI.
+  const option = process.env.HARNESS_CONCURRENCY
+    ? Math.max(1, Number(process.env.HARNESS_CONCURRENCY) || 1)
+    : undefined;
+  const load = await measureLoad(ready.session, ready.toolbox.tag, option);
+  const slots = await startSlotServer(join(tmpdir(), `harness-slots-${ready.session.runId}.sock`), load.concurrency);
+  log(`${project.name}: scenario containers in flight, across all test files: ${describeLoad(load)}`);
   project.provide('harness', {
     runId: ready.session.runId,
     ownerPid: process.pid,
@@ -43,8 +56,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     toolboxImage: ready.toolbox.tag,
     images: Object.fromEntries([...images].map(([name, img]) => [name, img.tag])),
     fixtures,
+    slots: { path: slots.path, size: slots.size },
   });
   return async () => {
+    const { granted, peak } = slots.stats();
+    log(`${project.name}: ${granted} scenario(s) ran, at most ${peak} at once`);
+    await slots.close();
     await ready.session.teardown();
   };
 }

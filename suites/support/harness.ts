@@ -2,6 +2,7 @@ import { inject } from 'vitest';
 import { probeEndpoint } from '../../harness/engine/connect.js';
 import { Session } from '../../harness/engine/session.js';
 import { silentLogger } from '../../harness/log.js';
+import { slotLimiter } from '../../harness/run/slots.js';
 import type { CheckContext } from '../../harness/checks/subject.js';
 
 let cached: Promise<CheckContext> | undefined;
@@ -16,6 +17,7 @@ export function harnessContext(graceSeconds = 2): Promise<CheckContext> {
       session: Session.attach(engine, fixture.runId, fixture.ownerPid, silentLogger),
       toolboxImage: fixture.toolboxImage,
       graceSeconds,
+      limiter: slotLimiter(fixture.slots.path, fixture.slots.size),
     };
   })();
   return cached.then((ctx) => ({ ...ctx, graceSeconds }));

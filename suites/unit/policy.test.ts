@@ -15,7 +15,7 @@ describe('policy', () => {
   it('fills what a file leaves out from the default', () => {
     const p = policyFrom({ graceSeconds: 30, startup: { readyLog: 'ready' } }, 'p.yaml');
     expect(p.graceSeconds).toBe(30);
-    expect(p.startup).toEqual({ timeoutSeconds: 30, settleSeconds: 1, readyLog: 'ready' });
+    expect(p.startup).toEqual({ timeoutSeconds: 30, settleSeconds: 0, readyLog: 'ready' });
   });
 
   it.each([

@@ -1,0 +1,90 @@
+import { rmSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
+import type { Limiter } from './load.js';
+
+/**
+ * One bound on scenario containers in flight shared by several processes (the test
+ * workers of one `npm test`): a tiny server on a unix socket hands out `size` slots.
+ * A client holds a slot for as long as its connection is open, so a worker that dies
+ * gives its slots back with its sockets.
+ */
+export interface SlotServer {
+  path: string;
+  size: number;
+  /** Slots handed out so far, and the most held at once (for the run's summary). */
+  stats(): { granted: number; peak: number };
+  close(): Promise<void>;
+}
+
+export async function startSlotServer(path: string, size: number): Promise<SlotServer> {
+  rmSync(path, { force: true });
+  let held = 0;
+  let granted = 0;
+  let peak = 0;
+  const waiting: Socket[] = [];
+  const holders = new Set<Socket>();
+  const grant = () => {
+    while (held < size && waiting.length) {
+      const s = waiting.shift() as Socket;
+      if (s.destroyed) continue;
+      held++;
+      granted++;
+      peak = Math.max(peak, held);
+      holders.add(s);
+      s.write('ok\n');
+    }
+  };
+  const server = createServer((socket) => {
+    socket.setEncoding('utf8');
+    waiting.push(socket);
+    grant();
+    const done = () => {
+      if (holders.delete(socket)) held--;
+      const i = waiting.indexOf(socket);
+      if (i >= 0) waiting.splice(i, 1);
+      grant();
+    };
+    socket.on('close', done);
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve());
+  });
+  server.unref();
+  return {
+    path,
+    size,
+    stats: () => ({ granted, peak }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of [...holders, ...waiting]) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A limiter whose slots come from a slot server (see startSlotServer). */
+export function slotLimiter(path: string, size: number): Limiter {
+  return {
+    size,
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+      const socket = createConnection(path);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          let buffered = '';
+          socket.setEncoding('utf8');
+          socket.on('data', (d: string) => {
+            buffered += d;
+            if (buffered.includes('ok\n')) resolve();
+          });
+          socket.once('error', (err) => reject(new Error(`the run's slot server at ${path} failed: ${err.message}`)));
+          socket.once('close', () => reject(new Error(`the run's slot server at ${path} closed`)));
+        });
+        return await fn();
+      } finally {
+        socket.destroy();
+      }
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import type { EngineEvent } from '../../harness/engine/containers.js';
+import { parsePsSnapshot, signalReadinessKey } from '../../harness/observe/ps.js';
+import { describeDisposition, disposition, parseMaskLine, pending } from '../../harness/observe/signals.js';
+import { engineStopTiming, stopBands } from '../../harness/observe/stop-timing.js';
+import { defaultConcurrency, describeLoad, localLimiter } from '../../harness/run/load.js';
+import { slotLimiter, startSlotServer } from '../../harness/run/slots.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const masks = (o: Partial<Record<'SigBlk' | 'SigIgn' | 'SigCgt' | 'Wchan', string>>) => ({
+  SigPnd: '0000000000000000',
+  ShdPnd: '0000000000004000',
+  SigBlk: '0000000000000000',
+  SigIgn: '0000000000000000',
+  SigCgt: '0000000000000000',
+  ...o,
+});
+
+describe('signal masks', () => {
+  it('reads a disposition from /proc status masks (bit N-1 for signal N)', () => {
+    // Measured: sh (shell-form) catches INT and CHLD only; the aware program TERM too.
+    expect(disposition(masks({ SigCgt: '0000000000010002' }), 'SIGTERM')).toBe('default');
+    expect(disposition(masks({ SigCgt: '0000000000010002' }), 'SIGINT')).toBe('caught');
+    expect(disposition(masks({ SigCgt: '0000000000014002' }), 'SIGTERM')).toBe('caught');
+    expect(disposition(masks({ SigBlk: 'fffffffe3ffbfa07' }), 'SIGTERM')).toBe('blocked');
+    expect(disposition(masks({ SigIgn: '0000000000004000' }), 15)).toBe('ignored');
+    // tini in sigtimedwait: the waited-for signals are out of SigBlk while it waits.
+    expect(disposition(masks({ SigIgn: '0000000000300000', Wchan: 'do_sigtimedwait.isra.0' }), 'SIGTERM')).toBe(
+      'blocked',
+    );
+    expect(pending(masks({}), 'SIGTERM')).toBe(true);
+    expect(describeDisposition('default', 'SIGTERM', true)).toBe('SIGTERM default (dropped by the kernel)');
+  });
+
+  it('parses the mask section of a snapshot and keys readiness on processes and handlers', () => {
+    const text = [
+      'self 20',
+      '    1     0 Ss   tini',
+      '    7     1 S    python3',
+      '--',
+      '    1 tini -- python3 /app/app.py',
+      '    7 python3 /app/app.py',
+      '==',
+      '1 SigPnd=0000000000000000 ShdPnd=0000000000000000 SigBlk=0000000000000000 SigIgn=0000000000300000 SigCgt=0000000000000000 Wchan=do_sigtimedwait.isra.0',
+      '7 SigPnd=0000000000000000 ShdPnd=0000000000000000 SigBlk=0000000000000000 SigIgn=0000000001001000 SigCgt=0000000008004002 Wchan=0',
+      '20 SigPnd=0000000000000000 ShdPnd=0000000000000000 SigBlk=0000000000000000 SigIgn=0000000000000000 SigCgt=0000000000010002 Wchan=0',
+    ].join('\n');
+    const rows = parsePsSnapshot(text);
+    expect(rows.map((r) => r.pid)).toEqual([1, 7]);
+    expect(rows[0]?.masks?.Wchan).toBe('do_sigtimedwait.isra.0');
+    expect(rows[1]?.args).toBe('python3 /app/app.py');
+    const key = signalReadinessKey({ atMs: 0, processes: rows });
+    expect(key).toBe(
+      '1:tini:0000000000000000/0000000000300000/0000000000000000 7:python3:0000000000000000/0000000001001000/0000000008004002',
+    );
+    expect(parseMaskLine('7 SigPnd=zz')).toBeNull();
+    // The observer sidecar's processes (named in the mask section) are left out too.
+    const withObserver = text.replace('--', '    9     0 S    sleep\n   30     9 S    sh\n--');
+    expect(parsePsSnapshot(withObserver).map((r) => r.pid)).toEqual([1, 7, 9, 30]);
+    expect(parsePsSnapshot(`${withObserver}\nobserver 9`).map((r) => r.pid)).toEqual([1, 7]);
+  });
+});
+
+describe('stop timing on the engine clock', () => {
+  const ev = (action: string, ms: number, signal?: string): EngineEvent => ({
+    action,
+    timeNano: ms * 1e6,
+    attributes: signal ? { signal } : {},
+  });
+
+  it('measures from the stop signal to die, and SIGKILL after the grace period', () => {
+    const t = engineStopTiming([
+      ev('create', 1000),
+      ev('start', 1300),
+      ev('kill', 5000, '15'),
+      ev('kill', 7001, '9'),
+      ev('die', 7100),
+      ev('stop', 7150),
+    ]);
+    expect(t).toEqual({ stopDurationMs: 2100, killAfterMs: 2001, engineLatencyMs: 300 });
+    expect(engineStopTiming([ev('kill', 5000, '15'), ev('die', 5040)])).toEqual({
+      stopDurationMs: 40,
+      killAfterMs: null,
+      engineLatencyMs: null,
+    });
+  });
+
+  it('derives the bands from the grace period and the latency, widening with it', () => {
+    expect(stopBands(2, 100)).toEqual({ gracefulMaxMs: 1200, killedMinMs: 2000, killedMaxMs: 3200 });
+    const slow = stopBands(2, 1500);
+    expect(slow.gracefulMaxMs).toBeGreaterThan(stopBands(2, 100).gracefulMaxMs);
+    expect(slow.killedMaxMs - slow.killedMinMs).toBe(1000 + 3000);
+  });
+});
+
+describe('load', () => {
+  it('runs four scenarios per core on a brisk engine, fewer on a slow one, never under 2', () => {
+    expect(defaultConcurrency(2, 300).concurrency).toBe(8);
+    expect(defaultConcurrency(2, 1200).concurrency).toBe(4);
+    expect(defaultConcurrency(16, 2400).concurrency).toBe(16);
+    expect(defaultConcurrency(1, 5000).concurrency).toBe(2);
+    expect(describeLoad(defaultConcurrency(2, 300))).toBe('8 at a time (2 cores, engine start 300 ms)');
+    expect(describeLoad({ concurrency: 8, source: 'option' })).toBe('8 at a time (--concurrency)');
+  });
+
+  const track = async (limiter: { run<T>(fn: () => Promise<T>): Promise<T> }, n: number) => {
+    let active = 0;
+    let peak = 0;
+    const gates: (() => void)[] = [];
+    const runs = Array.from({ length: n }, (_, i) =>
+      limiter.run(async () => {
+        active++;
+        peak = Math.max(peak, active);
+        // Each task ends when the next one is let in, or at the end.
+        await new Promise<void>((resolve) => gates.push(resolve));
+        active--;
+        return i;
+      }),
+    );
+    // Release tasks one by one as they are admitted.
+    while (gates.length || active) {
+      await new Promise((r) => setImmediate(r));
+      gates.shift()?.();
+    }
+    return { results: await Promise.all(runs), peak };
+  };
+
+  it('a local limiter never has more than its size in flight', async () => {
+    const { results, peak } = await track(localLimiter(3), 10);
+    expect(results).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(peak).toBe(3);
+  });
+
+  it('a slot server bounds clients across connections, and a closed client gives its slot back', async () => {
+    const server = await startSlotServer(join(tmpdir(), `harness-slots-test-${process.pid}.sock`), 2);
+    try {
+      const a = slotLimiter(server.path, 2);
+      const b = slotLimiter(server.path, 2);
+      let active = 0;
+      let peak = 0;
+      const task = (ms: number) => async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setTimeout(r, ms));
+        active--;
+      };
+      await Promise.all([a.run(task(30)), b.run(task(30)), a.run(task(10)), b.run(task(10)), a.run(task(5))]);
+      expect(peak).toBe(2);
+      await expect(a.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      expect(server.stats().granted).toBe(6);
+      await a.run(async () => undefined);
+      expect(server.stats()).toEqual({ granted: 7, peak: 2 });
+    } finally {
+      await server.close();
+    }
+  });
+});
