@@ -13,7 +13,7 @@ export class ImageNotRunnableError extends HarnessError {
 }
 
 export interface Preflight {
-  /** From start to ready: the ready line, or having stayed up for the settle time. */
+  /** From start to ready: the ready line, or its signal masks settled. */
   readyAfterMs: number;
   /** PID 1 as the engine started it (entrypoint + command). */
   command: string[];

@@ -2,6 +2,7 @@ import { ScenarioError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
 import type { LogLine } from '../observe/logs.js';
 import { signalReadinessKey, type PsSnapshot } from '../observe/ps.js';
+import { atRest } from '../observe/signals.js';
 import { RunningContainer } from '../run/container.js';
 import type { Observation, Readiness } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
@@ -32,6 +33,10 @@ export async function startSubject(
   });
 }
 
+/** The least span of unchanged snapshots, and their spacing (the poll interval). */
+const MIN_STABLE_SPAN_MS = 250;
+const SNAPSHOT_SPACING_MS = 100;
+
 /** What the harness knew when it judged the subject ready, with the snapshot that showed it. */
 export interface Ready extends Readiness {
   snapshot?: PsSnapshot;
@@ -40,9 +45,11 @@ export interface Ready extends Readiness {
 /**
  * Wait until the subject can be acted on. With a ready line, the start already waited
  * for it. Without one, PID 1's and every process's signal masks are read through the
- * sidecar until two snapshots in a row agree (the same processes, done exec'ing, the
- * same handlers): a signal sent earlier could reach a program that has not yet set up
- * its handling, and the verdict would depend on the machine's speed.
+ * observer until they have stayed the same (the same processes, done exec'ing, the
+ * same handlers) over at least two snapshots spanning as long as the engine took to
+ * start this container: a signal sent earlier could reach a program that has not yet
+ * set up its handling (a shell that has not yet exec'd it), and the verdict would
+ * depend on the machine's speed.
  */
 export async function awaitReady(
   ctx: CheckContext,
@@ -52,7 +59,10 @@ export async function awaitReady(
 ): Promise<Ready> {
   if (subject.readyLog) return { how: 'ready-line', afterMs: elapsedMs(t0) };
   const timeoutMs = subject.startupTimeoutMs ?? HANG_MS;
-  let previous: string | undefined;
+  const spanMs = Math.max(MIN_STABLE_SPAN_MS, container.startMs);
+  let key: string | undefined;
+  let since = 0;
+  let same = 0;
   let snapshots = 0;
   for (;;) {
     let snapshot: PsSnapshot;
@@ -64,15 +74,42 @@ export async function awaitReady(
       throw err;
     }
     snapshots++;
-    const key = signalReadinessKey(snapshot);
+    const current = signalReadinessKey(snapshot);
+    if (current !== key || !snapshot.processes.some((p) => p.pid === 1)) {
+      key = current;
+      since = snapshot.atMs;
+      same = 1;
+    } else same++;
     const upLongEnough = elapsedMs(container.started.atMs) >= (subject.minUpMs ?? 0);
-    if (key === previous && snapshot.processes.some((p) => p.pid === 1) && upLongEnough)
+    if (same >= 2 && snapshot.atMs - since >= spanMs && upLongEnough)
       return { how: 'signal-masks', afterMs: elapsedMs(t0), snapshots, snapshot };
-    previous = key;
     if (elapsedMs(t0) >= timeoutMs)
       throw new ScenarioError(
-        `waited ${Math.round(timeoutMs / 1000)} s for the processes' signal masks to settle; still changing: ${key}`,
+        `waited ${Math.round(timeoutMs / 1000)} s for the processes' signal masks to settle; still changing: ${current}`,
       );
+    await new Promise((r) => setTimeout(r, SNAPSHOT_SPACING_MS));
+  }
+}
+
+/**
+ * A snapshot in which PID 1 is at rest (see atRest), taken again while it is not, so
+ * its masks are its lasting disposition; null when it never is within a few tries (a
+ * PID 1 that keeps running): its disposition is then not known.
+ */
+export async function restingSnapshot(
+  ctx: CheckContext,
+  container: RunningContainer,
+  first: PsSnapshot,
+  tries = 10,
+): Promise<PsSnapshot | null> {
+  let snapshot = first;
+  for (let i = 0; ; i++) {
+    const masks = snapshot.processes.find((p) => p.pid === 1)?.masks;
+    if (!masks) return null;
+    if (atRest(masks)) return snapshot;
+    if (i >= tries) return null;
+    await new Promise((r) => setTimeout(r, SNAPSHOT_SPACING_MS));
+    snapshot = await container.ps(ctx.toolboxImage);
   }
 }
 

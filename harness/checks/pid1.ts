@@ -1,4 +1,4 @@
-import { scenario } from './common.js';
+import { restingSnapshot, scenario } from './common.js';
 import type { Observation } from './observation.js';
 import type { ProcessRow } from '../observe/ps.js';
 import { describeDisposition, disposition, type Disposition } from '../observe/signals.js';
@@ -36,7 +36,10 @@ export function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<P
       const snapshot = ready.snapshot ?? (await container.ps(ctx.toolboxImage));
       const first = snapshot.processes.find((p) => p.pid === 1);
       const name = first?.comm ?? null;
-      const sigterm = first?.masks ? disposition(first.masks, 'SIGTERM') : null;
+      // The disposition from a reading of PID 1 at rest (not mid-way out of a signal wait).
+      const resting = await restingSnapshot(ctx, container, snapshot);
+      const masks = resting?.processes.find((p) => p.pid === 1)?.masks;
+      const sigterm = masks ? disposition(masks, 'SIGTERM') : null;
       const observed: Pid1Observed = {
         pid1: name,
         processes: snapshot.processes.map(({ pid, ppid, stat, comm }) => ({ pid, ppid, stat, comm })),
@@ -54,7 +57,10 @@ export function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<P
                 ? `a shell (${name}) is PID 1: it does not forward signals`
                 : `the program itself (${name}) is PID 1: it must handle signals and reap children itself`) + handling,
         observed,
-        evidence: { ps: [snapshot], logs: await container.logs() },
+        evidence: {
+          ps: resting && resting !== snapshot ? [snapshot, resting] : [snapshot],
+          logs: await container.logs(),
+        },
       };
     },
   );

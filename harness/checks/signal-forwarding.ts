@@ -1,6 +1,6 @@
 import type { LogLine } from '../observe/logs.js';
-import { disposition, type Disposition } from '../observe/signals.js';
-import { quietWindowMs, SIGNAL_NUMBERS, scenario, waitUntil } from './common.js';
+import { atRest, disposition, type Disposition } from '../observe/signals.js';
+import { quietWindowMs, restingSnapshot, SIGNAL_NUMBERS, scenario, waitUntil } from './common.js';
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
 
@@ -47,9 +47,11 @@ export function signalForwarding(
       empty: { received: null, how: null, exitCode: null, pid1: null },
     },
     async (container, _t0, ready) => {
-      const before = ready.snapshot ?? (await container.ps(ctx.toolboxImage));
+      const first = ready.snapshot ?? (await container.ps(ctx.toolboxImage));
+      // PID 1's disposition from a reading at rest; unknown (null) when it never rests.
+      const before = (await restingSnapshot(ctx, container, first)) ?? first;
       const masks = before.processes.find((p) => p.pid === 1)?.masks;
-      const pid1 = masks ? disposition(masks, signal) : null;
+      const pid1 = masks && atRest(masks) ? disposition(masks, signal) : null;
       // PID 1 with the signal at its default (or ignored): the kernel drops it on
       // sending, so there is no effect to wait for. Otherwise an effect may still be on
       // its way: watch for twice what this container took to become ready (at least
@@ -59,26 +61,34 @@ export function signalForwarding(
       const program = before.processes.find((p) => /app\.py/.test(p.args));
       await container.signal(signal);
       const logged = (lines: LogLine[]) => lines.some((l) => l.text === `signal ${signal}`);
-      let exitCode: number | null = null;
       // Until the program logs it or the container exits (all its lines are then in).
-      const { exited, lines } = await waitUntil(windowMs, async () => {
+      const watched = await waitUntil(windowMs, async () => {
         const done = await container.exitedYet();
         const ls = await container.logs();
         return done || logged(ls) ? { exited: done, lines: ls } : undefined;
-      }).then(async (r) => r ?? { exited: await container.exitedYet(), lines: await container.logs() });
-      let how: SignalForwardingObserved['how'] = logged(lines) ? 'logged' : null;
-      if (exited) exitCode = exited.exitCode;
-      // An arbitrary image logs nothing we know: acting on the signal means exiting.
-      if (!how && exited && !subject.readyLog) how = 'exited';
+      });
+      let { exited, lines } = watched ?? { exited: await container.exitedYet(), lines: await container.logs() };
       const snapshots = [before];
-      if (!how) {
-        if (exited && exited.exitCode === 128 + number) how = 'died';
-        else if (!exited && program) {
-          const after = await container.ps(ctx.toolboxImage);
+      let programGone = false;
+      if (!exited && !logged(lines) && program) {
+        // Still running: is the program's process gone (it died of the signal)? The
+        // container may exit while we look: then its exit says it.
+        const after = await container.ps(ctx.toolboxImage).catch(async (err: unknown) => {
+          exited = await container.exitedYet();
+          if (!exited) throw err;
+          lines = await container.logs();
+          return undefined;
+        });
+        if (after) {
           snapshots.push(after);
-          if (!after.processes.some((p) => p.pid === program.pid && !p.stat.startsWith('Z'))) how = 'died';
+          programGone = !after.processes.some((p) => p.pid === program.pid && !p.stat.startsWith('Z'));
         }
       }
+      const exitCode = exited ? exited.exitCode : null;
+      let how: SignalForwardingObserved['how'] = logged(lines) ? 'logged' : null;
+      // An arbitrary image logs nothing we know: acting on the signal means exiting.
+      if (!how && exited && !subject.readyLog) how = 'exited';
+      if (!how && ((exited && exited.exitCode === 128 + number) || programGone)) how = 'died';
       const received = how !== null;
       return {
         verdict: received ? 'pass' : 'fail',

@@ -10,8 +10,13 @@ export interface SignalMasks {
   SigBlk: string;
   SigIgn: string;
   SigCgt: string;
-  /** The kernel function the process waits in ("0" when running), from /proc/<pid>/wchan. */
+  /**
+   * The kernel function the process waits in, from /proc/<pid>/wchan: "0" when it is
+   * running, "?" when it changed while the masks were read.
+   */
   Wchan?: string;
+  /** The process state letter read with the masks (R running, S sleeping, Z zombie...). */
+  State?: string;
 }
 
 /**
@@ -42,6 +47,7 @@ export function parseMaskLine(line: string): { pid: number; masks: SignalMasks }
   if (!MASK_KEYS.every((k) => /^[0-9a-f]+$/i.test(fields[k] ?? ''))) return null;
   const masks = Object.fromEntries(MASK_KEYS.map((k) => [k, fields[k] as string])) as unknown as SignalMasks;
   if (fields.Wchan) masks.Wchan = fields.Wchan;
+  if (fields.State) masks.State = fields.State;
   return { pid: Number(m[1]), masks };
 }
 
@@ -64,6 +70,18 @@ export function disposition(masks: SignalMasks, signal: string | number): Dispos
   if (hasBit(masks.SigIgn, n)) return 'ignored';
   if (/sigtimedwait/.test(masks.Wchan ?? '')) return 'blocked';
   return 'default';
+}
+
+/**
+ * Whether the masks were read from a process at rest (sleeping, stopped), so they are
+ * its lasting disposition. A process that is running, or moved while they were read,
+ * may be inside a signal wait that lends its waited-for signals out of SigBlk (tini,
+ * woken from sigtimedwait but not yet scheduled, shows them neither blocked nor
+ * caught): such a reading cannot tell "blocked" from "default".
+ */
+export function atRest(masks: SignalMasks): boolean {
+  if (masks.State === undefined) return true;
+  return /^[SDTtI]$/.test(masks.State) && masks.Wchan !== '?';
 }
 
 /** Whether the signal is pending (sent, not yet taken) for the process. */

@@ -77,12 +77,14 @@ export class RunningContainer {
     readonly id: string,
     readonly spec: ContainerSpec,
     readonly started: ActionTime,
+    /** From the start request to running (and ready, with a ready line), host monotonic ms. */
+    readonly startMs: number,
   ) {}
 
   static async start(session: Session, spec: ContainerSpec): Promise<RunningContainer> {
     const started = now();
     const id = await startContainer(session, spec);
-    return new RunningContainer(session, id, spec, started);
+    return new RunningContainer(session, id, spec, started, Math.round(monotonicMs() - started.atMs));
   }
 
   /** Send `signal` to PID 1 through the engine. */

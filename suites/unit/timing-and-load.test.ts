@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../harness/engine/containers.js';
 import { parsePsSnapshot, signalReadinessKey } from '../../harness/observe/ps.js';
-import { describeDisposition, disposition, parseMaskLine, pending } from '../../harness/observe/signals.js';
+import { atRest, describeDisposition, disposition, parseMaskLine, pending } from '../../harness/observe/signals.js';
 import { engineStopTiming, stopBands } from '../../harness/observe/stop-timing.js';
 import { defaultConcurrency, describeLoad, localLimiter } from '../../harness/run/load.js';
 import { slotLimiter, startSlotServer } from '../../harness/run/slots.js';
@@ -30,6 +30,14 @@ describe('signal masks', () => {
       'blocked',
     );
     expect(pending(masks({}), 'SIGTERM')).toBe(true);
+    // tini woken from sigtimedwait, not yet scheduled: its lent-out mask is not its disposition.
+    expect(atRest({ ...masks({ Wchan: '0' }), State: 'R' })).toBe(false);
+    expect(atRest({ ...masks({ Wchan: '?' }), State: 'S' })).toBe(false);
+    expect(atRest({ ...masks({ Wchan: 'do_sigtimedwait.isra.0' }), State: 'S' })).toBe(true);
+    expect(parseMaskLine('1 State=S SigPnd=0 ShdPnd=0 SigBlk=0 SigIgn=0 SigCgt=4000 Wchan=0')?.masks).toMatchObject({
+      State: 'S',
+      SigCgt: '4000',
+    });
     expect(describeDisposition('default', 'SIGTERM', true)).toBe('SIGTERM default (dropped by the kernel)');
   });
 
