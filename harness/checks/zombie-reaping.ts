@@ -41,7 +41,8 @@ export function zombieReaping(
       let orphan: (p: ProcessRow) => boolean;
       if (how === 'injected') {
         await injectZombie(ctx.session, ctx.toolboxImage, container);
-        orphan = (p) => p.args.startsWith(`${HELPER} sleep`);
+        // The helper's child, before its exec (still the helper's sh) and after (sleep).
+        orphan = (p) => p.args.includes(HELPER);
       } else {
         // The program's grandchild: a copy of the program, re-parented to PID 1, that
         // is neither PID 1 nor the program (whose pid its ready line gives).

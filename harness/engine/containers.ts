@@ -55,7 +55,8 @@ class HarnessContainer extends GenericContainer {
     if (spec.entrypoint) this.withEntrypoint(spec.entrypoint);
     if (spec.user) this.withUser(spec.user);
     if (spec.readyLog) this.withWaitStrategy(Wait.forLogMessage(spec.readyLog));
-    this.withStartupTimeout(spec.startupTimeoutMs ?? 30_000);
+    // Only stops a hang: a loaded engine can take long to start a container.
+    this.withStartupTimeout(spec.startupTimeoutMs ?? 60_000);
     this.hostConfig.Init = spec.init ?? false;
     if (spec.pidMode) this.hostConfig.PidMode = spec.pidMode;
     this.hostConfig.PidsLimit = spec.pidsLimit ?? DEFAULT_LIMITS.pidsLimit;
