@@ -5,7 +5,7 @@
  * puts them next to each observation. Only fields that are deterministic are listed
  * (timings are asserted as bands by the suites, not stored here).
  */
-import { FORWARDED_SIGNALS } from './checks/signal-forwarding.js';
+import { FORWARDED_SIGNALS } from './checks/forwarded-signals.js';
 
 type Row = Record<string, unknown>;
 

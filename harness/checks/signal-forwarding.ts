@@ -4,7 +4,7 @@ import { quietWindowMs, restingSnapshot, SIGNAL_NUMBERS, scenario, waitUntil } f
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
 
-export const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+export { FORWARDED_SIGNALS } from './forwarded-signals.js';
 
 export interface SignalForwardingObserved {
   /** The program logged the signal, or died of it. */
