@@ -31,10 +31,26 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    // Suites drive the harness API, never the engine client directly.
-    files: ['suites/**/*.ts'],
+    // One engine boundary: only harness/engine/ talks to the engine client.
+    files: ['harness/**/*.ts', 'harness/**/*.mjs', 'suites/**/*.ts'],
+    ignores: ['harness/engine/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'dockerode', message: 'suites use the harness API' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'dockerode', message: 'only harness/engine/ imports the engine client' },
+            { name: 'testcontainers', message: 'only harness/engine/ imports testcontainers' },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='docker']",
+          message: 'the engine client stays inside harness/engine/: use its narrow clients',
+        },
+      ],
     },
   },
 );

@@ -6,12 +6,16 @@
 export type ExitCode = 0 | 1 | 2;
 
 export class HarnessError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly exitCode: ExitCode;
   /** Longer context (build output, engine log tail) shown below the one-line message. */
   readonly detail?: string;
 
-  constructor(code: string, message: string, options: { exitCode?: ExitCode; detail?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { exitCode?: ExitCode; detail?: string; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -54,6 +58,48 @@ export class ScenarioError extends HarnessError {
     super('SCENARIO_ERROR', message, options);
   }
 }
+
+/** The engine answers but the harness's own images are missing or stale (`doctor`). */
+export class NotReadyError extends HarnessError {
+  constructor(message: string, options: { detail?: string; cause?: unknown } = {}) {
+    super('NOT_READY', message, options);
+  }
+}
+
+/** The image cannot be certified: it does not run long enough to be tested. */
+export class ImageNotRunnableError extends HarnessError {
+  constructor(message: string, options: { detail?: string; cause?: unknown } = {}) {
+    super('IMAGE_NOT_RUNNABLE', message, options);
+  }
+}
+
+/** Required checks of a certification could not be carried out: no verdict either way. */
+export class CertifyIncompleteError extends HarnessError {
+  constructor(message: string, options: { detail?: string; cause?: unknown } = {}) {
+    super('CERTIFY_INCOMPLETE', message, options);
+  }
+}
+
+/** Something the harness itself relies on did not hold (its own helper, its slot server). */
+export class HarnessFaultError extends HarnessError {
+  constructor(message: string, options: { detail?: string; cause?: unknown } = {}) {
+    super('HARNESS_FAULT', message, options);
+  }
+}
+
+/** Every code a HarnessError can carry, for callers that branch on it. */
+export const ERROR_CODES = [
+  'ENGINE_UNAVAILABLE',
+  'BAD_INPUT',
+  'BUILD_FAILED',
+  'SETUP_FAILED',
+  'SCENARIO_ERROR',
+  'NOT_READY',
+  'IMAGE_NOT_RUNNABLE',
+  'CERTIFY_INCOMPLETE',
+  'HARNESS_FAULT',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Full text of an error including its detail, for logs and thrown test failures. */
 export function describeError(err: unknown): string {

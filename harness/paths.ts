@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HarnessFaultError } from './errors.js';
 
 let root: string | undefined;
 
@@ -13,7 +14,7 @@ export function projectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) || dir.endsWith('/dist')) {
     const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the harness package root');
+    if (up === dir) throw new HarnessFaultError('cannot find the harness package root');
     dir = up;
   }
   root = dir;

@@ -9,6 +9,7 @@ import type { Logger } from './log.js';
 import { runToCompletion } from './engine/containers.js';
 import { monotonicMs } from './observe/clock.js';
 import { defaultConcurrency, type LoadInfo } from './run/load.js';
+import { HarnessFaultError } from './errors.js';
 
 export interface Prepared {
   engine: Engine;
@@ -75,7 +76,7 @@ export function catalogueSubjects(
   return variants.flatMap((v) =>
     programs.map((p) => {
       const image = images.get(v.name);
-      if (!image) throw new Error(`no image built for variant ${v.name}`);
+      if (!image) throw new HarnessFaultError(`no image built for variant ${v.name}`);
       return catalogueSubject(v, p, image.tag);
     }),
   );

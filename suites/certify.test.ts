@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it, inject } from 'vitest';
 import { certifyImage, certifySubject, type Certification } from '../harness/certify/gate.js';
 import { defaultPolicy, type Policy } from '../harness/certify/policy.js';
-import { ImageNotRunnableError } from '../harness/certify/preflight.js';
+import { ImageNotRunnableError } from '../harness/errors.js';
 import { startSubject } from '../harness/checks/common.js';
 import { runContainers } from '../harness/engine/session.js';
 import { projectRoot } from '../harness/paths.js';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, inject } from 'vitest';
 import { BuildFailedError } from '../harness/errors.js';
-import { ensureImage, removeImage, type ImageSpec } from '../harness/images/build.js';
+import { removeImage } from '../harness/engine/images.js';
+import { ensureImage, type ImageSpec } from '../harness/images/build.js';
 import { silentLogger } from '../harness/log.js';
 import { harnessContext } from './support/harness.js';
 

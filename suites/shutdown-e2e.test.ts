@@ -4,7 +4,7 @@
  * handler) started in exec form and under tini, stopped with a grace period G.
  */
 import { describe, expect, it } from 'vitest';
-import { containerEvents } from '../harness/engine/containers.js';
+import { containerEvents } from '../harness/engine/events.js';
 import { engineTimeMs } from '../harness/observe/clock.js';
 import { READY_LOG } from '../harness/prepare.js';
 import { RunningContainer } from '../harness/run/container.js';

@@ -6,8 +6,7 @@ import { signalForwarding } from '../checks/signal-forwarding.js';
 import type { CheckContext, Subject } from '../checks/subject.js';
 import { zombieReaping } from '../checks/zombie-reaping.js';
 import { BadInputError } from '../errors.js';
-import { imageId } from '../images/build.js';
-import { pullImage } from '../images/pull.js';
+import { imageId, pullImage } from '../engine/images.js';
 import type { Logger } from '../log.js';
 import { runPool } from '../run/pool.js';
 import type { CertifyCheck, Policy } from './policy.js';
@@ -17,7 +16,7 @@ const PULL_TIMEOUT_MS = 20_000;
 
 /** The image must be local, or pullable; a missing one is a one-line bad-input error. */
 export async function resolveImage(ctx: CheckContext, ref: string, log: Logger): Promise<void> {
-  if (await imageId(ctx.session.docker, ref)) return;
+  if (await imageId(ctx.session, ref)) return;
   log(`${ref} is not local: trying to pull it`);
   const failure = await pullImage(ctx.session, ref, PULL_TIMEOUT_MS);
   if (failure) throw new BadInputError(`image ${ref} is neither local nor pullable (${failure})`);

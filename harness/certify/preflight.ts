@@ -1,16 +1,9 @@
 import type { CheckContext, Subject } from '../checks/subject.js';
-import { HarnessError } from '../errors.js';
+import { ImageNotRunnableError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
 import { RunningContainer } from '../run/container.js';
 import { awaitReady } from '../checks/common.js';
 import type { Policy } from './policy.js';
-
-/** The image cannot be certified: it does not run long enough to be tested. */
-export class ImageNotRunnableError extends HarnessError {
-  constructor(message: string, detail?: string) {
-    super('IMAGE_NOT_RUNNABLE', message, { detail });
-  }
-}
 
 export interface Preflight {
   /** From start to ready: the ready line, or its signal masks settled. */
@@ -48,21 +41,15 @@ export async function preflight(ctx: CheckContext, subject: Subject, policy: Pol
     const logs = await container.logs();
     throw new ImageNotRunnableError(
       `${subject.image} exits before the battery can start: it exited with code ${exited.exitCode} ${Math.round(elapsedMs(t0))} ms after start (a crash loop under an orchestrator)`,
-      logs.length ? `last lines it printed:\n${tail(logs)}` : 'it printed nothing',
+      { detail: logs.length ? `last lines it printed:\n${tail(logs)}` : 'it printed nothing' },
     );
   };
   try {
-    const info = await container.inspect();
-    const cfg = info.Config as {
-      Entrypoint?: string[] | null;
-      Cmd?: string[] | null;
-      User?: string;
-      StopSignal?: string;
-    };
+    const cfg = await container.config();
     const facts = {
-      command: [...(cfg.Entrypoint ?? []), ...(cfg.Cmd ?? [])],
-      user: cfg.User || 'root (image sets no USER)',
-      stopSignal: cfg.StopSignal || 'SIGTERM',
+      command: [...cfg.entrypoint, ...cfg.cmd],
+      user: cfg.user || 'root (image sets no USER)',
+      stopSignal: cfg.stopSignal,
     };
     if (!ready) {
       try {
@@ -83,7 +70,7 @@ export async function preflight(ctx: CheckContext, subject: Subject, policy: Pol
       if (elapsedMs(t0) >= timeoutMs) {
         throw new ImageNotRunnableError(
           `${subject.image} did not become ready within ${policy.startup.timeoutSeconds} s: it is running but never printed a line matching /${policy.startup.readyLog}/ (raise startup.timeoutSeconds for a slow start)`,
-          logs.length ? `last lines it printed:\n${tail(logs)}` : 'it printed nothing',
+          { detail: logs.length ? `last lines it printed:\n${tail(logs)}` : 'it printed nothing' },
         );
       }
       await new Promise((r) => setTimeout(r, 100));

@@ -1,6 +1,6 @@
 import { ScenarioError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
-import type { LogLine } from '../observe/logs.js';
+import type { LogLine } from '../engine/logs.js';
 import { signalReadinessKey, type PsSnapshot } from '../observe/ps.js';
 import { atRest } from '../observe/signals.js';
 import { RunningContainer } from '../run/container.js';
@@ -215,19 +215,4 @@ export async function waitForLogs(
     pollMs,
   );
   return lines ? { lines, matched: true } : { lines: last, matched: false };
-}
-
-export const SIGNAL_NUMBERS: Record<string, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGUSR2: 12,
-  SIGTERM: 15,
-  SIGWINCH: 28,
-};
-
-export function signalName(n: number): string | undefined {
-  return Object.entries(SIGNAL_NUMBERS).find(([, v]) => v === n)?.[0];
 }

@@ -1,4 +1,5 @@
-import { HANG_MS, SIGNAL_NUMBERS, scenario, waitUntil } from './common.js';
+import { signalNumber } from '../engine/signals.js';
+import { HANG_MS, scenario, waitUntil } from './common.js';
 import { ScenarioError } from '../errors.js';
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
@@ -25,7 +26,7 @@ export function exitCode(
   which: ExitScenario,
 ): Promise<Observation<ExitCodeObserved>> {
   const signal = which.startsWith('signal-') ? which.slice('signal-'.length) : undefined;
-  const wanted = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : Number(which.slice('exit-'.length));
+  const wanted = signal ? 128 + (signalNumber(signal) ?? 0) : Number(which.slice('exit-'.length));
   return scenario<ExitCodeObserved>(
     ctx,
     subject,
@@ -106,7 +107,7 @@ export function exitCodeOnStopSignal(
       empty: { stopSignal: null, exitCode: null, accepted },
     },
     async (container) => {
-      const stopSignal = ((await container.inspect()).Config as { StopSignal?: string }).StopSignal || 'SIGTERM';
+      const { stopSignal } = await container.config();
       await container.signal(stopSignal);
       const exited = await container.waitExit(G * 1000);
       const logs = await container.logs();

@@ -1,5 +1,5 @@
-import type { EngineEvent } from '../engine/containers.js';
-import type { LogLine } from '../observe/logs.js';
+import type { EngineEvent } from '../engine/events.js';
+import type { LogLine } from '../engine/logs.js';
 import type { PsSnapshot } from '../observe/ps.js';
 
 export type Verdict = 'pass' | 'fail' | 'error' | 'skip';

@@ -1,6 +1,7 @@
-import type { LogLine } from '../observe/logs.js';
+import type { LogLine } from '../engine/logs.js';
 import { atRest, disposition, type Disposition } from '../observe/signals.js';
-import { quietWindowMs, restingSnapshot, SIGNAL_NUMBERS, scenario, waitUntil } from './common.js';
+import { signalNumber } from '../engine/signals.js';
+import { quietWindowMs, restingSnapshot, scenario, waitUntil } from './common.js';
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
 
@@ -36,7 +37,7 @@ export function signalForwarding(
   subject: Subject,
   signal: string,
 ): Promise<Observation<SignalForwardingObserved>> {
-  const number = SIGNAL_NUMBERS[signal] ?? 0;
+  const number = signalNumber(signal) ?? 0;
   return scenario<SignalForwardingObserved>(
     ctx,
     subject,

@@ -1,7 +1,8 @@
 import { ensureImage } from '../images/build.js';
 import { stopSignalSpec, variantByName } from '../images/catalogue.js';
 import { silentLogger } from '../log.js';
-import { signalName, scenario } from './common.js';
+import { signalOfExitCode } from '../engine/signals.js';
+import { scenario } from './common.js';
 import { measureStop } from './graceful-stop.js';
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
@@ -37,10 +38,10 @@ export async function stopSignal(ctx: CheckContext, subject: Subject): Promise<O
       empty,
     },
     async (container, t0) => {
-      const declared = ((await container.inspect()).Config as { StopSignal?: string }).StopSignal ?? 'SIGTERM';
+      const declared = (await container.config()).stopSignal;
       const { observed: stop, evidence } = await measureStop(ctx, container, t0);
       const logged = (evidence.logs ?? []).map((l) => /^signal (SIG\w+)$/.exec(l.text)?.[1]).find(Boolean);
-      const diedOf = stop.exitCode > 128 && !stop.killed ? signalName(stop.exitCode - 128) : undefined;
+      const diedOf = stop.killed ? undefined : signalOfExitCode(stop.exitCode);
       const received = logged ?? diedOf ?? null;
       const ok = received === declared && !stop.killed;
       return {

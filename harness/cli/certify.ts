@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Observation } from '../checks/observation.js';
 import { certifyImage, policyExpectation, resolveImage } from '../certify/gate.js';
 import { DEFAULT_POLICY_FILE, loadPolicy } from '../certify/policy.js';
-import { BadInputError, HarnessError } from '../errors.js';
+import { BadInputError, CertifyIncompleteError } from '../errors.js';
 import { stderrLogger } from '../log.js';
 import { reportsDir } from '../paths.js';
 import { measureLoad, prepare } from '../prepare.js';
@@ -129,8 +129,7 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
       }
     }
     if (result.errors.length) {
-      throw new HarnessError(
-        'CERTIFY_INCOMPLETE',
+      throw new CertifyIncompleteError(
         `could not certify ${image}: ${result.errors.length} required check(s) could not be carried out (${result.errors[0]?.reason})`,
       );
     }

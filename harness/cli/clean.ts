@@ -1,6 +1,6 @@
 import { ensureEngine } from '../engine/bringup.js';
 import { LABEL } from '../engine/labels.js';
-import { removeContainer } from '../engine/session.js';
+import { removeLabelledImages, removeRunObjects } from '../engine/session.js';
 import { stderrLogger } from '../log.js';
 import { parse } from './args.js';
 
@@ -12,23 +12,12 @@ images it built (base, toolbox, samples): the next run rebuilds them.`;
 
 export async function cleanCommand(argv: string[], out: (line: string) => void): Promise<number> {
   const { values } = parse('clean', argv, { images: { type: 'boolean' } });
-  const { docker } = await ensureEngine(stderrLogger);
+  const engine = await ensureEngine(stderrLogger);
   const filters = { label: [`${LABEL.managed}=true`] };
-  const containers = await docker.listContainers({ all: true, filters });
-  await Promise.all(containers.map((c) => removeContainer(docker, c.Id)));
-  const networks = await docker.listNetworks({ filters });
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove()));
-  let images = 0;
-  if (values.images) {
-    const list = await docker.listImages({ filters });
-    // Children first: sample images before the base they were built on.
-    for (const img of list.sort((a, b) => b.Created - a.Created)) {
-      await docker.getImage(img.Id).remove({ force: true });
-      images++;
-    }
-  }
+  const removed = await removeRunObjects(engine, filters);
+  const images = values.images ? await removeLabelledImages(engine, filters) : 0;
   out(
-    `removed ${containers.length} container(s), ${networks.length} network(s)${values.images ? `, ${images} image(s)` : ''}`,
+    `removed ${removed.containers} container(s), ${removed.networks} network(s)${values.images ? `, ${images} image(s)` : ''}`,
   );
   return 0;
 }

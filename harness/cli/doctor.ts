@@ -1,11 +1,11 @@
 import { candidateEndpoints, findEngine } from '../engine/connect.js';
 import { noEngineAdvice } from '../engine/bringup.js';
 import { baseImageTag, baseRecipeHash } from '../images/base.js';
-import { contextHash, imageId } from '../images/build.js';
+import { contextHash } from '../images/build.js';
+import { imageId, inspectImage } from '../engine/images.js';
 import { toolboxSpec } from '../images/catalogue.js';
 import { LABEL } from '../engine/labels.js';
-import { EngineUnavailableError, HarnessError } from '../errors.js';
-import { statusOf } from '../engine/connect.js';
+import { EngineUnavailableError, NotReadyError } from '../errors.js';
 
 export const doctorHelp = `harness doctor
 
@@ -21,29 +21,24 @@ export async function doctor(out: (line: string) => void): Promise<void> {
       `no container engine answers (tried ${candidateEndpoints().join(', ')}): ${noEngineAdvice()}`,
     );
   }
-  const { info, docker } = engine;
+  const { info } = engine;
+  const on = { engine };
   out(
     `engine   ${info.kind} ${info.version} (API ${info.apiVersion}, cgroup v${info.cgroupVersion}) at ${info.endpoint}`,
   );
   const tag = baseImageTag();
   let baseState: 'missing' | 'stale' | 'ok' = 'missing';
-  try {
-    const img = await docker.getImage(tag).inspect();
-    baseState =
-      img.Config?.Labels?.[LABEL.recipe] === baseRecipeHash() || process.env.HARNESS_BASE_IMAGE ? 'ok' : 'stale';
-  } catch (err) {
-    if (statusOf(err) !== 404) throw err;
-  }
+  const img = await inspectImage(on, tag);
+  if (img) baseState = img.labels[LABEL.recipe] === baseRecipeHash() || process.env.HARNESS_BASE_IMAGE ? 'ok' : 'stale';
   out(
     `base     ${tag}: ${baseState === 'ok' ? 'present' : baseState === 'stale' ? 'present but its recipe changed' : 'missing'}`,
   );
-  const baseId = baseState === 'missing' ? undefined : await imageId(docker, tag);
+  const baseId = baseState === 'missing' ? undefined : await imageId(on, tag);
   const toolboxTag = baseId ? `harness/toolbox:${contextHash(toolboxSpec(tag), baseId)}` : undefined;
-  const toolboxOk = toolboxTag ? !!(await imageId(docker, toolboxTag)) : false;
+  const toolboxOk = toolboxTag ? !!(await imageId(on, toolboxTag)) : false;
   out(`toolbox  ${toolboxTag ?? 'harness/toolbox'}: ${toolboxOk ? 'present' : 'missing'}`);
   if (baseState !== 'ok' || !toolboxOk) {
-    throw new HarnessError(
-      'NOT_READY',
+    throw new NotReadyError(
       `not ready: the ${baseState !== 'ok' ? 'base' : 'toolbox'} image is missing or stale: run \`npx harness setup\``,
     );
   }

@@ -13,8 +13,14 @@ export interface EngineInfo {
 }
 
 export interface Engine {
+  /** The engine client: only harness/engine/ talks to it. */
   docker: Docker;
   info: EngineInfo;
+}
+
+/** Anything that knows its engine (an Engine's holder: a Session, a doctor's probe). */
+export interface OnEngine {
+  readonly engine: Engine;
 }
 
 /** Where to look for an engine, in order: DOCKER_HOST, Docker's socket, Podman's. */

@@ -1,10 +1,10 @@
-import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
-import { ScenarioError } from '../errors.js';
-import { demuxLogs, type LogLine } from '../observe/logs.js';
-import { statusOf } from './connect.js';
-import { removeContainer, type Session } from './session.js';
+import { BadInputError, describeError, ScenarioError } from '../errors.js';
+import { statusOf, type OnEngine } from './connect.js';
+import { demuxLogs, type LogLine } from './logs.js';
+import type { Session } from './session.js';
+import { signalName } from './signals.js';
 
 // testcontainers' reaper image would have to be pulled; our own labels and reaper
 // process do its job.
@@ -38,36 +38,60 @@ export interface ContainerSpec {
 /** Limits every container gets unless its spec says otherwise. */
 export const DEFAULT_LIMITS = { pidsLimit: 256, memoryBytes: 512 * 1024 * 1024 };
 
+/** The engine's own record of a container (its inspect answer). */
+export type ContainerDetails = Docker.ContainerInspectInfo;
+
 /**
- * testcontainers' GenericContainer with the create options it has no builder for: the
- * engine's init, PID mode, STOPSIGNAL and resource limits.
+ * The one translation of a container spec into the engine's create options, for
+ * subjects and helpers alike: every container runs with no new privileges, pids and
+ * memory limits, no network unless it joins one, and nothing pulled.
+ */
+export function createOptions(spec: ContainerSpec, labels: Record<string, string>): Docker.ContainerCreateOptions {
+  const stopSignal = spec.stopSignal === undefined ? undefined : signalName(spec.stopSignal);
+  if (spec.stopSignal !== undefined && !stopSignal) throw new BadInputError(`unknown stop signal ${spec.stopSignal}`);
+  return {
+    Image: spec.image,
+    Cmd: spec.cmd,
+    Entrypoint: spec.entrypoint,
+    Env: spec.env ? Object.entries(spec.env).map(([k, v]) => `${k}=${v}`) : undefined,
+    User: spec.user,
+    Labels: labels,
+    StopSignal: stopSignal,
+    HostConfig: {
+      Init: spec.init ?? false,
+      NetworkMode: spec.network ?? 'none',
+      PidMode: spec.pidMode,
+      SecurityOpt: ['no-new-privileges'],
+      PidsLimit: spec.pidsLimit ?? DEFAULT_LIMITS.pidsLimit,
+      Memory: spec.memoryBytes ?? DEFAULT_LIMITS.memoryBytes,
+    },
+  };
+}
+
+/**
+ * testcontainers' GenericContainer carrying exactly the create options of
+ * `createOptions`, for its wait strategy (the ready line) and startup deadline.
  */
 class HarnessContainer extends GenericContainer {
   constructor(spec: ContainerSpec, labels: Record<string, string>) {
     super(spec.image);
-    this.withLabels(labels)
-      .withNetworkMode(spec.network ?? 'none')
-      .withSecurityOpt('no-new-privileges')
-      // Never pull: every image is local (a missing one is a clear error upstream).
-      .withPullPolicy({ shouldPull: () => false });
-    if (spec.env) this.withEnvironment(spec.env);
-    if (spec.cmd) this.withCommand(spec.cmd);
-    if (spec.entrypoint) this.withEntrypoint(spec.entrypoint);
-    if (spec.user) this.withUser(spec.user);
+    const { HostConfig, ...create } = createOptions(spec, labels);
+    // Never pull: every image is local (a missing one is a clear error upstream).
+    this.withPullPolicy({ shouldPull: () => false });
     if (spec.readyLog) this.withWaitStrategy(Wait.forLogMessage(spec.readyLog));
     // Only stops a hang: a loaded engine can take long to start a container.
     this.withStartupTimeout(spec.startupTimeoutMs ?? 60_000);
-    this.hostConfig.Init = spec.init ?? false;
-    if (spec.pidMode) this.hostConfig.PidMode = spec.pidMode;
-    this.hostConfig.PidsLimit = spec.pidsLimit ?? DEFAULT_LIMITS.pidsLimit;
-    this.hostConfig.Memory = spec.memoryBytes ?? DEFAULT_LIMITS.memoryBytes;
-    if (spec.stopSignal) this.createOpts.StopSignal = spec.stopSignal;
+    Object.assign(this.createOpts, create);
+    Object.assign(this.hostConfig, HostConfig);
+    // testcontainers sets the network mode from its own field when it starts.
+    this.withNetworkMode(HostConfig?.NetworkMode ?? 'none');
   }
 }
 
 /** Start a container and return its id once it is running (and ready, if asked). */
 export async function startContainer(session: Session, spec: ContainerSpec): Promise<string> {
   const labels = session.labels(spec.purpose, spec.labels);
+  if (!spec.readyLog) return startHelper(session, spec);
   let started: StartedTestContainer;
   try {
     started = await new HarnessContainer(spec, labels).start();
@@ -75,6 +99,7 @@ export async function startContainer(session: Session, spec: ContainerSpec): Pro
     // testcontainers removes nothing on a failed wait: our teardown will, by label.
     throw new ScenarioError(`${spec.purpose}: container of ${spec.image} did not start: ${firstLine(err)}`, {
       cause: err,
+      detail: describeError(err),
     });
   }
   return started.getId();
@@ -85,9 +110,9 @@ function firstLine(err: unknown): string {
 }
 
 /** Send a signal. Resolves false when the container was no longer running. */
-export async function killContainer(session: Session, id: string, signal: string): Promise<boolean> {
+export async function killContainer(session: OnEngine, id: string, signal: string): Promise<boolean> {
   try {
-    await session.docker.getContainer(id).kill({ signal });
+    await session.engine.docker.getContainer(id).kill({ signal });
     return true;
   } catch (err) {
     if (statusOf(err) === 409 || statusOf(err) === 304) return false;
@@ -96,21 +121,61 @@ export async function killContainer(session: Session, id: string, signal: string
 }
 
 /** The engine's stop: stop signal, wait `graceSeconds`, SIGKILL. Already stopped is fine. */
-export async function stopContainer(session: Session, id: string, graceSeconds: number): Promise<void> {
+export async function stopContainer(session: OnEngine, id: string, graceSeconds: number): Promise<void> {
   try {
-    await session.docker.getContainer(id).stop({ t: graceSeconds });
+    await session.engine.docker.getContainer(id).stop({ t: graceSeconds });
   } catch (err) {
     if (statusOf(err) !== 304) throw err;
   }
 }
 
-export function inspectContainer(session: Session, id: string): Promise<Docker.ContainerInspectInfo> {
-  return session.docker.getContainer(id).inspect();
+export function inspectContainer(session: OnEngine, id: string): Promise<ContainerDetails> {
+  return session.engine.docker.getContainer(id).inspect();
+}
+
+/** How the container was configured to run, as the engine resolved it from the image and the spec. */
+export interface ContainerConfig {
+  entrypoint: string[];
+  cmd: string[];
+  /** Empty when the image sets no USER (root). */
+  user: string;
+  /** The canonical name of its stop signal ("SIGTERM" when the image declares none). */
+  stopSignal: string;
+  /** As declared ("15", "TERM", "SIGTERM"), or null. */
+  declaredStopSignal: string | null;
+}
+
+export function configOf(info: ContainerDetails): ContainerConfig {
+  const cfg = info.Config as {
+    Entrypoint?: string[] | string | null;
+    Cmd?: string[] | string | null;
+    User?: string;
+    StopSignal?: string;
+  };
+  const list = (v: string[] | string | null | undefined) => (v == null ? [] : Array.isArray(v) ? v : [v]);
+  const declared = cfg.StopSignal || null;
+  return {
+    entrypoint: list(cfg.Entrypoint),
+    cmd: list(cfg.Cmd),
+    user: cfg.User ?? '',
+    stopSignal: (declared && signalName(declared)) || declared || 'SIGTERM',
+    declaredStopSignal: declared,
+  };
+}
+
+/** Force-remove a container; a container that is already gone (or going) is not an error. */
+export async function removeContainer(session: OnEngine, id: string): Promise<void> {
+  try {
+    await session.engine.docker.getContainer(id).remove({ force: true, v: true });
+  } catch (err) {
+    const s = statusOf(err);
+    if (s !== 404 && s !== 409) throw err;
+  }
 }
 
 /** Wait until the container exits; null when it is still running after `timeoutMs`. */
 export async function waitForExit(
-  session: Session,
+  session: OnEngine,
   id: string,
   timeoutMs: number,
   stop?: AbortSignal,
@@ -123,7 +188,9 @@ export async function waitForExit(
   stop?.addEventListener('abort', onStop, { once: true });
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
-    const r = (await session.docker.getContainer(id).wait({ abortSignal: abort.signal })) as { StatusCode: number };
+    const r = (await session.engine.docker.getContainer(id).wait({ abortSignal: abort.signal })) as {
+      StatusCode: number;
+    };
     return r.StatusCode;
   } catch (err) {
     if (abort.signal.aborted) return null;
@@ -136,144 +203,16 @@ export async function waitForExit(
   }
 }
 
-export async function containerLogs(session: Session, id: string): Promise<LogLine[]> {
-  const buffer = (await session.docker
+export async function containerLogs(session: OnEngine, id: string): Promise<LogLine[]> {
+  const buffer = (await session.engine.docker
     .getContainer(id)
     .logs({ stdout: true, stderr: true, timestamps: true, follow: false })) as unknown as Buffer;
   return demuxLogs(Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer), true);
 }
 
-export interface ExecResult {
-  /** null when the command outlived its timeout. */
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Poll an exec until its process has ended; false when `timeoutMs` passes first. */
-async function execEnded(exec: Docker.Exec, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const info = await exec.inspect().catch(() => undefined);
-    if (info && !info.Running) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/**
- * Run a command in a running container, bounded by `timeoutMs`. Detached, its output is
- * not collected (nothing can hold the call open); attached, its output is read to the
- * end of the stream.
- */
-export async function execInContainer(
-  session: Session,
-  id: string,
-  cmd: string[],
-  timeoutMs: number,
-  options: { detach?: boolean; user?: string } = {},
-): Promise<ExecResult> {
-  const exec = await session.docker
-    .getContainer(id)
-    .exec({ Cmd: cmd, AttachStdout: !options.detach, AttachStderr: !options.detach, User: options.user });
-  if (options.detach) {
-    await exec.start({ Detach: true });
-    const ended = await execEnded(exec, timeoutMs);
-    return { exitCode: ended ? ((await exec.inspect()).ExitCode ?? null) : null, stdout: '', stderr: '' };
-  }
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const errOut: Buffer[] = [];
-  stdout.on('data', (d: Buffer) => out.push(d));
-  stderr.on('data', (d: Buffer) => errOut.push(d));
-  session.docker.modem.demuxStream(stream, stdout, stderr);
-  const started = Date.now();
-  // The output is read to the end of the stream (the engine closes it when the
-  // process and everything holding its output have exited); the deadline stops a hang.
-  const closed = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    const done = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    stream.once('end', done);
-    stream.once('close', done);
-    stream.once('error', done);
-  });
-  stream.destroy();
-  // A backgrounded child can hold the stream open after the command itself ended.
-  const ended = closed || (await execEnded(exec, Math.max(0, timeoutMs - (Date.now() - started))));
-  const info = ended ? await exec.inspect() : undefined;
-  return {
-    exitCode: info && !info.Running ? (info.ExitCode ?? null) : null,
-    stdout: Buffer.concat(out).toString('utf8'),
-    stderr: Buffer.concat(errOut).toString('utf8'),
-  };
-}
-
 /** Copy a tar archive into a container (works on stopped and shell-less ones). */
-export async function putArchive(session: Session, id: string, tar: Buffer, path: string): Promise<void> {
-  await session.docker.getContainer(id).putArchive(tar, { path });
-}
-
-export interface EngineEvent {
-  action: string;
-  timeNano: number;
-  attributes: Record<string, string>;
-}
-
-/**
- * The engine's events for one container, from its creation on, read until `until`
- * holds for what has been read (e.g. its die event is there). The engine streams
- * recorded events and then live ones, so this waits for the condition, not for a
- * time; `timeoutMs` only stops a hang, and says what it waited for.
- */
-export async function containerEvents(
-  session: Session,
-  id: string,
-  sinceWallMs: number,
-  until: (events: EngineEvent[]) => boolean,
-  timeoutMs: number,
-  what = 'the events it waited for',
-): Promise<EngineEvent[]> {
-  const stream = (await session.docker.getEvents({
-    // Only a lower bound for the engine's search: the container filter isolates it.
-    since: Math.floor(sinceWallMs / 1000) - 60,
-    filters: { container: [id], type: ['container'] },
-  })) as NodeJS.ReadableStream & { destroy(): void };
-  const events: EngineEvent[] = [];
-  let buffered = '';
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stream.destroy();
-  }, timeoutMs);
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      buffered += Buffer.from(chunk).toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines.filter((l) => l.trim())) {
-        const e = JSON.parse(line) as {
-          Action: string;
-          timeNano: number;
-          Actor?: { Attributes?: Record<string, string> };
-        };
-        events.push({ action: e.Action, timeNano: e.timeNano, attributes: e.Actor?.Attributes ?? {} });
-      }
-      if (until(events)) return events;
-    }
-  } catch (err) {
-    if (!timedOut) throw err;
-  } finally {
-    clearTimeout(timer);
-    stream.destroy();
-  }
-  throw new ScenarioError(
-    `container ${id.slice(0, 12)}: the engine did not report ${what} within ${Math.round(timeoutMs / 1000)} s (saw: ${events.map((e) => e.action).join(', ') || 'nothing'})`,
-  );
+export async function putArchive(session: OnEngine, id: string, tar: Buffer, path: string): Promise<void> {
+  await session.engine.docker.getContainer(id).putArchive(tar, { path });
 }
 
 /**
@@ -281,26 +220,16 @@ export async function containerEvents(
  * no wait strategy, so no more requests than the engine needs.
  */
 export async function startHelper(session: Session, spec: ContainerSpec): Promise<string> {
-  const container = await session.docker.createContainer({
-    Image: spec.image,
-    Cmd: spec.cmd,
-    Entrypoint: spec.entrypoint,
-    Env: spec.env ? Object.entries(spec.env).map(([k, v]) => `${k}=${v}`) : undefined,
-    Labels: session.labels(spec.purpose, spec.labels),
-    HostConfig: {
-      NetworkMode: spec.network ?? 'none',
-      PidMode: spec.pidMode,
-      SecurityOpt: ['no-new-privileges'],
-      PidsLimit: spec.pidsLimit ?? DEFAULT_LIMITS.pidsLimit,
-      Memory: spec.memoryBytes ?? DEFAULT_LIMITS.memoryBytes,
-    },
-  });
+  const container = await session.engine.docker.createContainer(
+    createOptions(spec, session.labels(spec.purpose, spec.labels)),
+  );
   try {
     await container.start();
   } catch (err) {
-    await removeContainer(session.docker, container.id);
+    await removeContainer(session, container.id);
     throw new ScenarioError(`${spec.purpose}: container of ${spec.image} did not start: ${firstLine(err)}`, {
       cause: err,
+      detail: describeError(err),
     });
   }
   return container.id;
@@ -317,24 +246,21 @@ export async function runToCompletion(
     const exitCode = await waitForExit(session, id, timeoutMs);
     return { exitCode, logs: await containerLogs(session, id) };
   } finally {
-    await removeContainer(session.docker, id);
+    await removeContainer(session, id);
   }
 }
 
 /** The bytes of one file of an image, read from a created (never started) container. */
 export async function readFileFromImage(session: Session, image: string, path: string): Promise<Buffer> {
-  const container = await session.docker.createContainer({
-    Image: image,
-    Cmd: ['true'],
-    Labels: session.labels('file-reader'),
-    HostConfig: { NetworkMode: 'none' },
-  });
+  const container = await session.engine.docker.createContainer(
+    createOptions({ image, purpose: 'file-reader', cmd: ['true'] }, session.labels('file-reader')),
+  );
   try {
     const archive = (await container.getArchive({ path })) as NodeJS.ReadableStream;
     const chunks: Buffer[] = [];
     for await (const chunk of archive as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
     return Buffer.concat(chunks);
   } finally {
-    await removeContainer(session.docker, container.id);
+    await removeContainer(session, container.id);
   }
 }

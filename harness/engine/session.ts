@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
-import type Docker from 'dockerode';
 import type { Logger } from '../log.js';
 import { projectRoot } from '../paths.js';
 import { statusOf, type Engine } from './connect.js';
+import { removeContainer } from './containers.js';
 import { LABEL, newRunId, processAlive, runLabels } from './labels.js';
 
 /**
@@ -22,10 +22,6 @@ export class Session {
     readonly ownerPid: number,
     private readonly log: Logger,
   ) {}
-
-  get docker(): Docker {
-    return this.engine.docker;
-  }
 
   /** Open a new run: sweep what dead runs left, then start the reaper. */
   static async open(engine: Engine, log: Logger, options: { runId?: string; reaper?: boolean } = {}): Promise<Session> {
@@ -56,7 +52,7 @@ export class Session {
 
   /** Remove every container and network of this run. Safe to call more than once. */
   async teardown(): Promise<{ containers: number; networks: number }> {
-    const removed = await removeRunObjects(this.engine.docker, { label: [`${LABEL.run}=${this.runId}`] });
+    const removed = await removeRunObjects(this.engine, { label: [`${LABEL.run}=${this.runId}`] });
     if (this.reaper?.pid && processAlive(this.reaper.pid)) this.reaper.kill('SIGTERM');
     this.reaper = undefined;
     if (removed.containers || removed.networks)
@@ -65,22 +61,17 @@ export class Session {
   }
 }
 
-/** Force-remove a container; a container that is already gone is not an error. */
-export async function removeContainer(docker: Docker, id: string): Promise<void> {
-  try {
-    await docker.getContainer(id).remove({ force: true, v: true });
-  } catch (err) {
-    const s = statusOf(err);
-    if (s !== 404 && s !== 409) throw err;
-  }
-}
-
-async function removeRunObjects(
-  docker: Docker,
+/**
+ * Remove every container and network that carries the filters' labels. One that is
+ * already gone (a reaper or a parallel teardown got there first) is not an error.
+ */
+export async function removeRunObjects(
+  engine: Engine,
   filters: Record<string, string[]>,
 ): Promise<{ containers: number; networks: number }> {
+  const docker = engine.docker;
   const containers = await docker.listContainers({ all: true, filters });
-  await Promise.all(containers.map((c) => removeContainer(docker, c.Id)));
+  await Promise.all(containers.map((c) => removeContainer({ engine }, c.Id)));
   const networks = await docker.listNetworks({ filters });
   await Promise.all(
     networks.map((n) =>
@@ -96,15 +87,32 @@ async function removeRunObjects(
 }
 
 /**
+ * Remove the images that carry the filters' labels, children first (sample images
+ * before the base they were built on); one already gone is not an error.
+ */
+export async function removeLabelledImages(engine: Engine, filters: Record<string, string[]>): Promise<number> {
+  const list = await engine.docker.listImages({ filters });
+  let removed = 0;
+  for (const img of list.sort((a, b) => b.Created - a.Created)) {
+    try {
+      await engine.docker.getImage(img.Id).remove({ force: true });
+      removed++;
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+  return removed;
+}
+
+/**
  * Remove objects left by runs of this host whose owning process is gone. Objects of
  * live runs (a parallel shard, another terminal) are left alone.
  */
 export async function sweepDeadRuns(engine: Engine, log: Logger): Promise<number> {
-  const docker = engine.docker;
   const filters = { label: [`${LABEL.managed}=true`, `${LABEL.host}=${hostname()}`] };
   const [containers, networks] = await Promise.all([
-    docker.listContainers({ all: true, filters }),
-    docker.listNetworks({ filters }),
+    engine.docker.listContainers({ all: true, filters }),
+    engine.docker.listNetworks({ filters }),
   ]);
   const dead = new Set<string>();
   for (const labels of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels ?? {})]) {
@@ -112,7 +120,7 @@ export async function sweepDeadRuns(engine: Engine, log: Logger): Promise<number
   }
   let count = 0;
   for (const runId of dead) {
-    const r = await removeRunObjects(docker, { label: [`${LABEL.run}=${runId}`] });
+    const r = await removeRunObjects(engine, { label: [`${LABEL.run}=${runId}`] });
     count += r.containers + r.networks;
   }
   if (count) log(`swept ${count} object(s) left by ${dead.size} interrupted run(s)`);
@@ -122,6 +130,6 @@ export async function sweepDeadRuns(engine: Engine, log: Logger): Promise<number
 /** Ids of this run's containers that carry all of `labels` (any state). */
 export async function runContainers(session: Session, labels: Record<string, string> = {}): Promise<string[]> {
   const label = [`${LABEL.run}=${session.runId}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)];
-  const list = await session.docker.listContainers({ all: true, filters: { label } });
+  const list = await session.engine.docker.listContainers({ all: true, filters: { label } });
   return list.map((c) => c.Id);
 }

@@ -2,17 +2,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { SetupError } from '../errors.js';
 import { aptInstall, isRoot } from '../engine/bringup.js';
-import { statusOf } from '../engine/connect.js';
 import { LABEL } from '../engine/labels.js';
 import type { Session } from '../engine/session.js';
 import type { Logger } from '../log.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
 import { imagesDir } from '../paths.js';
-import { contextFiles, ensureImage, imageId, type ImageSpec } from './build.js';
-import { pullImage } from './pull.js';
+import { contextFiles, ensureImage, type ImageSpec } from './build.js';
+import { imageId, importImage, inspectImage, pullImage, tagImage } from '../engine/images.js';
 
 export const BASE_PACKAGES = ['bash', 'procps', 'python3', 'tini', 'dumb-init', 'catatonit', 'busybox-static'];
 const SUITE = 'bookworm';
@@ -63,7 +63,7 @@ export function debianMirror(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 async function slimAvailable(session: Session, log: Logger): Promise<{ ok: boolean; why: string }> {
-  if (await imageId(session.docker, SLIM)) return { ok: true, why: `${SLIM} is present locally` };
+  if (await imageId(session, SLIM)) return { ok: true, why: `${SLIM} is present locally` };
   const failure = await pullImage(session, SLIM, PULL_TIMEOUT_MS);
   if (!failure) return { ok: true, why: `${SLIM} was pulled` };
   log(`cannot pull ${SLIM}: ${failure.slice(0, 160)}`);
@@ -93,10 +93,7 @@ async function bootstrapRootfs(session: Session, recipe: string, log: Logger): P
     rmSync(join(dir, 'var/lib/apt/lists'), { recursive: true, force: true });
     const repo = 'harness/base-rootfs';
     const tar = execa('tar', ['-C', dir, '--numeric-owner', '-cf', '-', '.'], { buffer: false, stdout: 'pipe' });
-    const importStream = await session.docker.importImage(tar.stdout as NodeJS.ReadableStream, { repo, tag: recipe });
-    await new Promise<void>((resolve, reject) =>
-      session.docker.modem.followProgress(importStream, (err) => (err ? reject(err) : resolve())),
-    );
+    await importImage(session, tar.stdout as Readable, repo, recipe);
     await tar;
     return `${repo}:${recipe}`;
   } finally {
@@ -112,15 +109,13 @@ export async function ensureBaseImage(session: Session, log: Logger): Promise<Ba
   const started = monotonicMs();
   const tag = baseImageTag();
   const recipe = baseRecipeHash();
-  try {
-    const found = await session.docker.getImage(tag).inspect();
-    if (found.Config?.Labels?.[LABEL.recipe] === recipe || process.env.HARNESS_BASE_IMAGE) {
+  const found = await inspectImage(session, tag);
+  if (found) {
+    if (found.labels[LABEL.recipe] === recipe || process.env.HARNESS_BASE_IMAGE) {
       log(`base image ${tag}: cached`);
-      return { tag, id: found.Id, cached: true, route: 'cached', durationMs: elapsedMs(started) };
+      return { tag, id: found.id, cached: true, route: 'cached', durationMs: elapsedMs(started) };
     }
     log(`base image ${tag}: its recipe changed, rebuilding`);
-  } catch (err) {
-    if (statusOf(err) !== 404) throw err;
   }
   const slim = await slimAvailable(session, log);
   const route = slim.ok ? 'slim' : 'debootstrap';
@@ -154,7 +149,7 @@ export async function ensureBaseImage(session: Session, log: Logger): Promise<Ba
   }
   const built = await ensureImage(session, spec, log);
   const [repo, version] = splitTag(tag);
-  await session.docker.getImage(built.id).tag({ repo, tag: version });
+  await tagImage(session, built.id, repo, version);
   log(`base image ${tag}: ready in ${(elapsedMs(started) / 1000).toFixed(1)} s`);
   return { tag, id: built.id, cached: false, route, durationMs: elapsedMs(started) };
 }

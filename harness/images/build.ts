@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import type Docker from 'dockerode';
 import { BuildFailedError } from '../errors.js';
-import { statusOf } from '../engine/connect.js';
+import { buildImage, imageId } from '../engine/images.js';
 import { LABEL } from '../engine/labels.js';
 import type { Session } from '../engine/session.js';
 import type { Logger } from '../log.js';
@@ -67,22 +66,6 @@ export function contextHash(spec: ImageSpec, baseId: string | undefined): string
   return h.digest('hex').slice(0, 16);
 }
 
-export async function imageId(docker: Docker, ref: string): Promise<string | undefined> {
-  try {
-    return (await docker.getImage(ref).inspect()).Id;
-  } catch (err) {
-    if (statusOf(err) === 404) return undefined;
-    throw err;
-  }
-}
-
-interface BuildMessage {
-  stream?: string;
-  error?: string;
-  errorDetail?: { message?: string };
-  aux?: { ID?: string };
-}
-
 /** The output of the step that failed: from the last "Step N/M" line to the end. */
 export function failingStepOutput(lines: string[]): string {
   let start = 0;
@@ -94,69 +77,40 @@ export function failingStepOutput(lines: string[]): string {
 
 /** Build (or find cached) the image for `spec`; never rebuilds unchanged content. */
 export async function ensureImage(session: Session, spec: ImageSpec, log: Logger): Promise<BuiltImage> {
-  const docker = session.docker;
   const started = monotonicMs();
-  const baseId = spec.base ? await imageId(docker, spec.base) : undefined;
+  const baseId = spec.base ? await imageId(session, spec.base) : undefined;
   if (spec.base && !baseId) {
     throw new BuildFailedError(`cannot build ${spec.name}: its base image ${spec.base} does not exist`);
   }
   const hash = contextHash(spec, baseId);
   const tag = `harness/${spec.name}:${hash}`;
-  const existing = await imageId(docker, tag);
+  const existing = await imageId(session, tag);
   if (existing) {
     log(`image ${spec.name}: cached (${tag})`);
     return { name: spec.name, tag, id: existing, cached: true, durationMs: elapsedMs(started) };
   }
   log(`image ${spec.name}: building ${tag}`);
-  const stream = await docker.buildImage(
-    { context: spec.contextDir, src: contextFiles(spec) },
-    {
-      t: tag,
-      dockerfile: spec.dockerfile,
-      buildargs: { ...(spec.buildArgs ?? {}), ...(spec.base ? { BASE: spec.base } : {}) },
-      labels: {
-        ...session.labels(spec.purpose),
-        ...spec.labels,
-        [LABEL.image]: spec.name,
-        [LABEL.hash]: hash,
-      },
-      rm: true,
-      forcerm: true,
-      // Parents are always local: never let the engine try a registry.
-      pull: false,
+  const { lines, failure } = await buildImage(session, {
+    contextDir: spec.contextDir,
+    files: contextFiles(spec),
+    tag,
+    dockerfile: spec.dockerfile,
+    buildArgs: { ...(spec.buildArgs ?? {}), ...(spec.base ? { BASE: spec.base } : {}) },
+    labels: {
+      ...session.labels(spec.purpose),
+      ...spec.labels,
+      [LABEL.image]: spec.name,
+      [LABEL.hash]: hash,
     },
-  );
-  const lines: string[] = [];
-  let failure: string | undefined;
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (err) => (err ? reject(err) : resolve()),
-      (msg: BuildMessage) => {
-        if (msg.stream) lines.push(...msg.stream.replace(/\n$/, '').split('\n'));
-        if (msg.error) failure = msg.errorDetail?.message ?? msg.error;
-      },
-    );
-  }).catch((err: unknown) => {
-    failure ??= err instanceof Error ? err.message : String(err);
   });
   if (failure !== undefined) {
     throw new BuildFailedError(`building ${spec.name} failed: ${failure.split('\n')[0]}`, {
       detail: failingStepOutput(lines),
     });
   }
-  const id = await imageId(docker, tag);
+  const id = await imageId(session, tag);
   if (!id) throw new BuildFailedError(`building ${spec.name} reported success but ${tag} does not exist`);
   const durationMs = elapsedMs(started);
   log(`image ${spec.name}: built in ${(durationMs / 1000).toFixed(1)} s`);
   return { name: spec.name, tag, id, cached: false, durationMs };
-}
-
-/** Remove an image the harness built; an image already gone is not an error. */
-export async function removeImage(session: Session, ref: string): Promise<void> {
-  try {
-    await session.docker.getImage(ref).remove({ force: true });
-  } catch (err) {
-    if (statusOf(err) !== 404) throw err;
-  }
 }

@@ -1,6 +1,7 @@
-import { execInContainer, startHelper } from '../engine/containers.js';
-import { removeContainer, type Session } from '../engine/session.js';
-import { ScenarioError } from '../errors.js';
+import { execInContainer } from '../engine/exec.js';
+import { removeContainer, startHelper } from '../engine/containers.js';
+import type { Session } from '../engine/session.js';
+import { HarnessFaultError, ScenarioError } from '../errors.js';
 import { monotonicMs } from './clock.js';
 import { parseMaskLine, type SignalMasks } from './signals.js';
 
@@ -30,7 +31,7 @@ export function parsePsSnapshot(text: string): ProcessRow[] {
   const selfLine = lines.find((l) => l.startsWith('self '));
   const self = Number(selfLine?.slice(5));
   const sep = lines.indexOf('--');
-  if (!selfLine || sep < 0) throw new Error('unexpected ps-snapshot output');
+  if (!selfLine || sep < 0) throw new HarnessFaultError('unexpected ps-snapshot output');
   const maskSep = lines.indexOf('==', sep);
   const masks = new Map<number, SignalMasks>();
   // The observer sidecar's own processes (and the ps run's) are not the container's.
@@ -99,9 +100,9 @@ export class Observer {
   async snapshot(): Promise<PsSnapshot> {
     const atMs = monotonicMs();
     const r = await execInContainer(this.session, this.id, ['ps-snapshot'], SNAPSHOT_HANG_MS);
-    if (r.exitCode !== 0) {
+    if (r.failed) {
       throw new ScenarioError(
-        `ps of ${this.targetId.slice(0, 12)} through its observer ${r.exitCode === null ? `did not finish within ${SNAPSHOT_HANG_MS / 1000} s` : `exited ${r.exitCode}`}`,
+        `ps of ${this.targetId.slice(0, 12)} through its observer ${r.timedOut ? `did not finish within ${SNAPSHOT_HANG_MS / 1000} s` : `exited ${r.exitCode}`}`,
         { detail: `${r.stdout}\n${r.stderr}`.trim() },
       );
     }
@@ -109,7 +110,7 @@ export class Observer {
   }
 
   remove(): Promise<void> {
-    return removeContainer(this.session.docker, this.id);
+    return removeContainer(this.session, this.id);
   }
 }
 

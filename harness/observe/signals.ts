@@ -1,4 +1,4 @@
-import { constants } from 'node:os';
+import { signalNumber } from '../engine/signals.js';
 
 /**
  * A process's signal masks as /proc/<pid>/status shows them (hexadecimal bit sets, bit
@@ -49,13 +49,6 @@ export function parseMaskLine(line: string): { pid: number; masks: SignalMasks }
   if (fields.Wchan) masks.Wchan = fields.Wchan;
   if (fields.State) masks.State = fields.State;
   return { pid: Number(m[1]), masks };
-}
-
-export function signalNumber(name: string): number | undefined {
-  const n = /^\d+$/.test(name)
-    ? Number(name)
-    : (constants.signals as Record<string, number>)[name.startsWith('SIG') ? name : `SIG${name}`];
-  return n && n > 0 && n < 65 ? n : undefined;
 }
 
 function hasBit(hex: string, signal: number): boolean {

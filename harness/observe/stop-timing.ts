@@ -1,4 +1,4 @@
-import type { EngineEvent } from '../engine/containers.js';
+import type { EngineEvent } from '../engine/events.js';
 
 const KILL_SIGNALS = new Set(['9', 'SIGKILL', 'KILL']);
 

@@ -8,6 +8,7 @@ import { PodRun } from './kubelet.js';
 import { parsePod } from './manifest.js';
 import { podStatus } from './status.js';
 import { allOf, parseUntil, type PodCondition } from './until.js';
+import { BadInputError } from '../errors.js';
 
 /** A pod run's result as the face-off reads it. */
 export interface PodOutcome {
@@ -79,7 +80,7 @@ export const FACEOFF_SCENARIOS = ['liveness', 'init-never', 'init-always', 'hook
 /** Run one reference scenario on the engine (back-off scaled by 0.1). */
 export async function runScenarioPod(ctx: CheckContext, key: string, baseImage = baseImageTag()): Promise<PodOutcome> {
   const s = POD_SCENARIOS[key];
-  if (!s) throw new Error(`no pod scenario ${key}`);
+  if (!s) throw new BadInputError(`no pod scenario ${key}`);
   const text = (s.edit ?? ((t: string) => t))(readFileSync(join(imagesDir(), 'pods', s.file), 'utf8')).replaceAll(
     'harness/base:bookworm',
     baseImage,

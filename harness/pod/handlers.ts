@@ -1,5 +1,6 @@
 import type { HTTPGetAction, LifecycleHandler, Probe, TCPSocketAction } from 'kubernetes-types/core/v1.js';
 import type { Container } from 'kubernetes-types/core/v1.js';
+import type { ExecResult } from '../engine/exec.js';
 import type { RunningContainer } from '../run/container.js';
 import { sleep } from './events.js';
 
@@ -22,7 +23,7 @@ async function netProbe(
 ): Promise<{ result: string; status: number | null; detail: string } | null> {
   const r = await sandbox.exec(['net-probe', ...args], timeoutMs + 2000);
   const line = r.stdout.trim().split('\n').at(-1);
-  if (r.exitCode === null || !line) return null;
+  if (r.timedOut || !line) return null;
   try {
     return JSON.parse(line) as { result: string; status: number | null; detail: string };
   } catch {
@@ -49,6 +50,24 @@ function tcpArgs(t: TCPSocketAction, c: Container, timeoutS: number): string[] {
   return ['tcp', t.host || '127.0.0.1', String(resolvePort(t.port, c)), String(timeoutS)];
 }
 
+/** An exec handler (probe or hook): exit 0 succeeds; its last line of output is the detail. */
+async function execHandler(
+  instance: RunningContainer,
+  command: string[],
+  timeoutMs: number,
+  timedOutDetail: string,
+): Promise<HandlerResult> {
+  let r: ExecResult;
+  try {
+    r = await instance.exec(command, timeoutMs);
+  } catch (err) {
+    return { ok: false, detail: `exec failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}` };
+  }
+  if (r.timedOut) return { ok: false, detail: timedOutDetail };
+  const out = `${r.stdout}${r.stderr}`.trim().split('\n').at(-1) ?? '';
+  return { ok: !r.failed, detail: `exit ${r.exitCode}${out ? `: ${out.slice(0, 200)}` : ''}` };
+}
+
 /**
  * One probe attempt, bounded by the probe's timeout: an exec probe whose command
  * outlives it is a failure and is not waited for.
@@ -61,12 +80,7 @@ export async function runProbe(
 ): Promise<HandlerResult> {
   const timeoutS = probe.timeoutSeconds || 1;
   if (probe.exec) {
-    const r = await instance
-      .exec(probe.exec.command ?? [], timeoutS * 1000)
-      .catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: String(e) }));
-    if (r.exitCode === null) return { ok: false, detail: `command timed out after ${timeoutS} s` };
-    const out = `${r.stdout}${r.stderr}`.trim().split('\n').at(-1) ?? '';
-    return { ok: r.exitCode === 0, detail: `exit ${r.exitCode}${out ? `: ${out.slice(0, 200)}` : ''}` };
+    return execHandler(instance, probe.exec.command ?? [], timeoutS * 1000, `command timed out after ${timeoutS} s`);
   }
   if (probe.httpGet || probe.tcpSocket) {
     const args = probe.httpGet
@@ -93,12 +107,12 @@ export async function runHook(
   signal?: AbortSignal,
 ): Promise<HandlerResult> {
   if (hook.exec) {
-    const r = await instance
-      .exec(hook.exec.command ?? [], timeoutMs)
-      .catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: String(e) }));
-    if (r.exitCode === null) return { ok: false, detail: `still running after ${Math.round(timeoutMs / 1000)} s` };
-    const out = `${r.stdout}${r.stderr}`.trim().split('\n').at(-1) ?? '';
-    return { ok: r.exitCode === 0, detail: `exit ${r.exitCode}${out ? `: ${out.slice(0, 200)}` : ''}` };
+    return execHandler(
+      instance,
+      hook.exec.command ?? [],
+      timeoutMs,
+      `still running after ${Math.round(timeoutMs / 1000)} s`,
+    );
   }
   if (hook.httpGet) {
     const r = await netProbe(sandbox, httpArgs(hook.httpGet, c, Math.max(1, timeoutMs / 1000)), timeoutMs);

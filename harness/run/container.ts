@@ -1,21 +1,22 @@
-import type Docker from 'dockerode';
 import {
-  containerEvents,
+  configOf,
   containerLogs,
-  execInContainer,
   inspectContainer,
   killContainer,
+  removeContainer,
   startContainer,
   stopContainer,
   waitForExit,
+  type ContainerConfig,
+  type ContainerDetails,
   type ContainerSpec,
-  type EngineEvent,
-  type ExecResult,
 } from '../engine/containers.js';
+import { containerEvents, type EngineEvent } from '../engine/events.js';
+import { execInContainer, type ExecOptions, type ExecResult } from '../engine/exec.js';
+import type { LogLine } from '../engine/logs.js';
+import type { Session } from '../engine/session.js';
 import { ScenarioError } from '../errors.js';
-import { removeContainer, type Session } from '../engine/session.js';
 import { engineTimeMs, engineTimeSet, monotonicMs } from '../observe/clock.js';
-import type { LogLine } from '../observe/logs.js';
 import { Observer, type PsSnapshot } from '../observe/ps.js';
 
 /** Deadline for what the engine has to answer at once: it only stops a hang. */
@@ -42,7 +43,7 @@ export class ExitedContainer {
     readonly finishedAt: string,
   ) {}
 
-  static fromInspect(info: Docker.ContainerInspectInfo): ExitedContainer | null {
+  static fromInspect(info: ContainerDetails): ExitedContainer | null {
     if (info.State.Running || !engineTimeSet(info.State.FinishedAt)) return null;
     return new ExitedContainer(
       info.Id,
@@ -129,7 +130,7 @@ export class RunningContainer {
     return ExitedContainer.fromInspect(await inspectContainer(this.session, this.id));
   }
 
-  exec(cmd: string[], timeoutMs: number, options: { detach?: boolean; user?: string } = {}): Promise<ExecResult> {
+  exec(cmd: string[], timeoutMs: number, options: ExecOptions = {}): Promise<ExecResult> {
     return execInContainer(this.session, this.id, cmd, timeoutMs, options);
   }
 
@@ -137,8 +138,13 @@ export class RunningContainer {
     return containerLogs(this.session, this.id);
   }
 
-  inspect(): Promise<Docker.ContainerInspectInfo> {
+  inspect(): Promise<ContainerDetails> {
     return inspectContainer(this.session, this.id);
+  }
+
+  /** Entrypoint, command, user and stop signal, as the engine resolved them. */
+  async config(): Promise<ContainerConfig> {
+    return configOf(await this.inspect());
   }
 
   /** A ps snapshot of the container's PID namespace, through its observer sidecar (started on first use). */
@@ -159,7 +165,7 @@ export class RunningContainer {
     const observer = this.observer;
     this.observer = undefined;
     await Promise.all([
-      removeContainer(this.session.docker, this.id),
+      removeContainer(this.session, this.id),
       observer?.then((o) => o.remove()).catch(() => undefined),
     ]);
   }

@@ -1,6 +1,7 @@
 import { extract, pack } from 'tar-stream';
 import { putArchive, readFileFromImage } from '../engine/containers.js';
 import type { Session } from '../engine/session.js';
+import { HarnessFaultError } from '../errors.js';
 import type { RunningContainer } from './container.js';
 
 /** Where the injected static helper lands inside a container under test. */
@@ -72,6 +73,6 @@ export async function injectZombie(
   const r = await container.exec([helper, 'sh', '-c', `${helper} sleep ${childLifeSeconds} & exit 0`], 60_000, {
     detach: true,
   });
-  if (r.exitCode === null) throw new Error('the injected zombie maker did not finish within 60 s');
-  if (r.exitCode !== 0) throw new Error(`the injected zombie maker exited ${r.exitCode}`);
+  if (r.timedOut) throw new HarnessFaultError('the injected zombie maker did not finish within 60 s');
+  if (r.failed) throw new HarnessFaultError(`the injected zombie maker exited ${r.exitCode}`);
 }

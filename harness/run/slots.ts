@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import type { Limiter } from './load.js';
+import { HarnessFaultError } from '../errors.js';
 
 /**
  * One bound on scenario containers in flight shared by several processes (the test
@@ -78,8 +79,10 @@ export function slotLimiter(path: string, size: number): Limiter {
             buffered += d;
             if (buffered.includes('ok\n')) resolve();
           });
-          socket.once('error', (err) => reject(new Error(`the run's slot server at ${path} failed: ${err.message}`)));
-          socket.once('close', () => reject(new Error(`the run's slot server at ${path} closed`)));
+          socket.once('error', (err) =>
+            reject(new HarnessFaultError(`the run's slot server at ${path} failed: ${err.message}`)),
+          );
+          socket.once('close', () => reject(new HarnessFaultError(`the run's slot server at ${path} closed`)));
         });
         return await fn();
       } finally {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failingStepOutput } from '../../harness/images/build.js';
 import { engineTimeMs, engineTimeSet } from '../../harness/observe/clock.js';
-import { demuxLogs } from '../../harness/observe/logs.js';
+import { demuxLogs } from '../../harness/engine/logs.js';
 import { isZombie, parsePsSnapshot } from '../../harness/observe/ps.js';
 
 function frame(type: 1 | 2, text: string): Buffer {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../../harness/engine/containers.js';
+import type { EngineEvent } from '../../harness/engine/events.js';
 import { parsePsSnapshot, signalReadinessKey } from '../../harness/observe/ps.js';
 import { atRest, describeDisposition, disposition, parseMaskLine, pending } from '../../harness/observe/signals.js';
 import { engineStopTiming, stopBands } from '../../harness/observe/stop-timing.js';

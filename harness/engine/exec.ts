@@ -1,0 +1,111 @@
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import type { OnEngine } from './connect.js';
+import { signalOfExitCode } from './signals.js';
+
+/**
+ * What a command run in a container did, in the shape execa gives for a local one.
+ * `exitCode` is what the engine reports (a process killed by signal N reads 128+N, as a
+ * shell reports it) and `signal` names N then; both are undefined when the command
+ * outlived its timeout (`timedOut`). stdout and stderr are read to the end of the
+ * stream; empty for a detached command.
+ */
+export interface ExecResult {
+  command: string;
+  exitCode?: number;
+  signal?: string;
+  timedOut: boolean;
+  /** The command did not exit 0 (or timed out). */
+  failed: boolean;
+  durationMs: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  /** Run without attaching: nothing can hold the call open, and no output is kept. */
+  detach?: boolean;
+  user?: string;
+}
+
+/** Poll an exec until its process has ended; false when `timeoutMs` passes first. */
+async function execEnded(exec: Docker.Exec, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const info = await exec.inspect().catch(() => undefined);
+    if (info && !info.Running) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Every byte of one side of the demultiplexed output, until the stream ends. */
+function collect(stream: PassThrough): { text: () => string } {
+  const chunks: Buffer[] = [];
+  stream.on('data', (d: Buffer) => chunks.push(d));
+  return { text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+/**
+ * Run a command in a running container, bounded by `timeoutMs`. Attached, its output is
+ * read until the engine ends the stream (the process and everything holding its output
+ * have exited); a backgrounded child that keeps the stream open does not hold the
+ * result past the command's own exit.
+ */
+export async function execInContainer(
+  session: OnEngine,
+  id: string,
+  cmd: string[],
+  timeoutMs: number,
+  options: ExecOptions = {},
+): Promise<ExecResult> {
+  const started = Date.now();
+  const command = cmd.join(' ');
+  const exec = await session.engine.docker
+    .getContainer(id)
+    .exec({ Cmd: cmd, AttachStdout: !options.detach, AttachStderr: !options.detach, User: options.user });
+  let stdout = '';
+  let stderr = '';
+  let ended: boolean;
+  if (options.detach) {
+    await exec.start({ Detach: true });
+    ended = await execEnded(exec, timeoutMs);
+  } else {
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const outText = collect(out);
+    const errText = collect(err);
+    session.engine.docker.modem.demuxStream(stream, out, err);
+    const closed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      stream.once('end', done);
+      stream.once('close', done);
+      stream.once('error', done);
+    });
+    // The demultiplexer has been handed every byte by now ('end' follows the last 'data').
+    stream.destroy();
+    out.end();
+    err.end();
+    stdout = outText.text();
+    stderr = errText.text();
+    ended = closed || (await execEnded(exec, Math.max(0, timeoutMs - (Date.now() - started))));
+  }
+  const info = ended ? await exec.inspect() : undefined;
+  const exitCode = info && !info.Running && typeof info.ExitCode === 'number' ? info.ExitCode : undefined;
+  const timedOut = exitCode === undefined;
+  return {
+    command,
+    exitCode,
+    signal: signalOfExitCode(exitCode),
+    timedOut,
+    failed: timedOut || exitCode !== 0,
+    durationMs: Date.now() - started,
+    stdout,
+    stderr,
+  };
+}

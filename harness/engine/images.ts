@@ -1,0 +1,111 @@
+import type { Readable } from 'node:stream';
+import { statusOf, type OnEngine } from './connect.js';
+
+/** What the harness reads of an image. */
+export interface ImageFacts {
+  id: string;
+  labels: Record<string, string>;
+}
+
+/** The image's id and labels, or undefined when there is no such image. */
+export async function inspectImage(session: OnEngine, ref: string): Promise<ImageFacts | undefined> {
+  try {
+    const info = await session.engine.docker.getImage(ref).inspect();
+    return { id: info.Id, labels: info.Config?.Labels ?? {} };
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+export async function imageId(session: OnEngine, ref: string): Promise<string | undefined> {
+  return (await inspectImage(session, ref))?.id;
+}
+
+export interface BuildRequest {
+  contextDir: string;
+  files: string[];
+  tag: string;
+  dockerfile: string;
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+/**
+ * Build an image; resolves to the build's output lines and, when it failed, the
+ * engine's one-line reason. Parents are always local: the engine never tries a registry.
+ */
+export async function buildImage(session: OnEngine, req: BuildRequest): Promise<{ lines: string[]; failure?: string }> {
+  const docker = session.engine.docker;
+  const stream = await docker.buildImage(
+    { context: req.contextDir, src: req.files },
+    {
+      t: req.tag,
+      dockerfile: req.dockerfile,
+      buildargs: req.buildArgs,
+      labels: req.labels,
+      rm: true,
+      forcerm: true,
+      pull: false,
+    },
+  );
+  const lines: string[] = [];
+  let failure: string | undefined;
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err) => (err ? reject(err) : resolve()),
+      (msg: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
+        if (msg.stream) lines.push(...msg.stream.replace(/\n$/, '').split('\n'));
+        if (msg.error) failure = msg.errorDetail?.message ?? msg.error;
+      },
+    );
+  }).catch((err: unknown) => {
+    failure ??= err instanceof Error ? err.message : String(err);
+  });
+  return { lines, failure };
+}
+
+export async function tagImage(session: OnEngine, ref: string, repo: string, tag: string): Promise<void> {
+  await session.engine.docker.getImage(ref).tag({ repo, tag });
+}
+
+/** Remove an image; one already gone is not an error. */
+export async function removeImage(session: OnEngine, ref: string): Promise<void> {
+  try {
+    await session.engine.docker.getImage(ref).remove({ force: true });
+  } catch (err) {
+    if (statusOf(err) !== 404) throw err;
+  }
+}
+
+/** Import a root filesystem tarball as an image `repo:tag`. */
+export async function importImage(session: OnEngine, tar: Readable, repo: string, tag: string): Promise<void> {
+  const docker = session.engine.docker;
+  const stream = await docker.importImage(tar, { repo, tag });
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())),
+  );
+}
+
+/**
+ * Pull an image, giving up after `timeoutMs`. Resolves to null on success, or to the
+ * one-line reason it could not be pulled (no registry, unknown image, timeout).
+ */
+export async function pullImage(session: OnEngine, ref: string, timeoutMs: number): Promise<string | null> {
+  const docker = session.engine.docker;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const stream = await docker.pull(ref);
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+      docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()));
+    });
+    return null;
+  } catch (err) {
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+    return message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
+  } finally {
+    clearTimeout(timer);
+  }
+}
