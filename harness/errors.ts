@@ -107,3 +107,21 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * Everything an error says, one entry per line of the chain: its message, its detail
+ * (a sidecar's output, a build's failing step) and each cause's, so a scenario that
+ * could not be carried out keeps the reason in its evidence.
+ */
+export function errorNotes(err: unknown): string[] {
+  const notes: string[] = [];
+  const seen = new Set<unknown>();
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && !seen.has(e) && depth < 5; depth++) {
+    seen.add(e);
+    const message = e instanceof Error ? e.message : String(e);
+    notes.push(depth === 0 ? message : `caused by: ${message}`);
+    if (e instanceof HarnessError && e.detail) notes.push(e.detail);
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return notes;
+}

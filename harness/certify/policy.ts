@@ -5,15 +5,18 @@ import { parse as parseYaml } from 'yaml';
 import { BadInputError } from '../errors.js';
 import { projectRoot } from '../paths.js';
 
-export const CERTIFY_CHECKS = ['pid1', 'graceful-stop', 'signal-forwarding', 'zombie-reaping', 'exit-code'] as const;
-export type CertifyCheck = (typeof CERTIFY_CHECKS)[number];
+import { CERTIFY_CHECKS } from '../checks/battery.js';
+
+/** The names of the checks the gate runs (their definitions say so). */
+const CERTIFY_NAMES = CERTIFY_CHECKS.map((c) => c.name);
 
 export interface Policy {
   graceSeconds: number;
   maxStopSeconds: number;
   acceptedExitCodes: number[];
   allowZombies: boolean;
-  required: CertifyCheck[];
+  /** Names of certify checks whose failure fails the gate. */
+  required: string[];
   startup: { timeoutSeconds: number; settleSeconds: number; readyLog: string | null };
 }
 
@@ -25,7 +28,7 @@ const SCHEMA = {
     maxStopSeconds: { type: 'number', exclusiveMinimum: 0 },
     acceptedExitCodes: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 255 }, minItems: 1 },
     allowZombies: { type: 'boolean' },
-    required: { type: 'array', items: { enum: [...CERTIFY_CHECKS] }, uniqueItems: true },
+    required: { type: 'array', items: { enum: CERTIFY_NAMES }, uniqueItems: true },
     startup: {
       type: 'object',
       additionalProperties: false,

@@ -1,66 +1,40 @@
-import { EXIT_SCENARIOS, exitCode, type ExitScenario } from './exit-code.js';
-import { gracefulStop } from './graceful-stop.js';
-import type { Observation } from './observation.js';
-import { orphansOnStop } from './orphans-on-stop.js';
-import { pid1 } from './pid1.js';
-import { FORWARDED_SIGNALS, signalForwarding } from './signal-forwarding.js';
-import { stopSignal } from './stop-signal.js';
-import type { CheckContext, Subject } from './subject.js';
-import { ZOMBIE_SCENARIOS, zombieReaping, type ZombieScenario } from './zombie-reaping.js';
+import type { CheckDefinition } from './definition.js';
+import { exitCodeCheck } from './exit-code.js';
+import { gracefulStopCheck } from './graceful-stop.js';
+import { orphansOnStopCheck } from './orphans-on-stop.js';
+import { pid1Check } from './pid1.js';
+import { signalForwardingCheck } from './signal-forwarding.js';
+import { stopSignalCheck } from './stop-signal.js';
+import { zombieReapingCheck } from './zombie-reaping.js';
 
-/** One behaviour: its scenarios, and how to run one of them against a subject. */
-export interface CheckDefinition {
-  name: string;
-  description: string;
-  scenarios: readonly (string | null)[];
-  run(ctx: CheckContext, subject: Subject, scenario: string | null): Promise<Observation<object>>;
-}
+export type { CheckDefinition } from './definition.js';
 
-export const CHECKS: readonly CheckDefinition[] = [
-  {
-    name: 'pid1',
-    description: 'which program is PID 1, and the process tree',
-    scenarios: [null],
-    run: (ctx, s) => pid1(ctx, s),
-  },
-  {
-    name: 'signal-forwarding',
-    description: 'whether each signal sent to the container reaches the program',
-    scenarios: FORWARDED_SIGNALS,
-    run: (ctx, s, sc) => signalForwarding(ctx, s, sc ?? 'SIGTERM'),
-  },
-  {
-    name: 'graceful-stop',
-    description: 'stop with a grace period: exit code, duration, whether SIGKILL was needed',
-    scenarios: [null],
-    run: (ctx, s) => gracefulStop(ctx, s),
-  },
-  {
-    name: 'zombie-reaping',
-    description: 'whether an orphan that exits is reaped (by the program, or injected)',
-    scenarios: ZOMBIE_SCENARIOS,
-    run: (ctx, s, sc) => zombieReaping(ctx, s, (sc ?? 'injected') as ZombieScenario),
-  },
-  {
-    name: 'exit-code',
-    description: "whether the container's exit code carries the program's (N, or 128+S)",
-    scenarios: EXIT_SCENARIOS,
-    run: (ctx, s, sc) => exitCode(ctx, s, (sc ?? 'exit-3') as ExitScenario),
-  },
-  {
-    name: 'orphans-on-stop',
-    description: 'whether long-lived grandchildren are signalled on stop',
-    scenarios: [null],
-    run: (ctx, s) => orphansOnStop(ctx, s),
-  },
-  {
-    name: 'stop-signal',
-    description: 'with STOPSIGNAL SIGINT declared, which signal the program receives on stop',
-    scenarios: ['SIGINT'],
-    run: (ctx, s) => stopSignal(ctx, s),
-  },
-];
+/**
+ * Every check, in report order. A check is one file exporting its definition; adding
+ * one is that file, its suite, and a line here.
+ */
+const DEFINITIONS = [
+  pid1Check,
+  signalForwardingCheck,
+  gracefulStopCheck,
+  zombieReapingCheck,
+  exitCodeCheck,
+  orphansOnStopCheck,
+  stopSignalCheck,
+] as const;
 
-export function checkByName(name: string): CheckDefinition | undefined {
+/**
+ * The registry, with each check's observed type erased: reports read observations back
+ * from JSON (validated against the report schema), and hand each check its own.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyCheck = CheckDefinition<any>;
+
+export const CHECKS: readonly AnyCheck[] = DEFINITIONS;
+
+export function checkByName(name: string): AnyCheck | undefined {
   return CHECKS.find((c) => c.name === name);
 }
+
+/** The checks the certification gate runs, in report order. */
+export const CERTIFY_CHECKS: readonly AnyCheck[] = CHECKS.filter((c) => c.certify);

@@ -1,4 +1,4 @@
-import { ScenarioError } from '../errors.js';
+import { errorNotes, ScenarioError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
 import type { LogLine } from '../engine/logs.js';
 import { signalReadinessKey, type PsSnapshot } from '../observe/ps.js';
@@ -136,7 +136,15 @@ export function base(subject: Subject, check: string, scenario: string | null, d
 export function scenario<O extends object>(
   ctx: CheckContext,
   subject: Subject,
-  meta: { check: string; scenario: string | null; did: string; env?: Record<string, string>; image?: string; empty: O },
+  meta: {
+    check: string;
+    scenario: string | null;
+    did: string;
+    env?: Record<string, string>;
+    /** The image to run instead of the subject's, or how to get it (a build): a failure is this scenario's error. */
+    image?: string | (() => Promise<string>);
+    empty: O;
+  },
   body: (
     container: RunningContainer,
     t0: number,
@@ -147,26 +155,28 @@ export function scenario<O extends object>(
     const t0 = monotonicMs();
     let container: RunningContainer | undefined;
     try {
-      container = await startSubject(ctx, subject, meta.check, meta);
+      const image = typeof meta.image === 'function' ? await meta.image() : meta.image;
+      container = await startSubject(ctx, subject, meta.check, { ...meta, image });
       const ready = await awaitReady(ctx, subject, container, t0);
       const result = await body(container, t0, ready);
       const readiness: Readiness = { how: ready.how, afterMs: ready.afterMs };
       if (ready.snapshots) readiness.snapshots = ready.snapshots;
-      return {
+      const observation: Observation<O> = {
         ...base(subject, meta.check, meta.scenario, meta.did),
         ...result,
         evidence: { ...result.evidence, readiness },
         durationMs: elapsedMs(t0),
       };
+      await ctx.beforeRemove?.(container.id, observation).catch(() => undefined);
+      return observation;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const detail = err instanceof ScenarioError && err.detail ? [err.detail] : [];
+      const notes = errorNotes(err);
       return {
         ...base(subject, meta.check, meta.scenario, meta.did),
         verdict: 'error',
-        reason: `the scenario could not be carried out: ${message.split('\n')[0]}`,
+        reason: `the scenario could not be carried out: ${(notes[0] ?? '').split('\n')[0]}`,
         observed: meta.empty,
-        evidence: { notes: [message, ...detail] },
+        evidence: { notes },
         durationMs: elapsedMs(t0),
       };
     } finally {

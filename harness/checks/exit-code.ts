@@ -1,6 +1,7 @@
 import { signalNumber } from '../engine/signals.js';
 import { HANG_MS, scenario, waitUntil } from './common.js';
 import { ScenarioError } from '../errors.js';
+import { defineCheck } from './definition.js';
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
 
@@ -20,11 +21,7 @@ export interface ExitCodeObserved {
 const RUN_FOR_S = 0.3;
 
 /** exit-code: does the container's exit code carry the program's (N, or 128+S)? */
-export function exitCode(
-  ctx: CheckContext,
-  subject: Subject,
-  which: ExitScenario,
-): Promise<Observation<ExitCodeObserved>> {
+function exitCode(ctx: CheckContext, subject: Subject, which: ExitScenario): Promise<Observation<ExitCodeObserved>> {
   const signal = which.startsWith('signal-') ? which.slice('signal-'.length) : undefined;
   const wanted = signal ? 128 + (signalNumber(signal) ?? 0) : Number(which.slice('exit-'.length));
   return scenario<ExitCodeObserved>(
@@ -91,7 +88,7 @@ export interface ExitOnStopSignalObserved {
  * signal (not the engine's stop, so no SIGKILL follows) and see which code the
  * container exits with within the grace period.
  */
-export function exitCodeOnStopSignal(
+function exitCodeOnStopSignal(
   ctx: CheckContext,
   subject: Subject,
   accepted: number[],
@@ -133,3 +130,31 @@ export function exitCodeOnStopSignal(
     },
   );
 }
+
+export const exitCodeCheck = defineCheck<ExitCodeObserved | ExitOnStopSignalObserved>({
+  name: 'exit-code',
+  description: "whether the container's exit code carries the program's (N, or 128+S)",
+  scenarios: EXIT_SCENARIOS,
+  slow: false,
+  run: (ctx, subject, sc) => exitCode(ctx, subject, (sc ?? 'exit-3') as ExitScenario),
+  expected({ facts }, scenario) {
+    // The entrypoint script carries on after the program and exits with its own 0.
+    if (facts.ownExitStatus) return { exitCode: 0 };
+    if (scenario === 'exit-3') return { exitCode: 3 };
+    // PID 1 ignores even its own SIGTERM when the disposition is the default.
+    return facts.role === 'program' ? { exitCode: null, survived: true } : { exitCode: 143 };
+  },
+  keyFigure: (results) =>
+    results
+      .map((r) => ('survived' in r.observed && r.observed.survived ? 'alive' : String(r.observed.exitCode)))
+      .join(', '),
+  certify: {
+    scenarios: ['on-stop-signal'],
+    run: (ctx, subject, _sc, policy) => exitCodeOnStopSignal(ctx, subject, policy.acceptedExitCodes),
+    expectation: (policy) => `exit code on its stop signal one of ${policy.acceptedExitCodes.join(', ')}`,
+    judge: (o, policy) =>
+      o.observed.exitCode !== null && policy.acceptedExitCodes.includes(o.observed.exitCode)
+        ? { verdict: 'pass', reason: o.reason }
+        : { verdict: 'fail', reason: o.reason },
+  },
+});

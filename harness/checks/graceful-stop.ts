@@ -1,8 +1,10 @@
 import { engineStopTiming, isSigkill, stopBands } from '../observe/stop-timing.js';
 import type { RunningContainer } from '../run/container.js';
 import { scenario } from './common.js';
+import { defineCheck } from './definition.js';
 import type { Evidence, Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
+import type { VariantFacts } from '../images/catalogue.js';
 
 export interface GracefulStopObserved {
   exitCode: number | null;
@@ -58,7 +60,7 @@ export async function measureStop(
  * process exit before the grace period ran out, and with which code), never by "the
  * signal was delivered".
  */
-export function gracefulStop(ctx: CheckContext, subject: Subject): Promise<Observation<GracefulStopObserved>> {
+function gracefulStop(ctx: CheckContext, subject: Subject): Promise<Observation<GracefulStopObserved>> {
   const G = ctx.graceSeconds;
   return scenario<GracefulStopObserved>(
     ctx,
@@ -82,4 +84,53 @@ export function gracefulStop(ctx: CheckContext, subject: Subject): Promise<Obser
       };
     },
   );
+}
+
+export const gracefulStopCheck = defineCheck<GracefulStopObserved>({
+  name: 'graceful-stop',
+  description: 'stop with a grace period: exit code, duration, whether SIGKILL was needed',
+  scenarios: [null],
+  slow: true,
+  run: (ctx, subject) => gracefulStop(ctx, subject),
+  /** Whether SIGTERM stops the program before the grace period, and with which code. */
+  expected({ facts, program }) {
+    if (!stopsOnTerm(facts, program)) return { exitCode: 137, killed: true };
+    return { exitCode: program === 'aware' ? 0 : 143, killed: false };
+  },
+  keyFigure([first]) {
+    const o = first?.observed;
+    return `${o?.exitCode} in ${((o?.stopDurationMs ?? 0) / 1000).toFixed(2)}s${o?.killed ? ' KILL' : ''}`;
+  },
+  stopBar: (o) =>
+    typeof o.stopDurationMs === 'number'
+      ? { stopDurationMs: o.stopDurationMs, killed: !!o.killed, exitCode: o.exitCode }
+      : undefined,
+  certify: {
+    scenarios: [null],
+    expectation: (policy) =>
+      `exits on its stop signal within ${policy.maxStopSeconds} s of a ${policy.graceSeconds} s grace period, no SIGKILL, exit code one of ${policy.acceptedExitCodes.join(', ')}`,
+    judge(o, policy) {
+      const obs = o.observed;
+      if (obs.killed) return { verdict: 'fail', reason: o.reason };
+      if (typeof obs.stopDurationMs === 'number' && obs.stopDurationMs > policy.maxStopSeconds * 1000)
+        return { verdict: 'fail', reason: `${o.reason}, but slower than the policy's ${policy.maxStopSeconds} s` };
+      if (obs.exitCode === null || !policy.acceptedExitCodes.includes(obs.exitCode))
+        return {
+          verdict: 'fail',
+          reason: `${o.reason}; exit code ${obs.exitCode} is not accepted (${policy.acceptedExitCodes.join(', ')})`,
+        };
+      return { verdict: 'pass', reason: o.reason };
+    },
+  },
+});
+
+/**
+ * Whether the stop signal (SIGTERM) stops a catalogue subject before the grace period:
+ * a shell PID 1 neither acts on it nor forwards it; a program that is PID 1 acts on it
+ * only with a handler (aware); a trap or an init passes it on.
+ */
+export function stopsOnTerm(facts: VariantFacts, program: string): boolean {
+  if (facts.role === 'shell') return false;
+  if (facts.role === 'program') return program === 'aware';
+  return true;
 }

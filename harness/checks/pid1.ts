@@ -1,4 +1,5 @@
 import { restingSnapshot, scenario } from './common.js';
+import { defineCheck } from './definition.js';
 import type { Observation } from './observation.js';
 import type { ProcessRow } from '../observe/ps.js';
 import { describeDisposition, disposition, type Disposition } from '../observe/signals.js';
@@ -20,7 +21,7 @@ const INITS = new Set(['tini', 'tini-static', 'docker-init', 'dumb-init', 'catat
 const SHELLS = new Set(['sh', 'dash', 'bash', 'ash', 'busybox']);
 
 /** pid1: which program is PID 1, and the whole process tree, seen from a ps sidecar. */
-export function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<Pid1Observed>> {
+function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<Pid1Observed>> {
   return scenario<Pid1Observed>(
     ctx,
     subject,
@@ -65,3 +66,40 @@ export function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<P
     },
   );
 }
+
+export const pid1Check = defineCheck<Pid1Observed>({
+  name: 'pid1',
+  description: 'which program is PID 1, the process tree, and what PID 1 does with SIGTERM',
+  scenarios: [null],
+  slow: false,
+  run: (ctx, subject) => pid1(ctx, subject),
+  /**
+   * What PID 1 does with SIGTERM, from its masks: the shells leave it at the default
+   * (the kernel drops it for PID 1); bash with a trap catches it; Python catches it
+   * only when the program installs a handler (aware); dumb-init catches every signal;
+   * tini (and docker-init, which is tini) waits for it in sigtimedwait and catatonit
+   * blocks it for its signalfd: both "blocked".
+   */
+  expected({ facts, program }) {
+    const sigterm =
+      facts.role === 'shell'
+        ? 'default'
+        : facts.role === 'program'
+          ? program === 'aware'
+            ? 'caught'
+            : 'default'
+          : facts.role === 'trap'
+            ? 'caught'
+            : facts.initSigterm;
+    return { pid1: facts.pid1, sigterm };
+  },
+  keyFigure([first]) {
+    // The kernel drops a default SIGTERM for PID 1.
+    const term = first?.observed.sigterm === 'default' ? 'dropped' : first?.observed.sigterm;
+    return `${first?.observed.pid1 ?? '?'}${term ? ` TERM ${term}` : ''}`;
+  },
+  certify: {
+    scenarios: [null],
+    expectation: () => 'PID 1 is not a shell',
+  },
+});

@@ -2,10 +2,10 @@ import type { LogLine } from '../engine/logs.js';
 import { atRest, disposition, type Disposition } from '../observe/signals.js';
 import { signalNumber } from '../engine/signals.js';
 import { quietWindowMs, restingSnapshot, scenario, waitUntil } from './common.js';
+import { defineCheck } from './definition.js';
+import { FORWARDED_SIGNALS } from './forwarded-signals.js';
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
-
-export { FORWARDED_SIGNALS } from './forwarded-signals.js';
 
 export interface SignalForwardingObserved {
   /** The program logged the signal, or died of it. */
@@ -32,7 +32,7 @@ export interface SignalForwardingObserved {
  * keeps the default disposition dies of it instead, which shows as exit 128+S or as
  * its process gone from the process table.
  */
-export function signalForwarding(
+function signalForwarding(
   ctx: CheckContext,
   subject: Subject,
   signal: string,
@@ -109,4 +109,37 @@ export function signalForwarding(
       };
     },
   );
+}
+
+export const signalForwardingCheck = defineCheck<SignalForwardingObserved>({
+  name: 'signal-forwarding',
+  description: 'whether each signal sent to the container reaches the program',
+  scenarios: FORWARDED_SIGNALS,
+  slow: false,
+  run: (ctx, subject, sc) => signalForwarding(ctx, subject, sc ?? 'SIGTERM'),
+  expected({ facts, program }, signal) {
+    if (!FORWARDED_SIGNALS.includes(signal as (typeof FORWARDED_SIGNALS)[number])) return undefined;
+    return { received: reaches(facts.role, program, signal ?? '') };
+  },
+  keyFigure: (results) => `${results.filter((r) => r.observed.received === true).length}/${results.length} recv`,
+  certify: {
+    scenarios: ['SIGTERM', 'SIGINT'],
+    expectation: () => 'acts on the signal (exits)',
+  },
+});
+
+/** Whether a signal sent to a catalogue subject reaches its program. */
+function reaches(role: string, program: string, signal: string): boolean {
+  if (role === 'shell') return false;
+  if (role === 'init') return true;
+  if (role === 'trap') {
+    // Only the trapped TERM and INT are forwarded. The naive program does not get INT:
+    // bash starts background jobs with SIGINT ignored, and Python keeps an inherited
+    // SIG_IGN instead of installing its KeyboardInterrupt handler.
+    return signal === 'SIGTERM' || (signal === 'SIGINT' && program === 'aware');
+  }
+  // The program is PID 1: the kernel delivers only signals it has a handler for. The
+  // naive program has two: Python's own SIGINT handler (KeyboardInterrupt, so it dies
+  // with 130) and the SIGWINCH logger.
+  return program === 'aware' || signal === 'SIGINT' || signal === 'SIGWINCH';
 }

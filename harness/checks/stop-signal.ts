@@ -3,6 +3,7 @@ import { stopSignalSpec, variantByName } from '../images/catalogue.js';
 import { silentLogger } from '../log.js';
 import { signalOfExitCode } from '../engine/signals.js';
 import { scenario } from './common.js';
+import { defineCheck } from './definition.js';
 import { measureStop } from './graceful-stop.js';
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
@@ -20,12 +21,13 @@ export interface StopSignalObserved {
  * stop-signal: the variant's image re-declared with STOPSIGNAL SIGINT, stopped through
  * the engine: which signal did the program receive?
  */
-export async function stopSignal(ctx: CheckContext, subject: Subject): Promise<Observation<StopSignalObserved>> {
+function stopSignal(ctx: CheckContext, subject: Subject): Promise<Observation<StopSignalObserved>> {
   const variant = subject.variant ? variantByName(subject.variant) : undefined;
   const empty: StopSignalObserved = { declared: null, received: null, exitCode: null, killed: null };
-  // Certified images carry their own STOPSIGNAL; catalogue variants get a SIGINT copy.
+  // Certified images carry their own STOPSIGNAL; catalogue variants get a SIGINT copy,
+  // built inside the scenario: a failed build is this scenario's error, not the run's.
   const image = variant
-    ? (await ensureImage(ctx.session, stopSignalSpec(variant, subject.image), silentLogger)).tag
+    ? async () => (await ensureImage(ctx.session, stopSignalSpec(variant, subject.image), silentLogger)).tag
     : subject.image;
   return scenario<StopSignalObserved>(
     ctx,
@@ -55,3 +57,16 @@ export async function stopSignal(ctx: CheckContext, subject: Subject): Promise<O
     },
   );
 }
+
+export const stopSignalCheck = defineCheck<StopSignalObserved>({
+  name: 'stop-signal',
+  description: 'with STOPSIGNAL SIGINT declared, which signal the program receives on stop',
+  scenarios: ['SIGINT'],
+  slow: true,
+  run: (ctx, subject) => stopSignal(ctx, subject),
+  expected({ facts, program }) {
+    const gets = facts.role === 'init' || facts.role === 'program' || (facts.role === 'trap' && program === 'aware');
+    return { declared: 'SIGINT', received: gets ? 'SIGINT' : null, killed: !gets };
+  },
+  keyFigure: ([first]) => `${first?.observed.received ?? 'none'}${first?.observed.killed ? ' KILL' : ''}`,
+});

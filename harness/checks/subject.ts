@@ -1,5 +1,6 @@
 import type { Session } from '../engine/session.js';
 import type { Limiter } from '../run/load.js';
+import type { Observation } from './observation.js';
 
 /** An image and how to start it: a catalogue variant x program, or any image to certify. */
 export interface Subject {
@@ -29,4 +30,11 @@ export interface CheckContext {
   graceSeconds: number;
   /** Bounds the scenario containers in flight (across the whole run, when shared). */
   limiter?: Limiter;
+  /**
+   * Called with each scenario's container id and observation before the container is
+   * removed: a second observer (a suite's independent witness, a team's own probe) can
+   * look at the same container the check judged. Its failure is its own affair: it
+   * never changes the observation.
+   */
+  beforeRemove?: (containerId: string, observation: Observation<object>) => Promise<void>;
 }

@@ -2,6 +2,7 @@ import { ScenarioError } from '../errors.js';
 import { isZombie, type ProcessRow } from '../observe/ps.js';
 import { HELPER, injectZombie } from '../run/inject.js';
 import { HANG_MS, scenario, waitUntil } from './common.js';
+import { defineCheck } from './definition.js';
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
 
@@ -19,7 +20,7 @@ export interface ZombieReapingObserved {
  * "program": the sample program orphans a grandchild; "injected": a static helper
  * exec'd into the container does it, so any image can be tested.
  */
-export function zombieReaping(
+function zombieReaping(
   ctx: CheckContext,
   subject: Subject,
   how: ZombieScenario,
@@ -80,3 +81,23 @@ export function zombieReaping(
     },
   );
 }
+
+export const zombieReapingCheck = defineCheck<ZombieReapingObserved>({
+  name: 'zombie-reaping',
+  description: 'whether an orphan that exits is reaped (by the program, or injected)',
+  scenarios: ZOMBIE_SCENARIOS,
+  slow: false,
+  run: (ctx, subject, sc) => zombieReaping(ctx, subject, (sc ?? 'injected') as ZombieScenario),
+  // bash and dash reap adopted orphans while they wait for their child; a Python
+  // program as PID 1 never waits for children it did not start.
+  expected: ({ facts }) => ({ zombies: facts.role === 'program' ? 1 : 0 }),
+  keyFigure: (results) => `${results.map((r) => r.observed.zombies ?? '?').join('/')} Z`,
+  certify: {
+    scenarios: ['injected'],
+    expectation: (policy) => (policy.allowZombies ? 'zombies allowed' : 'no zombie left after an orphan exits'),
+    judge: (o, policy) =>
+      policy.allowZombies && o.verdict === 'fail'
+        ? { verdict: 'pass', reason: `${o.reason} (allowed by the policy)` }
+        : { verdict: o.verdict, reason: o.reason },
+  },
+});

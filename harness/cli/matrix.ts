@@ -13,6 +13,7 @@ import { parseFormats, writeReport } from '../report/write.js';
 import { renderTextMatrix } from '../report/text.js';
 import { parse, positiveNumber } from './args.js';
 import { FACEOFF_SCENARIOS, faceOffRows, runScenarioPods } from '../pod/faceoff.js';
+import { inBackground } from '../run/pool.js';
 import { interruptHandlers } from './interrupt.js';
 import { progressReporter } from './progress.js';
 
@@ -90,11 +91,13 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
     const startedAt = new Date();
     const ctx = { session: ready.session, toolboxImage: ready.toolbox.tag, graceSeconds };
     // The reference pods run alongside the battery: they mostly wait on probes.
-    const lifecycle = values['no-lifecycle'] ? undefined : runScenarioPods(ctx, FACEOFF_SCENARIOS, ready.base.tag);
+    const lifecycle = values['no-lifecycle']
+      ? undefined
+      : inBackground(runScenarioPods(ctx, FACEOFF_SCENARIOS, ready.base.tag));
     const observations = await runBattery(ctx, units, concurrency, (o, done, total) =>
       progress(done, total, `${o.subject} ${o.check}${o.scenario ? ` ${o.scenario}` : ''}: ${o.verdict}`),
     );
-    const rows = lifecycle ? faceOffRows(await lifecycle) : undefined;
+    const rows = lifecycle ? faceOffRows(await lifecycle()) : undefined;
     const report = buildReport({
       kind: 'matrix',
       engine: ready.engine.info,

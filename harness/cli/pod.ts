@@ -10,6 +10,7 @@ import { reportsDir } from '../paths.js';
 import { prepare } from '../prepare.js';
 import { parse, positiveNumber } from './args.js';
 import { FACEOFF_SCENARIOS, faceOffRows, runScenarioPods } from '../pod/faceoff.js';
+import { inBackground } from '../run/pool.js';
 import { renderPodHtml } from '../report/pod-html.js';
 import { interruptHandlers } from './interrupt.js';
 
@@ -98,7 +99,9 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
       toolboxImage: ready.toolbox.tag,
       graceSeconds: spec.terminationGracePeriodSeconds,
     };
-    const faceOff = values['no-faceoff'] ? undefined : runScenarioPods(ctx, FACEOFF_SCENARIOS, ready.base.tag);
+    const faceOff = values['no-faceoff']
+      ? undefined
+      : inBackground(runScenarioPods(ctx, FACEOFF_SCENARIOS, ready.base.tag));
     await run.run();
     mkdirSync(outDir, { recursive: true });
     const path = join(outDir, 'pod.json');
@@ -118,7 +121,7 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
     };
     writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
     const html = join(outDir, 'pod.html');
-    writeFileSync(html, renderPodHtml(doc, faceOff ? faceOffRows(await faceOff) : undefined));
+    writeFileSync(html, renderPodHtml(doc, faceOff ? faceOffRows(await faceOff()) : undefined));
     out(
       `pod ${spec.name}: phase ${doc.status.phase}; ${doc.status.containerStatuses.map((c) => `${c.name} restarts ${c.restartCount}`).join(', ')}`,
     );

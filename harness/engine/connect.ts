@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 
 /** What answers on the other end of the socket. */
 export interface EngineInfo {
@@ -33,7 +33,12 @@ export function candidateEndpoints(env: NodeJS.ProcessEnv = process.env): string
   return [...new Set(out)];
 }
 
-function clientFor(endpoint: string, timeoutMs?: number): Docker {
+/**
+ * The engine client's module, loaded on first use: the report writers and the check
+ * definitions they read never pay for it.
+ */
+async function clientFor(endpoint: string, timeoutMs?: number): Promise<Docker> {
+  const { default: Docker } = await import('dockerode');
   const m = /^(tcp|http|https):\/\/([^:/]+)(?::(\d+))?/.exec(endpoint);
   if (m) {
     return new Docker({
@@ -52,7 +57,7 @@ export async function probeEndpoint(endpoint: string, timeoutMs = 3000): Promise
   const path = endpoint.replace(/^unix:\/\//, '');
   if (!/^(tcp|http|https):/.test(endpoint) && !existsSync(path)) return null;
   try {
-    const probe = clientFor(endpoint, timeoutMs);
+    const probe = await clientFor(endpoint, timeoutMs);
     await probe.ping();
     const version = await probe.version();
     const components = (version as { Components?: { Name: string }[] }).Components ?? [];
@@ -60,7 +65,7 @@ export async function probeEndpoint(endpoint: string, timeoutMs = 3000): Promise
     const info = (await probe.info()) as { CgroupVersion?: string };
     return {
       // A client without a socket timeout: builds and waits legitimately take minutes.
-      docker: clientFor(endpoint),
+      docker: await clientFor(endpoint),
       info: {
         kind,
         version: version.Version,

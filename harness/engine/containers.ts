@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import type { StartedTestContainer } from 'testcontainers';
 import { BadInputError, describeError, ScenarioError } from '../errors.js';
 import { statusOf, type OnEngine } from './connect.js';
 import { demuxLogs, type LogLine } from './logs.js';
@@ -70,22 +70,26 @@ export function createOptions(spec: ContainerSpec, labels: Record<string, string
 
 /**
  * testcontainers' GenericContainer carrying exactly the create options of
- * `createOptions`, for its wait strategy (the ready line) and startup deadline.
+ * `createOptions`, for its wait strategy (the ready line) and startup deadline. Its
+ * module is loaded on first use (report writers and definitions never load it).
  */
-class HarnessContainer extends GenericContainer {
-  constructor(spec: ContainerSpec, labels: Record<string, string>) {
-    super(spec.image);
-    const { HostConfig, ...create } = createOptions(spec, labels);
-    // Never pull: every image is local (a missing one is a clear error upstream).
-    this.withPullPolicy({ shouldPull: () => false });
-    if (spec.readyLog) this.withWaitStrategy(Wait.forLogMessage(spec.readyLog));
-    // Only stops a hang: a loaded engine can take long to start a container.
-    this.withStartupTimeout(spec.startupTimeoutMs ?? 60_000);
-    Object.assign(this.createOpts, create);
-    Object.assign(this.hostConfig, HostConfig);
-    // testcontainers sets the network mode from its own field when it starts.
-    this.withNetworkMode(HostConfig?.NetworkMode ?? 'none');
-  }
+async function harnessContainer(spec: ContainerSpec, labels: Record<string, string>) {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  return new (class HarnessContainer extends GenericContainer {
+    constructor() {
+      super(spec.image);
+      const { HostConfig, ...create } = createOptions(spec, labels);
+      // Never pull: every image is local (a missing one is a clear error upstream).
+      this.withPullPolicy({ shouldPull: () => false });
+      if (spec.readyLog) this.withWaitStrategy(Wait.forLogMessage(spec.readyLog));
+      // Only stops a hang: a loaded engine can take long to start a container.
+      this.withStartupTimeout(spec.startupTimeoutMs ?? 60_000);
+      Object.assign(this.createOpts, create);
+      Object.assign(this.hostConfig, HostConfig);
+      // testcontainers sets the network mode from its own field when it starts.
+      this.withNetworkMode(HostConfig?.NetworkMode ?? 'none');
+    }
+  })();
 }
 
 /** Start a container and return its id once it is running (and ready, if asked). */
@@ -94,7 +98,7 @@ export async function startContainer(session: Session, spec: ContainerSpec): Pro
   if (!spec.readyLog) return startHelper(session, spec);
   let started: StartedTestContainer;
   try {
-    started = await new HarnessContainer(spec, labels).start();
+    started = await (await harnessContainer(spec, labels)).start();
   } catch (err) {
     // testcontainers removes nothing on a failed wait: our teardown will, by label.
     throw new ScenarioError(`${spec.purpose}: container of ${spec.image} did not start: ${firstLine(err)}`, {

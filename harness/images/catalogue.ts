@@ -1,6 +1,28 @@
 import { imagesDir } from '../paths.js';
 import type { ImageSpec } from './build.js';
 
+/**
+ * What a variant is, as the expected rows need it: the kernel and each init's
+ * documented behaviour follow from these (see the conformance reference). Confirmed on
+ * Docker 20.10 / cgroup v1 with the bookworm base.
+ */
+export interface VariantFacts {
+  /** PID 1's process name as ps shows it (a #! script is named after the script). */
+  pid1: string;
+  /**
+   * Who PID 1 is. program: the program replaces its launcher; shell: a shell runs the
+   * program as a child and neither traps nor forwards; trap: a bash script that traps
+   * TERM and INT, forwards them and waits; init: an init runs the program as a child.
+   */
+  role: 'program' | 'shell' | 'trap' | 'init';
+  /** An init's SIGTERM, from its masks: caught (a handler) or blocked (sigwait / signalfd). */
+  initSigterm?: 'caught' | 'blocked';
+  /** The init signals the child's whole process group, so orphaned grandchildren get it too. */
+  signalsGroup?: boolean;
+  /** The script carries on after the program ends and exits with its own status (0). */
+  ownExitStatus?: boolean;
+}
+
 /** One way of starting the sample program: an image plus how the engine runs it. */
 export interface Variant {
   name: string;
@@ -9,20 +31,67 @@ export interface Variant {
   init?: boolean;
   /** The image folder under images/variants/ (defaults to the variant name). */
   folder?: string;
+  facts: VariantFacts;
 }
 
 export const VARIANTS: readonly Variant[] = [
-  { name: 'shell-form', description: 'CMD in shell form: /bin/sh -c runs the program' },
-  { name: 'exec-form', description: 'CMD in exec form: the program is PID 1' },
-  { name: 'bash-entrypoint', description: 'entrypoint script that runs the program without exec' },
-  { name: 'bash-exec', description: 'entrypoint script ending in exec "$@"' },
-  { name: 'bash-trap', description: 'entrypoint script that traps TERM/INT, forwards them and waits' },
-  { name: 'tini', description: 'tini as PID 1' },
-  { name: 'tini-group', description: 'tini -g: signals go to the child process group' },
-  { name: 'dumb-init', description: 'dumb-init as PID 1 (setsid mode: signals go to the group)' },
-  { name: 'dumb-init-single-child', description: 'dumb-init --single-child: signals go to the child only' },
-  { name: 'catatonit', description: 'catatonit as PID 1' },
-  { name: 'docker-init', description: "exec form started with the engine's init option (--init)", init: true },
+  {
+    name: 'shell-form',
+    description: 'CMD in shell form: /bin/sh -c runs the program',
+    facts: { pid1: 'sh', role: 'shell' },
+  },
+  {
+    name: 'exec-form',
+    description: 'CMD in exec form: the program is PID 1',
+    facts: { pid1: 'python3', role: 'program' },
+  },
+  {
+    name: 'bash-entrypoint',
+    description: 'entrypoint script that runs the program without exec',
+    facts: { pid1: 'entrypoint.sh', role: 'shell', ownExitStatus: true },
+  },
+  {
+    name: 'bash-exec',
+    description: 'entrypoint script ending in exec "$@"',
+    facts: { pid1: 'python3', role: 'program' },
+  },
+  {
+    name: 'bash-trap',
+    description: 'entrypoint script that traps TERM/INT, forwards them and waits',
+    facts: { pid1: 'entrypoint.sh', role: 'trap' },
+  },
+  {
+    name: 'tini',
+    description: 'tini as PID 1',
+    facts: { pid1: 'tini', role: 'init', initSigterm: 'blocked' },
+  },
+  {
+    name: 'tini-group',
+    description: 'tini -g: signals go to the child process group',
+    facts: { pid1: 'tini', role: 'init', initSigterm: 'blocked', signalsGroup: true },
+  },
+  {
+    name: 'dumb-init',
+    description: 'dumb-init as PID 1 (setsid mode: signals go to the group)',
+    facts: { pid1: 'dumb-init', role: 'init', initSigterm: 'caught', signalsGroup: true },
+  },
+  {
+    name: 'dumb-init-single-child',
+    description: 'dumb-init --single-child: signals go to the child only',
+    facts: { pid1: 'dumb-init', role: 'init', initSigterm: 'caught' },
+  },
+  {
+    name: 'catatonit',
+    description: 'catatonit as PID 1',
+    facts: { pid1: 'catatonit', role: 'init', initSigterm: 'blocked' },
+  },
+  {
+    name: 'docker-init',
+    description: "exec form started with the engine's init option (--init)",
+    init: true,
+    // The engine's init is tini, installed as docker-init.
+    facts: { pid1: 'docker-init', role: 'init', initSigterm: 'blocked' },
+  },
 ];
 
 export const PROGRAMS = ['aware', 'naive'] as const;

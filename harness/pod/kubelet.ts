@@ -1,5 +1,6 @@
 import type { Container, Probe } from 'kubernetes-types/core/v1.js';
 import type { Session } from '../engine/session.js';
+import { errorNotes } from '../errors.js';
 import { RunningContainer, type ExitedContainer } from '../run/container.js';
 import { sleep, Timeline } from './events.js';
 import type { PodCondition } from './until.js';
@@ -156,7 +157,18 @@ export class PodRun {
       this.initialized = await this.runInitContainers();
       if (this.initialized) {
         this.emit('Normal', 'Initialized', null, 'all init containers succeeded');
-        await Promise.all(this.spec.containers.map((c) => this.runAppContainer(c)));
+        // A container that cannot be run at all (its image missing, the engine refusing)
+        // deletes the pod: its siblings go through their termination, not on forever.
+        const loops = await Promise.allSettled(
+          this.spec.containers.map((c) =>
+            this.runAppContainer(c).catch((err: unknown) => {
+              void this.delete(`container ${c.name} could not be run: ${errorNotes(err)[0]?.split('\n')[0]}`);
+              throw err;
+            }),
+          ),
+        );
+        const failed = loops.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+        if (failed) throw failed.reason;
       }
       this.updatePhase();
       // A pod that ended by itself stays until its deletion time, as the API object does.

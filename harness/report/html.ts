@@ -1,3 +1,4 @@
+import { checkByName } from '../checks/battery.js';
 import type { Report, ReportResult } from './model.js';
 import { cellAt, matrixCells, unexpectedOf, type Cell } from './cells.js';
 import { describeChange, type CellChange } from './diff.js';
@@ -95,24 +96,24 @@ ${cell.results.map(scenarioBlock).join('\n')}
 }
 
 function stopChart(report: Report): string {
-  const stops = report.results.filter(
-    (r) => r.check === 'graceful-stop' && typeof r.observed.stopDurationMs === 'number',
-  );
+  const stops = report.results.flatMap((r) => {
+    const bar = checkByName(r.check)?.stopBar?.(r.observed);
+    return bar ? [{ r, ...bar }] : [];
+  });
   if (!stops.length) return '';
   const graceMs = report.graceSeconds * 1000;
-  const maxMs = Math.max(graceMs * 1.25, ...stops.map((r) => r.observed.stopDurationMs as number));
+  const maxMs = Math.max(graceMs * 1.25, ...stops.map((s) => s.stopDurationMs));
   const label = 190;
   const width = 560;
   const rowH = 18;
   const top = 20;
   const x = (ms: number) => label + (ms / maxMs) * width;
-  const bars = stops.map((r, i) => {
-    const ms = r.observed.stopDurationMs as number;
+  const bars = stops.map(({ r, stopDurationMs: ms, killed, exitCode }, i) => {
     const y = top + i * rowH;
-    const cls = r.observed.killed ? 'var(--fail)' : 'var(--pass)';
+    const cls = killed ? 'var(--fail)' : 'var(--pass)';
     return `<g class="bar" data-subject="${h(r.subject)}"><text x="${label - 6}" y="${y + 12}" text-anchor="end">${h(r.subject)}</text>
-<rect x="${label}" y="${y + 2}" width="${Math.max(1, x(ms) - label).toFixed(1)}" height="${rowH - 5}" fill="${cls}"><title>${h(r.subject)}: ${ms} ms, exit ${h(String(r.observed.exitCode))}${r.observed.killed ? ', SIGKILL' : ''}</title></rect>
-<text x="${(x(ms) + 4).toFixed(1)}" y="${y + 12}">${(ms / 1000).toFixed(2)} s${r.observed.killed ? ' KILL' : ''}</text></g>`;
+<rect x="${label}" y="${y + 2}" width="${Math.max(1, x(ms) - label).toFixed(1)}" height="${rowH - 5}" fill="${cls}"><title>${h(r.subject)}: ${ms} ms, exit ${h(String(exitCode))}${killed ? ', SIGKILL' : ''}</title></rect>
+<text x="${(x(ms) + 4).toFixed(1)}" y="${y + 12}">${(ms / 1000).toFixed(2)} s${killed ? ' KILL' : ''}</text></g>`;
   });
   const height = top + stops.length * rowH + 24;
   const gx = x(graceMs).toFixed(1);

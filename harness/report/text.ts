@@ -1,36 +1,11 @@
+import { checkByName } from '../checks/battery.js';
 import type { ReportResult } from './model.js';
 
-/** The headline figure of one check for one subject, across its scenarios. */
+/** The headline figure of one check for one subject, across its scenarios (the check's own). */
 export function keyFigure(check: string, results: ReportResult[]): string {
-  const o = (r: ReportResult | undefined) => (r?.observed ?? {}) as Record<string, unknown>;
   if (results.some((r) => r.verdict === 'error')) return 'error';
-  const first = o(results[0]);
-  switch (check) {
-    case 'pid1': {
-      // PID 1's SIGTERM handling from its masks; the kernel drops a default one for PID 1.
-      const term = first.sigterm === 'default' ? 'dropped' : first.sigterm;
-      return `${String(first.pid1 ?? '?')}${term ? ` TERM ${String(term)}` : ''}`;
-    }
-    case 'signal-forwarding':
-      return `${results.filter((r) => o(r).received === true).length}/${results.length} recv`;
-    case 'graceful-stop':
-    case 'orphans-on-stop': {
-      const killed = first.killed ? ' KILL' : '';
-      const body =
-        check === 'graceful-stop'
-          ? `${first.exitCode} in ${((Number(first.stopDurationMs) || 0) / 1000).toFixed(2)}s`
-          : `${first.signalled}/${first.grandchildren} sig`;
-      return `${body}${killed}`;
-    }
-    case 'zombie-reaping':
-      return `${results.map((r) => o(r).zombies ?? '?').join('/')} Z`;
-    case 'exit-code':
-      return results.map((r) => (o(r).survived ? 'alive' : String(o(r).exitCode))).join(', ');
-    case 'stop-signal':
-      return `${first.received ?? 'none'}${first.killed ? ' KILL' : ''}`;
-    default:
-      return results.map((r) => r.verdict).join('/');
-  }
+  const definition = checkByName(check);
+  return definition ? definition.keyFigure(results) : results.map((r) => r.verdict).join('/');
 }
 
 /** A plain-text matrix: subjects as rows, checks as columns, key figure + verdict mark. */

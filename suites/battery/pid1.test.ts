@@ -1,12 +1,15 @@
 import { expect } from 'vitest';
 import { batterySuite } from '../support/battery.js';
+import { rawDisposition } from '../support/witness.js';
 
-// PID 1's command name, and a process table that really comes from the container:
-// PID 1 is in it with parent 0, and every other process descends from it.
-batterySuite('pid1', (o) => {
-  const processes = o.observed.processes as { pid: number; ppid: number }[];
-  expect(processes.find((p) => p.pid === 1)?.ppid).toBe(0);
-  const pids = new Set(processes.map((p) => p.pid));
-  for (const p of processes.filter((x) => x.pid !== 1)) expect(pids.has(p.ppid)).toBe(true);
-  expect(o.evidence.ps?.[0]?.processes.length).toBe(processes.length);
+// Against the host's own /proc for the same container: PID 1's name, what its raw
+// masks say it does with SIGTERM (15), and how many processes the container has.
+batterySuite('pid1', (o, w) => {
+  expect(w.running, 'still running when witnessed').toBe(true);
+  const pid1 = w.processes[0];
+  expect(pid1, 'PID 1 on the host').toBeDefined();
+  if (!pid1) return;
+  expect(o.observed.pid1).toBe(pid1.comm);
+  expect(o.observed.sigterm).toBe(rawDisposition(pid1, 15));
+  expect((o.observed.processes as unknown[]).length).toBe(w.processes.length);
 });

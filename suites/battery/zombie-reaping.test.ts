@@ -1,9 +1,11 @@
 import { expect } from 'vitest';
 import { batterySuite } from '../support/battery.js';
 
-// Zombies counted from the sidecar's ps; each left zombie is an orphan adopted by PID 1.
-batterySuite('zombie-reaping', (o) => {
-  const zombies = (o.evidence.ps?.[0]?.processes ?? []).filter((p) => p.stat.startsWith('Z'));
-  expect(zombies.length).toBe(o.observed.zombies);
-  for (const z of zombies) expect(z.ppid).toBe(1);
+// Zombies counted again on the host: PID 1's descendants in state Z in /proc, each a
+// child of PID 1 (an adopted orphan it has not waited for).
+batterySuite('zombie-reaping', (o, w) => {
+  expect(w.running, 'still running when witnessed').toBe(true);
+  const zombies = w.processes.filter((p) => p.state === 'Z');
+  expect(o.observed.zombies).toBe(zombies.length);
+  for (const z of zombies) expect(z.ppid).toBe(w.processes[0]?.pid);
 });

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkByName } from '../../harness/checks/battery.js';
 import type { Observation } from '../../harness/checks/observation.js';
 import { expectedRow, mismatches } from '../../harness/expected.js';
@@ -6,6 +6,7 @@ import { PROGRAMS, VARIANTS } from '../../harness/images/catalogue.js';
 import { plan, runBattery } from '../../harness/matrix.js';
 import { catalogueSubject } from '../../harness/prepare.js';
 import { harnessContext, imageOf } from './harness.js';
+import { witness, type Witnessed } from './witness.js';
 
 /** Grace period of every stop in the battery suites. */
 export const G = 2;
@@ -37,17 +38,32 @@ export function expectStopTiming(killed: unknown, timings: Record<string, number
 /**
  * The suite of one check: runs it over every catalogue subject (variant x program) and
  * every scenario, each in its own container, then asserts each subject's expected row
- * (harness/expected.ts, which documents why each row is what it is) plus `extra`.
+ * (the check's definition says why each row is what it is) and, through `oracle`, that
+ * the observation agrees with an independent witness of the same container (the docker
+ * CLI and the host's /proc, read just before the harness removed it).
  */
-export function batterySuite(checkName: string, extra?: (o: Observation<Record<string, unknown>>) => void): void {
+export function batterySuite(
+  checkName: string,
+  oracle: (o: Observation<Record<string, unknown>>, w: Witnessed) => void,
+): void {
   const check = checkByName(checkName);
   if (!check) throw new Error(`no check ${checkName}`);
   const subjects = VARIANTS.flatMap((v) => PROGRAMS.map((p) => catalogueSubject(v, p, imageOf(v.name))));
   const results = new Map<string, Observation<Record<string, unknown>>>();
+  const witnessed = new Map<string, Witnessed | Error>();
   const key = (subject: string, scenario: string | null) => `${subject}|${scenario ?? ''}`;
 
   beforeAll(async () => {
-    const ctx = await harnessContext(G);
+    const endpoint = inject('harness').endpoint;
+    const ctx = {
+      ...(await harnessContext(G)),
+      beforeRemove: async (id: string, o: Observation<object>) => {
+        witnessed.set(
+          key(o.subject, o.scenario),
+          await witness(id, endpoint).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+        );
+      },
+    };
     const units = plan(subjects, [check]);
     const observations = await runBattery(ctx, units, concurrencyFor(units.length));
     for (const o of observations) results.set(key(o.subject, o.scenario), o as Observation<Record<string, unknown>>);
@@ -63,7 +79,10 @@ export function batterySuite(checkName: string, extra?: (o: Observation<Record<s
       expect(expected, 'expected row').toBeDefined();
       const logs = (o.evidence.logs ?? []).map((l) => `  ${l.stream}: ${l.text}`).join('\n');
       expect(mismatches(expected ?? {}, o.observed), `${o.reason}\n${logs}`).toEqual([]);
-      extra?.(o);
+      const w = witnessed.get(key(name, scenario));
+      if (w instanceof Error) throw w;
+      expect(w, 'the witness saw the container').toBeDefined();
+      oracle(o, w as Witnessed);
     });
   });
 }

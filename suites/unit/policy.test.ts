@@ -24,7 +24,7 @@ describe('policy', () => {
     [{ acceptedExitCodes: [0, 300] }, 'invalid policy p.yaml: key "acceptedExitCodes.1" must be <= 255'],
     [
       { required: ['graceful-stop', 'uptime'] },
-      'invalid policy p.yaml: key "required.1" must be one of pid1, graceful-stop, signal-forwarding, zombie-reaping, exit-code',
+      'invalid policy p.yaml: key "required.1" must be one of pid1, signal-forwarding, graceful-stop, zombie-reaping, exit-code',
     ],
     [{ startup: { wait: 1 } }, 'invalid policy p.yaml: unknown key "startup.wait"'],
     [

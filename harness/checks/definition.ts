@@ -1,0 +1,59 @@
+import type { Policy } from '../certify/policy.js';
+import type { VariantFacts } from '../images/catalogue.js';
+import type { Observation, Verdict } from './observation.js';
+import type { CheckContext, Subject } from './subject.js';
+
+/** What a report keeps of one observation: enough to judge and to draw a cell. */
+export interface Judged<O extends object> {
+  verdict: Verdict;
+  observed: O;
+}
+
+/** A catalogue subject, as the expected rows see it: the variant's facts and the program. */
+export interface CatalogueSubject {
+  variant: string;
+  facts: VariantFacts;
+  program: 'aware' | 'naive';
+}
+
+/**
+ * One behaviour the harness checks, everything about it in one place: its scenarios and
+ * how to run one, the row it expects of a catalogue subject, its headline figure in a
+ * matrix cell, and (when it is part of the certification gate) how a policy judges it.
+ * Matrix, certify, reports and expected rows read definitions; nothing else switches
+ * on a check's name.
+ */
+export interface CheckDefinition<O extends object = object> {
+  readonly name: string;
+  /** One line for help texts and reports. */
+  readonly description: string;
+  /** The matrix's scenarios, one container each (null: the check has one). */
+  readonly scenarios: readonly (string | null)[];
+  /** Waits out a grace period: scheduled first, so a pool does not end on a long tail. */
+  readonly slow: boolean;
+  run(ctx: CheckContext, subject: Subject, scenario: string | null): Promise<Observation<O>>;
+  /** The deterministic fields a catalogue subject must show (undefined: none known). */
+  expected(subject: CatalogueSubject, scenario: string | null): Partial<O> | undefined;
+  /** The matrix cell's headline across one subject's scenarios. */
+  keyFigure(results: readonly Judged<O>[]): string;
+  /** Stop duration and outcome, for the report's stop chart. */
+  stopBar?(observed: O): { stopDurationMs: number; killed: boolean; exitCode: number | null } | undefined;
+  /** Part of the certification gate: how it is run on any image and judged under a policy. */
+  readonly certify?: CertifyPart<O>;
+}
+
+export interface CertifyPart<O extends object> {
+  /** The scenarios run on a certified image. */
+  readonly scenarios: readonly (string | null)[];
+  /** Run one on any image (defaults to the definition's run). */
+  run?(ctx: CheckContext, subject: Subject, scenario: string | null, policy: Policy): Promise<Observation<O>>;
+  /** Re-judge under the policy (defaults to the check's own good-practice verdict). */
+  judge?(o: Observation<O>, policy: Policy): { verdict: Verdict; reason: string };
+  /** What the policy asks, in words, for failure listings. */
+  expectation(policy: Policy): string;
+}
+
+/** Type a definition while keeping its observed type (the registry erases it once). */
+export function defineCheck<O extends object>(definition: CheckDefinition<O>): CheckDefinition<O> {
+  return definition;
+}

@@ -1,0 +1,168 @@
+/**
+ * A second observer, independent of the harness: the docker CLI (its own client, not
+ * the harness's) and raw reads of the host's /proc. The battery suites compare what a
+ * check observed with what the witness saw of the same container, taken just before
+ * the harness removed it, so a check that misreads its evidence cannot agree with
+ * itself. Needs the engine on this host (its processes are in this /proc).
+ */
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { execa } from 'execa';
+
+export interface WitnessedProcess {
+  /** Host pid. */
+  pid: number;
+  ppid: number;
+  comm: string;
+  cmdline: string;
+  /** One letter: R, S, D, Z, T... */
+  state: string;
+  sigCgt: bigint;
+  sigBlk: bigint;
+  sigIgn: bigint;
+  wchan: string;
+}
+
+export interface Witnessed {
+  status: string;
+  running: boolean;
+  exitCode: number;
+  stopSignal: string;
+  /** PID 1 and every descendant, from the host's /proc (empty when not running). */
+  processes: WitnessedProcess[];
+  /** The engine's events for the container, through the CLI. */
+  events: { action: string; signal?: string; exitCode?: string; timeNano: number }[];
+  /** What the container printed, through the CLI. */
+  logs: string[];
+}
+
+function docker(args: string[], endpoint: string) {
+  const host = /^[a-z]+:\/\//.test(endpoint) ? endpoint : `unix://${endpoint}`;
+  return execa('docker', args, { env: { DOCKER_HOST: host }, timeout: 60_000 });
+}
+
+function readProc(pid: number): WitnessedProcess | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim() ?? '';
+    return {
+      pid,
+      ppid: Number(field('PPid')),
+      comm: field('Name'),
+      cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim(),
+      state: field('State').slice(0, 1),
+      sigCgt: BigInt(`0x${field('SigCgt') || '0'}`),
+      sigBlk: BigInt(`0x${field('SigBlk') || '0'}`),
+      sigIgn: BigInt(`0x${field('SigIgn') || '0'}`),
+      wchan: readFileSync(`/proc/${pid}/wchan`, 'utf8').trim(),
+    };
+  } catch {
+    return undefined; // gone between listing and reading
+  }
+}
+
+function children(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** PID 1 and its descendants, breadth first. */
+function processTree(pid1: number): WitnessedProcess[] {
+  const out: WitnessedProcess[] = [];
+  const queue = [pid1];
+  while (queue.length) {
+    const pid = queue.shift() as number;
+    const p = readProc(pid);
+    if (!p) continue;
+    out.push(p);
+    queue.push(...children(pid));
+  }
+  return out;
+}
+
+/** PID 1 read again while it is not at rest (running, or between two waits), a few times at most. */
+async function restingPid1(pid1: number): Promise<WitnessedProcess | undefined> {
+  let p = readProc(pid1);
+  for (let i = 0; i < 20 && p && (p.state === 'R' || p.wchan === '0'); i++) {
+    await delay(50);
+    p = readProc(pid1);
+  }
+  return p;
+}
+
+export async function witness(id: string, endpoint: string): Promise<Witnessed> {
+  const inspect = JSON.parse((await docker(['inspect', id], endpoint)).stdout)[0] as {
+    Created: string;
+    State: { Status: string; Running: boolean; ExitCode: number; Pid: number };
+    Config: { StopSignal?: string };
+  };
+  let processes: WitnessedProcess[] = [];
+  if (inspect.State.Running && inspect.State.Pid > 0) {
+    const pid1 = await restingPid1(inspect.State.Pid);
+    processes = processTree(inspect.State.Pid).map((p) => (p.pid === pid1?.pid ? pid1 : p));
+  }
+  const since = Math.floor(Date.parse(inspect.Created) / 1000) - 1;
+  const until = Math.ceil(Date.now() / 1000) + 1;
+  const ev = await docker(
+    [
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      String(until),
+      '--filter',
+      `container=${id}`,
+      '--format',
+      '{{json .}}',
+    ],
+    endpoint,
+  );
+  const events = ev.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const e = JSON.parse(l) as { Action: string; timeNano: number; Actor?: { Attributes?: Record<string, string> } };
+      return {
+        action: e.Action,
+        signal: e.Actor?.Attributes?.signal,
+        exitCode: e.Actor?.Attributes?.exitCode,
+        timeNano: e.timeNano,
+      };
+    })
+    .filter((e) => e.action === 'kill' || e.action === 'die' || e.action === 'start');
+  const logs = await docker(['logs', id], endpoint);
+  return {
+    status: inspect.State.Status,
+    running: inspect.State.Running,
+    exitCode: inspect.State.ExitCode,
+    stopSignal: inspect.Config.StopSignal || 'SIGTERM',
+    processes,
+    events,
+    logs: `${logs.stdout}\n${logs.stderr}`.split('\n').filter((l) => l !== ''),
+  };
+}
+
+const bit = (mask: bigint, signal: number) => ((mask >> BigInt(signal - 1)) & 1n) === 1n;
+
+/** What a process does with a signal, read from its raw masks (tini waits in sigtimedwait: blocked). */
+export function rawDisposition(p: WitnessedProcess, signal: number): 'caught' | 'blocked' | 'ignored' | 'default' {
+  if (bit(p.sigCgt, signal)) return 'caught';
+  if (bit(p.sigBlk, signal) || p.wchan === 'do_sigtimedwait') return 'blocked';
+  if (bit(p.sigIgn, signal)) return 'ignored';
+  return 'default';
+}
+
+/** The first kill the engine sent, the SIGKILL if any, and the die: from the CLI's events. */
+export function stopEvents(w: Witnessed): { firstSignal?: string; sigkill: boolean; dieAfterKillMs?: number } {
+  const kills = w.events.filter((e) => e.action === 'kill');
+  const die = w.events.find((e) => e.action === 'die');
+  const first = kills[0];
+  return {
+    firstSignal: first?.signal,
+    sigkill: kills.some((k) => k.signal === '9' || k.signal === 'SIGKILL'),
+    dieAfterKillMs: first && die ? (die.timeNano - first.timeNano) / 1e6 : undefined,
+  };
+}
