@@ -1,4 +1,5 @@
 import type { CheckDefinition } from './definition.js';
+import { execProbeZombiesCheck } from './exec-probe-zombies.js';
 import { exitCodeCheck } from './exit-code.js';
 import { gracefulStopCheck } from './graceful-stop.js';
 import { orphansOnStopCheck } from './orphans-on-stop.js';
@@ -18,6 +19,7 @@ const DEFINITIONS = [
   signalForwardingCheck,
   gracefulStopCheck,
   zombieReapingCheck,
+  execProbeZombiesCheck,
   exitCodeCheck,
   orphansOnStopCheck,
   stopSignalCheck,

@@ -1,5 +1,6 @@
 import { ScenarioError } from '../errors.js';
-import { isZombie, type ProcessRow } from '../observe/ps.js';
+import { isZombie, type ProcessRow, type PsSnapshot } from '../observe/ps.js';
+import type { RunningContainer } from '../run/container.js';
 import { HELPER, injectZombie } from '../run/inject.js';
 import { HANG_MS, scenario, waitUntil } from './common.js';
 import { defineCheck } from './definition.js';
@@ -51,35 +52,43 @@ function zombieReaping(
         const programPid = Number(logs.map((l) => /^ready pid=(\d+)/.exec(l.text)?.[1]).find(Boolean));
         orphan = (p) => p.ppid === 1 && p.pid !== 1 && p.pid !== programPid && /app\.py/.test(p.args);
       }
-      // Until the orphan has exited: it is a zombie, or gone (reaped).
-      const settled = await waitUntil(
-        HANG_MS,
-        async () => {
-          const snap = await container.ps(ctx.toolboxImage);
-          return snap.processes.some((p) => orphan(p) && !isZombie(p)) ? undefined : snap;
-        },
-        0,
-      );
-      if (!settled) throw new ScenarioError(`the orphan was still running ${HANG_MS / 1000} s after it was made`);
-      const snapshots = [settled];
-      let zombies = settled.processes.filter(isZombie);
-      if (zombies.length) {
-        // Caught between its exit and PID 1's wait: a zombie counts when the next
-        // snapshot still has it.
-        const again = await container.ps(ctx.toolboxImage);
-        snapshots.push(again);
-        zombies = again.processes.filter((p) => isZombie(p) && zombies.some((z) => z.pid === p.pid));
-      }
+      const { zombies, snapshots } = await leftZombies(ctx, container, orphan);
       return {
         verdict: zombies.length === 0 ? 'pass' : 'fail',
         reason: zombies.length
           ? `${zombies.length} zombie(s) left: ${zombies.map((z) => `pid ${z.pid} (${z.comm}) parent ${z.ppid}`).join(', ')}`
           : 'the orphan was reaped',
         observed: { zombies: zombies.length },
-        evidence: { ps: snapshots.reverse(), logs: await container.logs() },
+        evidence: { ps: snapshots, logs: await container.logs() },
       };
     },
   );
+}
+
+/**
+ * Once every orphan (`isOrphan`) has exited (a zombie, or gone: reaped), the zombies
+ * left: a process caught between its exit and PID 1's wait counts only when the next
+ * snapshot still has it. Snapshots newest first.
+ */
+export async function leftZombies(
+  ctx: CheckContext,
+  container: RunningContainer,
+  isOrphan: (p: ProcessRow) => boolean,
+): Promise<{ zombies: ProcessRow[]; snapshots: PsSnapshot[] }> {
+  const settled = await waitUntil(
+    HANG_MS,
+    async () => {
+      const snap = await container.ps(ctx.toolboxImage);
+      return snap.processes.some((p) => isOrphan(p) && !isZombie(p)) ? undefined : snap;
+    },
+    0,
+  );
+  if (!settled) throw new ScenarioError(`the orphan was still running ${HANG_MS / 1000} s after it was made`);
+  let zombies = settled.processes.filter(isZombie);
+  if (!zombies.length) return { zombies, snapshots: [settled] };
+  const again = await container.ps(ctx.toolboxImage);
+  zombies = again.processes.filter((p) => isZombie(p) && zombies.some((z) => z.pid === p.pid));
+  return { zombies, snapshots: [again, settled] };
 }
 
 export const zombieReapingCheck = defineCheck<ZombieReapingObserved>({

@@ -78,7 +78,8 @@ export function batterySuite(
       const expected = expectedRow(checkName, subject.variant, subject.program, scenario);
       expect(expected, 'expected row').toBeDefined();
       const logs = (o.evidence.logs ?? []).map((l) => `  ${l.stream}: ${l.text}`).join('\n');
-      expect(mismatches(expected ?? {}, o.observed), `${o.reason}\n${logs}`).toEqual([]);
+      // Soft: a disagreement with the witness below is reported as well.
+      expect.soft(mismatches(expected ?? {}, o.observed), `${o.reason}\n${logs}`).toEqual([]);
       const w = witnessed.get(key(name, scenario));
       if (w instanceof Error) throw w;
       expect(w, 'the witness saw the container').toBeDefined();

@@ -150,7 +150,7 @@ const bit = (mask: bigint, signal: number) => ((mask >> BigInt(signal - 1)) & 1n
 /** What a process does with a signal, read from its raw masks (tini waits in sigtimedwait: blocked). */
 export function rawDisposition(p: WitnessedProcess, signal: number): 'caught' | 'blocked' | 'ignored' | 'default' {
   if (bit(p.sigCgt, signal)) return 'caught';
-  if (bit(p.sigBlk, signal) || p.wchan === 'do_sigtimedwait') return 'blocked';
+  if (bit(p.sigBlk, signal) || /^do_sigtimedwait\b/.test(p.wchan)) return 'blocked';
   if (bit(p.sigIgn, signal)) return 'ignored';
   return 'default';
 }
