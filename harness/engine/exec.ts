@@ -49,8 +49,9 @@ function collect(stream: PassThrough): { text: () => string } {
 /**
  * Run a command in a running container, bounded by `timeoutMs`. Attached, its output is
  * read until the engine ends the stream (the process and everything holding its output
- * have exited); a backgrounded child that keeps the stream open does not hold the
- * result past the command's own exit.
+ * have exited), as the kubelet's exec does: a truncated answer is never taken for the
+ * whole. The deadline only stops a hang (or is the probe's timeout); past it, a
+ * command that has nevertheless exited still gives its exit code.
  */
 export async function execInContainer(
   session: OnEngine,

@@ -1,0 +1,50 @@
+/**
+ * Commands exec'd into a container give execa-shaped results, checked against what the
+ * command itself did: every byte of its output, its exit code, the signal it died of,
+ * a timeout.
+ */
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { RunningContainer } from '../harness/run/container.js';
+import { harnessContext } from './support/harness.js';
+
+let container: RunningContainer;
+
+beforeAll(async () => {
+  const ctx = await harnessContext();
+  container = await RunningContainer.start(ctx.session, {
+    image: inject('harness').baseImage,
+    purpose: 'exec-test',
+    entrypoint: ['sleep', 'infinity'],
+    cmd: [],
+  });
+});
+
+afterAll(async () => {
+  await container?.remove();
+});
+
+describe('exec results', () => {
+  it('reads the output to the end of the stream, byte for byte', async () => {
+    const r = await container.exec(['sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" a; echo; echo done'], 60_000);
+    expect(r).toMatchObject({ exitCode: 0, failed: false, timedOut: false, signal: undefined, stderr: '' });
+    expect(r.stdout).toBe(`${'a'.repeat(300000)}\ndone\n`);
+    expect(r.durationMs).toBeGreaterThanOrEqual(0);
+    expect(r.command).toBe('sh -c head -c 300000 /dev/zero | tr "\\0" a; echo; echo done');
+  });
+  it('keeps stdout and stderr apart, with the exit code', async () => {
+    const r = await container.exec(['sh', '-c', 'echo out; echo err >&2; exit 4'], 60_000);
+    expect(r).toMatchObject({ exitCode: 4, failed: true, timedOut: false, stdout: 'out\n', stderr: 'err\n' });
+  });
+  it('names the signal a command died of', async () => {
+    const r = await container.exec(['sh', '-c', 'kill -KILL $$'], 60_000);
+    expect(r).toMatchObject({ exitCode: 137, signal: 'SIGKILL', failed: true, timedOut: false });
+  });
+  it('says when a command outlived its timeout, with no exit code', async () => {
+    const r = await container.exec(['sleep', '30'], 300);
+    expect(r).toMatchObject({ timedOut: true, failed: true, exitCode: undefined, signal: undefined });
+  });
+  it('detached: the exit code, and no output kept', async () => {
+    const r = await container.exec(['sh', '-c', 'echo hidden; exit 5'], 60_000, { detach: true });
+    expect(r).toMatchObject({ exitCode: 5, failed: true, timedOut: false, stdout: '', stderr: '' });
+  });
+});

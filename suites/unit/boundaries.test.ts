@@ -1,0 +1,179 @@
+/**
+ * The engine boundary's pure parts and the small defects it fixed: signal names and
+ * numbers, one create-options translation, a STOPSIGNAL given as a number, removals
+ * racing a reaper, error chains kept in a scenario's evidence, work run in the
+ * background, slow work first.
+ */
+import { describe, expect, it } from 'vitest';
+import { scenario } from '../../harness/checks/common.js';
+import type { CheckContext } from '../../harness/checks/subject.js';
+import { configOf, createOptions, type ContainerDetails } from '../../harness/engine/containers.js';
+import type { Engine } from '../../harness/engine/connect.js';
+import { removeLabelledImages, removeRunObjects } from '../../harness/engine/session.js';
+import { signalName, signalNumber, signalOfExitCode } from '../../harness/engine/signals.js';
+import { BuildFailedError, errorNotes, ScenarioError } from '../../harness/errors.js';
+import { inBackground, runSlowFirst } from '../../harness/run/pool.js';
+
+describe('signals from os.constants', () => {
+  it.each([
+    ['SIGTERM', 15],
+    ['TERM', 15],
+    ['sigint', 2],
+    ['15', 15],
+    [' 9 ', 9],
+    ['SIGRTMIN', undefined],
+    ['NOPE', undefined],
+    ['0', undefined],
+  ])('%j is %j', (given, n) => {
+    expect(signalNumber(given)).toBe(n);
+  });
+  it('names a number, a short name and an alias canonically', () => {
+    expect(signalName('15')).toBe('SIGTERM');
+    expect(signalName('HUP')).toBe('SIGHUP');
+    expect(signalName(6)).toBe('SIGABRT');
+    expect(signalName('SIGIOT')).toBe('SIGABRT');
+    expect(signalOfExitCode(137)).toBe('SIGKILL');
+    expect(signalOfExitCode(143)).toBe('SIGTERM');
+    expect(signalOfExitCode(3)).toBeUndefined();
+  });
+});
+
+describe('one translation of a container spec', () => {
+  it('keeps env, user, init, stop signal, command and limits for every container', () => {
+    const o = createOptions(
+      {
+        image: 'img',
+        purpose: 'helper',
+        env: { A: '1' },
+        user: '1000',
+        init: true,
+        stopSignal: '2',
+        cmd: ['run'],
+        entrypoint: ['/e'],
+        network: 'container:abc',
+        pidMode: 'container:abc',
+      },
+      { l: 'v' },
+    );
+    expect(o).toMatchObject({
+      Image: 'img',
+      Env: ['A=1'],
+      User: '1000',
+      StopSignal: 'SIGINT',
+      Cmd: ['run'],
+      Entrypoint: ['/e'],
+      Labels: { l: 'v' },
+      HostConfig: {
+        Init: true,
+        NetworkMode: 'container:abc',
+        PidMode: 'container:abc',
+        SecurityOpt: ['no-new-privileges'],
+      },
+    });
+    expect(o.HostConfig?.PidsLimit).toBeGreaterThan(0);
+    expect(o.HostConfig?.Memory).toBeGreaterThan(0);
+    expect(createOptions({ image: 'img', purpose: 'p' }, {}).HostConfig?.NetworkMode).toBe('none');
+  });
+  it('refuses an unknown stop signal in one line', () => {
+    expect(() => createOptions({ image: 'i', purpose: 'p', stopSignal: 'SIGNOPE' }, {})).toThrow(
+      'unknown stop signal SIGNOPE',
+    );
+  });
+  it.each([
+    ['15', 'SIGTERM'],
+    ['SIGINT', 'SIGINT'],
+    ['QUIT', 'SIGQUIT'],
+    [undefined, 'SIGTERM'],
+  ])('an image declaring STOPSIGNAL %j stops with %s', (declared, name) => {
+    const info = {
+      Config: { StopSignal: declared, Cmd: ['a'], Entrypoint: null, User: '' },
+    } as unknown as ContainerDetails;
+    expect(configOf(info)).toMatchObject({
+      stopSignal: name,
+      declaredStopSignal: declared ?? null,
+      cmd: ['a'],
+      entrypoint: [],
+    });
+  });
+});
+
+/** An engine whose objects were all removed by someone else between list and remove. */
+function raceLostEngine(): Engine {
+  const gone = () => Promise.reject(Object.assign(new Error('no such object'), { statusCode: 404 }));
+  const docker = {
+    listContainers: async () => [{ Id: 'c1' }, { Id: 'c2' }],
+    getContainer: () => ({ remove: gone }),
+    listNetworks: async () => [{ Id: 'n1' }],
+    getNetwork: () => ({ remove: gone }),
+    listImages: async () => [{ Id: 'i1', Created: 1 }],
+    getImage: () => ({ remove: gone }),
+  };
+  return { docker, info: {} } as unknown as Engine;
+}
+
+describe('removals that race a reaper', () => {
+  it('an object already gone is not an error', async () => {
+    const engine = raceLostEngine();
+    await expect(removeRunObjects(engine, { label: ['x=1'] })).resolves.toEqual({ containers: 2, networks: 1 });
+    await expect(removeLabelledImages(engine, { label: ['x=1'] })).resolves.toBe(0);
+  });
+});
+
+describe('errors keep their detail', () => {
+  it('lists the message, the detail and every cause', () => {
+    const root = new Error('socket hang up');
+    const err = new ScenarioError('observer did not start', { detail: 'ps: exec failed', cause: root });
+    expect(errorNotes(err)).toEqual(['observer did not start', 'ps: exec failed', 'caused by: socket hang up']);
+  });
+  it('a scenario whose image cannot be built is an error observation with the build output, never a throw', async () => {
+    const ctx = { graceSeconds: 2, toolboxImage: 't' } as unknown as CheckContext;
+    const o = await scenario(
+      ctx,
+      { name: 's', image: 'i' },
+      {
+        check: 'c',
+        scenario: null,
+        did: 'd',
+        empty: { x: null },
+        image: async () => {
+          throw new BuildFailedError('building x failed: no space left', { detail: 'Step 2/3 : RUN false' });
+        },
+      },
+      async () => {
+        throw new Error('never reached');
+      },
+    );
+    expect(o.verdict).toBe('error');
+    expect(o.reason).toBe('the scenario could not be carried out: building x failed: no space left');
+    expect(o.evidence.notes).toEqual(['building x failed: no space left', 'Step 2/3 : RUN false']);
+  });
+});
+
+describe('work run in the background', () => {
+  it('holds a failure until awaited: no unhandled rejection meanwhile', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (r: unknown) => unhandled.push(r);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const later = inBackground(Promise.reject(new Error('face-off failed')));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+      await expect(later()).rejects.toThrow('face-off failed');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+  it('starts slow tasks first and keeps the results in task order', async () => {
+    const started: string[] = [];
+    const task = (name: string, slow: boolean) => ({
+      slow,
+      run: async () => {
+        started.push(name);
+        return name;
+      },
+    });
+    const results = await runSlowFirst([task('a', false), task('b', true), task('c', false), task('d', true)], 1);
+    expect(started).toEqual(['b', 'd', 'a', 'c']);
+    expect(results).toEqual(['a', 'b', 'c', 'd']);
+  });
+});
