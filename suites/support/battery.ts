@@ -60,7 +60,9 @@ export function batterySuite(
       beforeRemove: async (id: string, o: Observation<object>) => {
         witnessed.set(
           key(o.subject, o.scenario),
-          await witness(id, endpoint).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+          await witness(id, endpoint, Date.now() - o.durationMs).catch((e: unknown) =>
+            e instanceof Error ? e : new Error(String(e)),
+          ),
         );
       },
     };

@@ -93,9 +93,32 @@ async function restingPid1(pid1: number): Promise<WitnessedProcess | undefined> 
   return p;
 }
 
-export async function witness(id: string, endpoint: string): Promise<Witnessed> {
-  const inspect = JSON.parse((await docker(['inspect', id], endpoint)).stdout)[0] as {
-    Created: string;
+/**
+ * What the witness sees of container `id`; `sinceMs` (wall clock) bounds the engine's
+ * event search from below (the scenario's start). The CLI calls run side by side.
+ */
+export async function witness(id: string, endpoint: string, sinceMs: number): Promise<Witnessed> {
+  const since = Math.floor(sinceMs / 1000) - 2;
+  const until = Math.ceil(Date.now() / 1000) + 1;
+  const [inspected, ev, logs] = await Promise.all([
+    docker(['inspect', id], endpoint),
+    docker(
+      [
+        'events',
+        '--since',
+        String(since),
+        '--until',
+        String(until),
+        '--filter',
+        `container=${id}`,
+        '--format',
+        '{{json .}}',
+      ],
+      endpoint,
+    ),
+    docker(['logs', id], endpoint),
+  ]);
+  const inspect = JSON.parse(inspected.stdout)[0] as {
     State: { Status: string; Running: boolean; ExitCode: number; Pid: number };
     Config: { StopSignal?: string };
   };
@@ -104,22 +127,6 @@ export async function witness(id: string, endpoint: string): Promise<Witnessed> 
     const pid1 = await restingPid1(inspect.State.Pid);
     processes = processTree(inspect.State.Pid).map((p) => (p.pid === pid1?.pid ? pid1 : p));
   }
-  const since = Math.floor(Date.parse(inspect.Created) / 1000) - 1;
-  const until = Math.ceil(Date.now() / 1000) + 1;
-  const ev = await docker(
-    [
-      'events',
-      '--since',
-      String(since),
-      '--until',
-      String(until),
-      '--filter',
-      `container=${id}`,
-      '--format',
-      '{{json .}}',
-    ],
-    endpoint,
-  );
   const events = ev.stdout
     .split('\n')
     .filter((l) => l.trim())
@@ -133,7 +140,6 @@ export async function witness(id: string, endpoint: string): Promise<Witnessed> 
       };
     })
     .filter((e) => e.action === 'kill' || e.action === 'die' || e.action === 'start');
-  const logs = await docker(['logs', id], endpoint);
   return {
     status: inspect.State.Status,
     running: inspect.State.Running,
