@@ -94,8 +94,9 @@ async function harnessContainer(spec: ContainerSpec, labels: Record<string, stri
 
 /** Start a container and return its id once it is running (and ready, if asked). */
 export async function startContainer(session: Session, spec: ContainerSpec): Promise<string> {
-  const labels = session.labels(spec.purpose, spec.labels);
+  // Without a ready line there is nothing for testcontainers' wait strategy to do.
   if (!spec.readyLog) return startHelper(session, spec);
+  const labels = session.labels(spec.purpose, spec.labels);
   let started: StartedTestContainer;
   try {
     started = await (await harnessContainer(spec, labels)).start();
