@@ -5,7 +5,8 @@ import { stderrLogger } from '../log.js';
 import { PodRun } from '../pod/kubelet.js';
 import { allOf, parseUntil } from '../pod/until.js';
 import { parsePod } from '../pod/manifest.js';
-import { EMULATION_NOTES, podStatus } from '../pod/status.js';
+import { podStatus } from '../pod/status.js';
+import { notesFor } from '../pod/fidelity.js';
 import { reportsDir } from '../paths.js';
 import { prepare } from '../prepare.js';
 import { parse, positiveNumber } from './args.js';
@@ -16,13 +17,19 @@ import { interruptHandlers } from './interrupt.js';
 
 export const podHelp = `harness pod run FILE [options]
 
-Runs a Pod manifest (apiVersion v1, kind Pod) on the local engine with the kubelet's
-lifecycle: a sandbox holding the pod's network (and, with shareProcessNamespace, PID)
-namespace; init containers one at a time; app containers with postStart, startup /
-liveness / readiness probes (exec, httpGet, tcpSocket), restarts per restartPolicy with
-CrashLoopBackOff; and the termination sequence (preStop, stop signal, grace >= 2 s,
-SIGKILL) when the pod is deleted. Writes DIR/pod.json: status (PodStatus shape) and
-events (a timeline in ms from the start), and pod.html. Live events on stderr.
+Runs a Pod on the local engine with the kubelet's lifecycle. FILE is a Pod, or a
+Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob whose pod template runs
+as one replica; other documents in the file (Services, ConfigMaps...) are skipped.
+
+The pod gets a sandbox on its own internal engine network (no route off the machine)
+with a pod IP, reached from a node-side helper as the kubelet reaches it from the node;
+init containers one at a time and native sidecars (restartPolicy: Always); app
+containers in order (a postStart hook holds the next); startup / liveness / readiness
+probes (exec, httpGet, tcpSocket, grpc); restarts per restartPolicy with
+CrashLoopBackOff; and on deletion the termination sequence (preStop, stop signal,
+grace >= 2 s, SIGKILL; sidecars last). Writes DIR/pod.json: status (PodStatus shape),
+events (kubectl-describe reasons and messages, a timeline in ms from the start), the
+endpoint view, and the emulation notes; and pod.html. Live events on stderr.
 
 Options:
   --until CONDITION        delete the pod as soon as CONDITION holds (repeatable: all
@@ -39,13 +46,15 @@ Options:
   --delete-after SECONDS   delete the pod after this long (default: --for; not with --until)
   --grace-override SECONDS terminationGracePeriodSeconds for the deletion
   --backoff-scale FACTOR   multiply CrashLoopBackOff delays (default 1; 0.1 for tests)
+  --select KIND/NAME       the object to run when FILE holds several (e.g. Deployment/web)
   --out DIR                output folder (default reports/pod/<name>)
   --no-faceoff             skip the face-off section of pod.html (postStart hook vs init
                            container vs startup probe, measured from the reference pods
                            in images/pods/, run alongside)
 
 Exit 0 when the run completed (whatever the pod did), 1 when an --until condition did
-not hold before the deadline, 2 on an invalid manifest, option or environment. The manifest is validated with the API server's defaults and rules.`;
+not hold before the deadline, 2 on an invalid manifest, option or environment. The manifest is validated with the API server's defaults and rules.
+How close each behaviour comes to the kubelet: the README's pod fidelity table.`;
 
 export async function podCommand(argv: string[], out: (line: string) => void): Promise<number> {
   const [sub, ...rest] = argv;
@@ -60,6 +69,7 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
       'grace-override': { type: 'string' },
       'backoff-scale': { type: 'string' },
       out: { type: 'string' },
+      select: { type: 'string' },
       'no-faceoff': { type: 'boolean' },
     },
     true,
@@ -72,7 +82,7 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
   } catch (err) {
     throw new BadInputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  const spec = parsePod(text, file);
+  const spec = parsePod(text, file, values.select);
   const until = values.until?.length ? allOf(values.until.map(parseUntil)) : undefined;
   if (until && values['delete-after'] !== undefined)
     throw new BadInputError('pod run: --delete-after and --until do not go together (--for is the deadline)');
@@ -108,15 +118,17 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
     const doc = {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: spec.name },
+      metadata: { name: spec.name, namespace: spec.namespace, uid: spec.uid },
       status: podStatus(run),
+      endpoint: { conditions: run.endpoint() },
       events: run.timeline.events,
       emulation: {
         engine: ready.engine.info.kind,
         backoffScale,
         deleteAfterSeconds: deleteAfter,
         ...(until ? { until: { condition: until.text, met: run.untilMet === true } } : {}),
-        notes: EMULATION_NOTES,
+        from: spec.from,
+        notes: notesFor(spec),
       },
     };
     writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);

@@ -23,8 +23,10 @@ export interface ContainerSpec {
   init?: boolean;
   /** Overrides the image's STOPSIGNAL. */
   stopSignal?: string;
-  /** Network mode: 'none' (the default) or `container:<id>` to join a pod. */
+  /** Network mode: 'none' (the default), `container:<id>` to join a pod, or a network's name. */
   network?: string;
+  /** The process's working directory (the image's when unset). */
+  workingDir?: string;
   /** PID namespace: private by default, or `container:<id>`. */
   pidMode?: string;
   user?: string;
@@ -55,6 +57,7 @@ export function createOptions(spec: ContainerSpec, labels: Record<string, string
     Entrypoint: spec.entrypoint,
     Env: spec.env ? Object.entries(spec.env).map(([k, v]) => `${k}=${v}`) : undefined,
     User: spec.user,
+    WorkingDir: spec.workingDir,
     Labels: labels,
     StopSignal: stopSignal,
     HostConfig: {

@@ -14,7 +14,16 @@ import { imagesDir } from '../paths.js';
 import { contextFiles, ensureImage, type ImageSpec } from './build.js';
 import { imageId, importImage, inspectImage, pullImage, tagImage } from '../engine/images.js';
 
-export const BASE_PACKAGES = ['bash', 'procps', 'python3', 'tini', 'dumb-init', 'catatonit', 'busybox-static'];
+export const BASE_PACKAGES = [
+  'bash',
+  'procps',
+  'python3',
+  'tini',
+  'dumb-init',
+  'catatonit',
+  'busybox-static',
+  'python3-grpcio',
+];
 const SUITE = 'bookworm';
 const SLIM = 'debian:bookworm-slim';
 const PULL_TIMEOUT_MS = 20_000;

@@ -8,6 +8,54 @@ export interface PodEvent {
   reason: string;
   container: string | null;
   message: string;
+  /** `kubelet`: a reason and message the kubelet records (kubectl describe shows them); `harness`: the emulator's own detail. */
+  source: 'kubelet' | 'harness';
+  /** What the kubelet logs but keeps out of the event (a failed hook's output). */
+  detail?: string;
+}
+
+/**
+ * The reasons the kubelet records (pkg/kubelet/events/event.go); every other reason in
+ * the timeline is the emulator's own, marked `source: harness`.
+ */
+export const KUBELET_REASONS = new Set([
+  'Pulled',
+  'Created',
+  'Started',
+  'Killing',
+  'BackOff',
+  'Unhealthy',
+  'ProbeWarning',
+  'FailedPostStartHook',
+  'FailedPreStopHook',
+]);
+
+/** The kubelet's message formats, as `kubectl describe pod` shows them. */
+export const MESSAGES = {
+  pulled: (image: string) => `Container image "${image}" already present on machine`,
+  created: (c: string) => `Created container: ${c}`,
+  started: (c: string) => `Started container ${c}`,
+  stopping: (c: string) => `Stopping container ${c}`,
+  probeKill: (c: string, probe: 'liveness' | 'startup', restart: boolean) =>
+    `Container ${c} failed ${probe} probe${restart ? ', will be restarted' : ''}`,
+  postStartKill: 'FailedPostStartHook',
+  backOff: (c: string, pod: string) => `Back-off restarting failed container ${c} in pod ${pod}`,
+  backOffWaiting: (delay: string, c: string, pod: string) =>
+    `back-off ${delay} restarting failed container=${c} pod=${pod}`,
+  unhealthy: (probe: string, output: string) => `${probe} probe failed: ${output}`,
+  probeWarning: (probe: string, output: string) => `${probe} probe warning: ${output}`,
+  postStartFailed: 'PostStartHook failed',
+  preStopFailed: 'PreStopHook failed',
+} as const;
+
+/** A duration as Go's time.Duration prints it (10s, 1m20s, 5m0s, 500ms). */
+export function goDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = Math.round(ms / 100) / 10;
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  const rest = Math.round((s - m * 60) * 10) / 10;
+  return m >= 60 ? `${Math.floor(m / 60)}h${m % 60}m${rest}s` : `${m}m${rest}s`;
 }
 
 /** The run's timeline: every event, with live progress on stderr. */
@@ -25,8 +73,16 @@ export class Timeline {
     return Math.round((monotonicMs() - this.t0) * 10) / 10;
   }
 
-  emit(type: PodEvent['type'], reason: string, container: string | null, message: string): PodEvent {
-    const e = { atMs: this.now(), type, reason, container, message };
+  emit(type: PodEvent['type'], reason: string, container: string | null, message: string, detail?: string): PodEvent {
+    const e: PodEvent = {
+      atMs: this.now(),
+      type,
+      reason,
+      container,
+      message,
+      source: KUBELET_REASONS.has(reason) ? 'kubelet' : 'harness',
+      ...(detail ? { detail } : {}),
+    };
     this.events.push(e);
     this.progress?.(
       `[${(e.atMs / 1000).toFixed(1).padStart(6)}s] ${type.padEnd(7)} ${reason.padEnd(20)} ${container ?? '-'}: ${message}`,

@@ -14,6 +14,8 @@ import { BadInputError } from '../errors.js';
 export interface PodOutcome {
   events: PodEvent[];
   status: ReturnType<typeof podStatus>;
+  /** The EndpointSlice's conditions for the pod at the end. */
+  endpoint: ReturnType<PodRun['endpoint']>;
   /** The condition the run waited for, and whether it held before the deadline. */
   until: { text: string; met: boolean };
   /** The sandbox's start time on this engine, ms: what timing bands widen with. */
@@ -62,13 +64,31 @@ export const POD_SCENARIOS: Record<string, { file: string; until: () => PodCondi
           'other-host.Ready>=1',
           eventMatching('redirect-loop', 'Unhealthy', /stopped after 10 redirects/),
           eventMatching('not-found', 'Unhealthy', /statuscode: 404/),
-          eventMatching('server', 'ProbeSucceeded', /^Liveness probe succeeded: connected/),
+          eventMatching('server', 'ProbeSucceeded', /^Liveness probe succeeded/),
+          'other-host.ProbeWarning>=1',
         ),
     },
     ordering: {
       file: 'ordering-and-timeouts.yaml',
       until: () => until('worker.Started>=1', 'watcher.Ready>=1', 'slow-probe.Unhealthy>=3'),
     },
+    sidecar: {
+      file: 'native-sidecar.yaml',
+      until: () => until('proxy.Ready>=1', 'app.Started>=1', 'flaky.restarts>=1'),
+    },
+    'sidecar-job': { file: 'sidecar-job.yaml', until: () => until('phase=Succeeded') },
+    network: {
+      file: 'pod-network.yaml',
+      until: () =>
+        until(
+          'local-only.restarts>=1',
+          eventMatching('all-interfaces', 'ProbeSucceeded', /^Liveness/),
+          'grpc.StartupSucceeded>=1',
+          'grpc.Unhealthy>=1',
+        ),
+    },
+    order: { file: 'start-order.yaml', until: () => until('app.Ready>=1') },
+    crashloop: { file: 'crash-loop.yaml', until: () => until('app.BackOff>=1') },
   };
 
 /** How long a reference scenario may take before it is deleted unmet: only stops a hang. */
@@ -95,6 +115,7 @@ export async function runScenarioPod(ctx: CheckContext, key: string, baseImage =
   return {
     events: run.timeline.events,
     status: podStatus(run),
+    endpoint: run.endpoint(),
     until: { text: condition.text, met: run.untilMet === true },
     engineLatencyMs: run.engineLatencyMs,
   };

@@ -1,29 +1,20 @@
 import type { Container, Probe } from 'kubernetes-types/core/v1.js';
+import { removeNetwork } from '../engine/networks.js';
 import type { Session } from '../engine/session.js';
 import { errorNotes } from '../errors.js';
 import { RunningContainer, type ExitedContainer } from '../run/container.js';
-import { sleep, Timeline } from './events.js';
+import { goDuration, MESSAGES, sleep, Timeline } from './events.js';
+import { formatPod, isSidecar, PROBE_KINDS, resolveProbe, type PodSpecResolved, type ProbeKind } from './manifest.js';
+import { PodNetwork } from './network.js';
+import { ResultsStore, type ProbeResult } from './prober/results.js';
+import { ProbeWorker } from './prober/worker.js';
+import { Backoff, ContainerRunner, terminatedReason, type RuntimePod } from './runtime.js';
+import { endpointConditions, getPhase, podConditions, type ContainerRecord, type PodPhase } from './status.js';
+import { computePodActions } from './sync.js';
 import type { PodCondition } from './until.js';
-import { runHook, runProbe } from './handlers.js';
-import { PROBE_KINDS, resolveProbe, type PodSpecResolved, type ProbeKind, type ResolvedProbe } from './manifest.js';
 
-/** What the emulator knows about one container (init or app) of the pod. */
-export interface ContainerRecord {
-  name: string;
-  image: string;
-  init: boolean;
-  restartCount: number;
-  started: boolean;
-  ready: boolean;
-  state: State;
-  lastState: State | null;
-  containerId: string | null;
-}
-
-export type State =
-  | { waiting: { reason: string; message?: string } }
-  | { running: { startedAt: string } }
-  | { terminated: { exitCode: number; reason: string; startedAt: string; finishedAt: string; message?: string } };
+export type { ContainerRecord, State } from './status.js';
+export { backoffMs, terminatedReason } from './runtime.js';
 
 export interface PodRunOptions {
   /**
@@ -32,50 +23,67 @@ export interface PodRunOptions {
    * stops a hang).
    */
   deleteAfterSeconds: number;
-  /** Delete the pod as soon as this holds (checked at every event and phase change). */
+  /** Delete the pod as soon as this holds (checked at every event). */
   until?: PodCondition;
   /** Overrides the pod's terminationGracePeriodSeconds for the deletion. */
   graceOverrideSeconds?: number;
-  /** Multiplies every CrashLoopBackOff delay (1 = the kubelet's 10 s, 20 s, ...). */
+  /** Multiplies every CrashLoopBackOff figure (1 = the kubelet's 10 s ... 300 s, reset after 600 s). */
   backoffScale: number;
 }
 
-const PROBE_NAMES: Record<ProbeKind, string> = {
-  startupProbe: 'Startup',
-  livenessProbe: 'Liveness',
-  readinessProbe: 'Readiness',
-};
-
-/** CrashLoopBackOff: first restart at once, then 10 s, 20 s, 40 s ... capped at 300 s. */
-export function backoffMs(restartCount: number, scale: number): number {
-  if (restartCount <= 0) return 0;
-  return Math.min(300, 10 * 2 ** (restartCount - 1)) * 1000 * scale;
-}
-
-export function terminatedReason(exited: ExitedContainer): string {
-  if (exited.oomKilled) return 'OOMKilled';
-  return exited.exitCode === 0 ? 'Completed' : 'Error';
+/** One live container instance and the controllers that end its probe workers. */
+interface Live {
+  c: Container;
+  instance: RunningContainer;
+  /** Aborts every worker of the instance (it exited). */
+  stop: AbortController;
+  /** Aborts liveness and startup workers (the pod is being deleted; readiness goes on). */
+  stopLiveness: AbortController;
+  workers: Promise<void>[];
+  /** Engine exit watch (ends with the instance). */
+  exited: Promise<void>;
 }
 
 /**
- * A pod on a plain engine with the kubelet's semantics: a sandbox holding the pod's
- * namespaces, init containers in order, app containers with postStart, probes,
- * restarts with back-off, and the termination sequence on deletion.
+ * A pod on a plain engine with the kubelet's semantics (pkg/kubelet/pod_workers.go and
+ * kubelet.go syncPod / syncTerminatingPod): a sandbox on the pod's own internal network,
+ * a sync that computes actions from status (sync.ts) and carries them out one at a time
+ * (runtime.ts starts and kills; prober/ workers write results that trigger the next
+ * sync), and on deletion the termination: app containers at once, then sidecars in
+ * reverse order. Phase and conditions come from status.ts.
  */
 export class PodRun {
   readonly timeline: Timeline;
   readonly records = new Map<string, ContainerRecord>();
-  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' = 'Pending';
-  initialized = false;
+  /** Set once the pod's termination finished (getPhase's podIsTerminal). */
+  podIsTerminal = false;
+  /** Whether the pod has been deleted (its deletion timestamp is set). */
   terminating = false;
+  sandboxReady = false;
   /** With `until`: whether it held before the deadline (null without one). */
   untilMet: boolean | null = null;
   /** The sandbox's start, request to running (host monotonic, ms): the engine's latency for this pod. */
   engineLatencyMs = 0;
   private deleteRequested = false;
   private sandbox?: RunningContainer;
+  private net?: PodNetwork;
+  private runner?: ContainerRunner;
   private readonly deletion = new AbortController();
-  private readonly instances = new Map<string, RunningContainer>();
+  private readonly live = new Map<string, Live>();
+  /** Instances whose exit has been recorded (the watch and a kill may both see it). */
+  private readonly handledExits = new Set<string>();
+  private readonly dead: RunningContainer[] = [];
+  private readonly exitSeenAt = new Map<string, number>();
+  private readonly liveness: ResultsStore;
+  private readonly readiness: ResultsStore;
+  private readonly startup: ResultsStore;
+  private readonly backoff: Backoff;
+  private syncing: Promise<void> | null = null;
+  private resync = false;
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private lastEndpoint = 'ready=false serving=false terminating=false';
+  /** The first error that stopped a container from being run at all. */
+  private fault: unknown;
 
   constructor(
     private readonly session: Session,
@@ -86,30 +94,65 @@ export class PodRun {
   ) {
     this.timeline = new Timeline(progress, () => this.checkUntil());
     if (options.until) this.untilMet = false;
-    for (const [init, list] of [
-      [true, spec.initContainers],
-      [false, spec.containers],
-    ] as const) {
-      for (const c of list) {
-        this.records.set(c.name, {
-          name: c.name,
-          image: c.image ?? '',
-          init,
-          restartCount: 0,
-          started: false,
-          ready: false,
-          state: { waiting: { reason: 'PodInitializing' } },
-          lastState: null,
-          containerId: null,
-        });
-      }
-    }
+    this.backoff = new Backoff(options.backoffScale, () => this.timeline.now());
+    const waiting = spec.initContainers.length ? 'PodInitializing' : 'ContainerCreating';
+    for (const c of spec.initContainers) this.addRecord(c, isSidecar(c) ? 'sidecar' : 'init', waiting);
+    for (const c of spec.containers) this.addRecord(c, 'app', waiting);
+    const byId = (id: string) => [...this.live.entries()].find(([, l]) => l.instance.id === id)?.[0];
+    this.liveness = new ResultsStore((id, result) => result === 'Failure' && byId(id) && this.requestSync());
+    this.startup = new ResultsStore((id, result) => {
+      const name = byId(id);
+      if (name) this.onStartupResult(name, result);
+    });
+    this.readiness = new ResultsStore((id) => {
+      const name = byId(id);
+      if (name) this.updateReady(name);
+    });
+  }
+
+  private addRecord(c: Container, kind: ContainerRecord['kind'], waiting: string): void {
+    this.records.set(c.name, {
+      name: c.name,
+      image: c.image ?? '',
+      kind,
+      restartCount: 0,
+      started: false,
+      ready: false,
+      state: { waiting: { reason: waiting } },
+      lastState: null,
+      containerId: null,
+    });
   }
 
   private emit = (...a: Parameters<Timeline['emit']>) => this.timeline.emit(...a);
 
   private record(name: string): ContainerRecord {
     return this.records.get(name) as ContainerRecord;
+  }
+
+  private container(name: string): Container {
+    return [...this.spec.initContainers, ...this.spec.containers].find((c) => c.name === name) as Container;
+  }
+
+  get phase(): PodPhase {
+    return getPhase(this.spec, this.records, this.podIsTerminal);
+  }
+
+  get podIP(): string {
+    return this.net?.podIP ?? '';
+  }
+
+  /** Whether the pod's Ready condition is True. */
+  podReady(): boolean {
+    return (
+      podConditions(this.spec, this.records, this.phase, this.sandboxReady).find((c) => c.type === 'Ready')?.status ===
+      'True'
+    );
+  }
+
+  /** The EndpointSlice's conditions for the pod. */
+  endpoint() {
+    return endpointConditions(this.podReady(), this.terminating);
   }
 
   private labels(container: string): Record<string, string> {
@@ -126,429 +169,357 @@ export class PodRun {
     }
   }
 
-  /** Run the pod until it ends by itself or is deleted, then tear it down. */
+  /** Say when the endpoint's view of the pod changes (an EndpointSlice update). */
+  private endpointChanged(): void {
+    const e = this.endpoint();
+    const text = `ready=${e.ready} serving=${e.serving} terminating=${e.terminating}`;
+    if (text === this.lastEndpoint) return;
+    this.lastEndpoint = text;
+    this.emit('Normal', 'EndpointConditions', null, text);
+  }
+
+  /** Run the pod until it is deleted (by the clock or by `until`), then tear it down. */
   async run(): Promise<void> {
     const sandboxStart = this.timeline.now();
-    this.sandbox = await RunningContainer.start(this.session, {
-      image: this.toolboxImage,
-      purpose: 'pod-sandbox',
-      labels: this.labels('sandbox'),
-      entrypoint: ['catatonit', '-P'],
-      cmd: [],
-    });
-    this.engineLatencyMs = Math.round(this.timeline.now() - sandboxStart);
-    this.emit(
-      'Normal',
-      'SandboxReady',
-      null,
-      `pod sandbox ${this.sandbox.id.slice(0, 12)} holds the network${this.spec.shareProcessNamespace ? ' and PID' : ''} namespace`,
-    );
-    const deleteTimer = setTimeout(
-      () =>
-        void this.delete(
-          this.options.until
-            ? `deadline of ${this.options.deleteAfterSeconds} s passed before ${this.options.until.text} held`
-            : 'deletion requested',
-        ),
-      // Counted from the start of the run (the timeline's zero), sandbox start included.
-      this.options.deleteAfterSeconds * 1000 - this.timeline.now(),
-    );
+    this.net = await PodNetwork.create(this.session, this.toolboxImage, this.spec.name, this.labels('node'));
     try {
-      this.initialized = await this.runInitContainers();
-      if (this.initialized) {
-        this.emit('Normal', 'Initialized', null, 'all init containers succeeded');
-        // A container that cannot be run at all (its image missing, the engine refusing)
-        // deletes the pod: its siblings go through their termination, not on forever.
-        const loops = await Promise.allSettled(
-          this.spec.containers.map((c) =>
-            this.runAppContainer(c).catch((err: unknown) => {
-              void this.delete(`container ${c.name} could not be run: ${errorNotes(err)[0]?.split('\n')[0]}`);
-              throw err;
-            }),
+      this.sandbox = await RunningContainer.start(this.session, {
+        image: this.toolboxImage,
+        purpose: 'pod-sandbox',
+        labels: this.labels('sandbox'),
+        entrypoint: ['catatonit', '-P'],
+        cmd: [],
+        network: this.net.name,
+      });
+      this.engineLatencyMs = Math.round(this.timeline.now() - sandboxStart);
+      await this.net.attach(this.session, this.sandbox.id);
+      this.sandboxReady = true;
+      this.emit(
+        'Normal',
+        'SandboxReady',
+        null,
+        `pod sandbox ${this.sandbox.id.slice(0, 12)} holds the network${this.spec.shareProcessNamespace ? ' and PID' : ''} namespace; pod IP ${this.net.podIP} on internal network ${this.net.name}`,
+      );
+      this.runner = new ContainerRunner(this.runtimePod());
+      const deleteTimer = setTimeout(
+        () =>
+          void this.delete(
+            this.options.until
+              ? `deadline of ${this.options.deleteAfterSeconds} s passed before ${this.options.until.text} held`
+              : 'deletion requested',
           ),
-        );
-        const failed = loops.find((l): l is PromiseRejectedResult => l.status === 'rejected');
-        if (failed) throw failed.reason;
-      }
-      this.updatePhase();
-      // A pod that ended by itself stays until its deletion time, as the API object does.
-      if (!this.deletion.signal.aborted)
-        await sleep(this.options.deleteAfterSeconds * 1000 - this.timeline.now(), this.deletion.signal);
+        // Counted from the start of the run (the timeline's zero), sandbox start included.
+        this.options.deleteAfterSeconds * 1000 - this.timeline.now(),
+      );
+      this.timers.add(deleteTimer);
+      this.requestSync();
+      // A pod that ended by itself stays until its deletion, as the API object does.
+      await sleep(3_600_000 * 24, this.deletion.signal);
+      await this.syncing;
+      await this.terminatePod();
+      if (this.fault) throw this.fault;
     } finally {
-      clearTimeout(deleteTimer);
+      for (const t of this.timers) clearTimeout(t);
       this.terminating = true;
-      await this.sandbox.remove();
+      for (const l of this.live.values()) l.stop.abort();
+      await Promise.all([...[...this.live.values()].map((l) => l.instance), ...this.dead].map((i) => i.remove()));
+      this.sandboxReady = false;
+      await this.sandbox?.remove();
+      await this.net.node.remove();
+      await removeNetwork(this.session, this.net.id);
       this.emit('Normal', 'SandboxRemoved', null, 'pod deleted');
     }
   }
 
-  private updatePhase(): void {
-    const apps = this.spec.containers.map((c) => this.record(c.name));
-    const failedInit = this.spec.initContainers.some(
-      (c) =>
-        'terminated' in this.record(c.name).state &&
-        this.spec.restartPolicy === 'Never' &&
-        (this.record(c.name).state as { terminated: { exitCode: number } }).terminated.exitCode !== 0,
-    );
-    if (failedInit) this.phase = 'Failed';
-    else if (!this.initialized) this.phase = 'Pending';
-    else if (apps.every((r) => 'terminated' in r.state)) {
-      const codes = apps.map((r) => (r.state as { terminated: { exitCode: number } }).terminated.exitCode);
-      this.phase = codes.every((c) => c === 0) ? 'Succeeded' : 'Failed';
-    } else if (apps.some((r) => 'running' in r.state || r.restartCount > 0 || 'terminated' in r.state))
-      this.phase = 'Running';
-    else this.phase = 'Pending';
-    this.checkUntil();
+  private runtimePod(): RuntimePod {
+    return {
+      session: this.session,
+      spec: this.spec,
+      emit: this.emit,
+      now: () => this.timeline.now(),
+      sandboxId: (this.sandbox as RunningContainer).id,
+      net: this.net as PodNetwork,
+      labels: (c) => this.labels(c),
+      deletion: this.deletion.signal,
+    };
   }
 
-  /** Delete the pod: readiness goes False at once, then every container's termination. */
+  /** Delete the pod: the endpoint stops routing to it at once, then every container's termination. */
   async delete(why: string): Promise<void> {
     if (this.deleteRequested) return;
     this.deleteRequested = true;
     this.terminating = true;
     this.emit('Normal', 'Deleting', null, why);
-    for (const r of this.records.values()) this.setReady(r, false, 'the pod is terminating');
+    this.endpointChanged();
+    // Liveness and startup probes stop (their result: Success); readiness goes on.
+    for (const [name, l] of this.live) {
+      l.stopLiveness.abort();
+      this.liveness.set(l.instance.id, 'Success');
+      if (!this.record(name).started) this.startup.set(l.instance.id, 'Success');
+    }
     this.deletion.abort();
+  }
+
+  /** Ask for a sync; one runs at a time, and a request during one runs another after it. */
+  private requestSync(): void {
+    if (this.terminating) return;
+    if (this.syncing) {
+      this.resync = true;
+      return;
+    }
+    this.syncing = (async () => {
+      try {
+        do {
+          this.resync = false;
+          await this.syncOnce();
+        } while (this.resync && !this.terminating);
+      } catch (err) {
+        this.fault ??= err;
+        void this.delete(`a container could not be run: ${errorNotes(err)[0]?.split('\n')[0]}`);
+      } finally {
+        this.syncing = null;
+      }
+    })();
+  }
+
+  private async syncOnce(): Promise<void> {
+    if (this.terminating || this.podIsTerminal) return;
+    const probeFailed = new Map<string, 'liveness' | 'startup'>();
+    for (const [name, l] of this.live) {
+      if (this.liveness.get(l.instance.id) === 'Failure') probeFailed.set(name, 'liveness');
+      else if (this.startup.get(l.instance.id) === 'Failure') probeFailed.set(name, 'startup');
+    }
+    const actions = computePodActions({
+      spec: this.spec,
+      records: this.records,
+      live: new Set(this.live.keys()),
+      probeFailed,
+    });
+    if (actions.killPod) {
+      if (actions.killPod === 'init-failed')
+        this.emit('Warning', 'InitFailed', null, 'an init container failed and restartPolicy is Never: the pod fails');
+      await this.killSidecars(this.spec.terminationGracePeriodSeconds);
+      this.podIsTerminal = true;
+      this.checkUntil();
+      return;
+    }
+    for (const k of actions.containersToKill) {
+      const c = this.container(k.name);
+      const probe = resolveProbe(c[k.probe === 'liveness' ? 'livenessProbe' : 'startupProbe'] as Probe);
+      await this.killLive(
+        k.name,
+        probe.terminationGracePeriodSeconds ?? this.spec.terminationGracePeriodSeconds,
+        k.message,
+      );
+    }
+    for (const name of [actions.initToStart, ...actions.containersToStart]) {
+      if (name && !this.terminating) await this.startContainer(name);
+    }
+  }
+
+  /** Start a container unless it is backing off (then say so and sync again when the back-off ends). */
+  private async startContainer(name: string): Promise<void> {
+    const c = this.container(name);
+    const r = this.record(name);
+    const exitAt = this.exitSeenAt.get(name);
+    if (exitAt !== undefined) {
+      if (this.backoff.isInBackOffSince(name, exitAt)) {
+        if ('terminated' in r.state) r.lastState = r.state;
+        const delay = goDuration(this.backoff.get(name));
+        r.state = {
+          waiting: { reason: 'CrashLoopBackOff', message: MESSAGES.backOffWaiting(delay, name, formatPod(this.spec)) },
+        };
+        this.emit('Warning', 'BackOff', name, MESSAGES.backOff(name, formatPod(this.spec)));
+        const timer = setTimeout(
+          () => {
+            this.timers.delete(timer);
+            this.requestSync();
+          },
+          exitAt + this.backoff.get(name) - this.timeline.now(),
+        );
+        this.timers.add(timer);
+        this.checkUntil();
+        return;
+      }
+      this.backoff.next(name, exitAt);
+      if ('terminated' in r.state) r.lastState = r.state;
+      r.restartCount++;
+    }
+    r.state = { waiting: { reason: 'ContainerCreating' } };
+    const runner = this.runner as ContainerRunner;
+    let started: Awaited<ReturnType<ContainerRunner['start']>>;
+    try {
+      started = await runner.start(c, r.restartCount);
+    } catch (err) {
+      // A container that cannot be run at all (its image missing, the engine refusing)
+      // deletes the pod: its siblings go through their termination, not on forever.
+      this.fault ??= err;
+      void this.delete(`container ${name} could not be run: ${errorNotes(err)[0]?.split('\n')[0]}`);
+      return;
+    }
+    const { instance, hookFailed } = started;
+    r.containerId = instance.id;
+    const live: Live = {
+      c,
+      instance,
+      stop: new AbortController(),
+      stopLiveness: new AbortController(),
+      workers: [],
+      exited: Promise.resolve(),
+    };
+    this.live.set(name, live);
+    live.exited = this.watchExit(name, live);
+    if (hookFailed) {
+      await this.killLive(name, this.spec.terminationGracePeriodSeconds, MESSAGES.postStartKill);
+      return;
+    }
+    if (this.terminating) return;
+    const info = await instance.inspect();
+    if (this.live.get(name) !== live) return;
+    r.state = { running: { startedAt: info.State.StartedAt } };
+    this.startWorkers(name, live, Date.parse(info.State.StartedAt));
+    this.checkUntil();
+  }
+
+  /** A probe worker per probe of the instance (a container without a startup probe has started). */
+  private startWorkers(name: string, live: Live, startedAtMs: number): void {
+    const c = live.c;
+    const r = this.record(name);
+    const stores: Record<ProbeKind, ResultsStore> = {
+      startupProbe: this.startup,
+      livenessProbe: this.liveness,
+      readinessProbe: this.readiness,
+    };
+    if (!c.startupProbe) this.onStartupResult(name, 'Success');
+    for (const kind of PROBE_KINDS) {
+      const p = c[kind];
+      if (!p) continue;
+      const worker = new ProbeWorker(kind, resolveProbe(p), c, live.instance, this.net as PodNetwork, stores[kind], {
+        emit: this.emit,
+        started: () => r.started,
+        terminating: () => this.terminating,
+        startedAtMs,
+      });
+      const signal =
+        kind === 'readinessProbe' ? live.stop.signal : AbortSignal.any([live.stop.signal, live.stopLiveness.signal]);
+      live.workers.push(worker.run(signal));
+    }
+  }
+
+  private onStartupResult(name: string, result: ProbeResult): void {
+    const r = this.record(name);
+    if (result !== 'Success' || r.started || !this.live.has(name)) {
+      if (result === 'Failure') this.requestSync();
+      return;
+    }
+    r.started = true;
+    if (this.container(name).startupProbe)
+      this.emit('Normal', 'StartupSucceeded', name, 'startup probe succeeded: liveness and readiness probes start');
+    this.updateReady(name);
+    this.requestSync();
+  }
+
+  /** Ready: started, running, and its readiness probe (if any) at Success. */
+  private updateReady(name: string): void {
+    const r = this.record(name);
+    const l = this.live.get(name);
+    const probe = !!this.container(name).readinessProbe;
+    if (r.kind === 'init') {
+      // An init container shows ready once it has completed.
+      const done = 'terminated' in r.state && r.state.terminated.exitCode === 0;
+      this.setReady(r, done, done ? 'completed' : 'not completed');
+      return;
+    }
+    const ready = !!l && r.started && (!probe || this.readiness.get(l.instance.id) === 'Success');
+    this.setReady(
+      r,
+      ready,
+      !l
+        ? 'the container exited'
+        : probe
+          ? `readiness probe ${ready ? 'succeeded' : 'failed'}`
+          : 'started, and no readiness probe',
+    );
   }
 
   private setReady(r: ContainerRecord, ready: boolean, why: string): void {
     if (r.ready === ready) return;
     r.ready = ready;
     this.emit('Normal', ready ? 'Ready' : 'NotReady', r.name, `container ${ready ? 'is' : 'is not'} ready: ${why}`);
+    this.endpointChanged();
   }
 
-  private async start(c: Container, r: ContainerRecord): Promise<RunningContainer> {
-    const instance = await RunningContainer.start(this.session, {
-      image: c.image ?? '',
-      purpose: 'pod-container',
-      labels: { ...this.labels(c.name), 'io.harness.restart': String(r.restartCount) },
-      entrypoint: c.command,
-      cmd: c.command && !c.args ? [] : c.args,
-      env: Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? ''])),
-      network: `container:${this.sandbox?.id}`,
-      pidMode: this.spec.shareProcessNamespace ? `container:${this.sandbox?.id}` : undefined,
-    });
-    r.containerId = instance.id;
-    this.instances.set(c.name, instance);
-    this.emit('Normal', 'Created', c.name, `Created container ${c.name}`);
-    this.emit('Normal', 'Started', c.name, `Started container ${c.name}`);
-    return instance;
+  /** Watch for the instance's exit (the PLEG's part): record it and sync. */
+  private async watchExit(name: string, live: Live): Promise<void> {
+    for (;;) {
+      if (live.stop.signal.aborted) return;
+      const exited = await live.instance.waitExit(3_600_000, live.stop.signal);
+      if (exited) {
+        await this.onExit(name, live, exited);
+        return;
+      }
+    }
   }
 
-  private async finished(
-    c: Container,
-    r: ContainerRecord,
-    instance: RunningContainer,
-    exited: ExitedContainer,
-  ): Promise<void> {
+  private async onExit(name: string, live: Live, exited: ExitedContainer): Promise<void> {
+    if (this.handledExits.has(live.instance.id)) return;
+    this.handledExits.add(live.instance.id);
+    // Kept until the pod goes, as the kubelet keeps dead containers for their logs:
+    // a kill or an inspect racing this exit still finds it.
+    this.dead.push(live.instance);
+    const r = this.record(name);
     const reason = terminatedReason(exited);
     r.state = {
       terminated: { exitCode: exited.exitCode, reason, startedAt: exited.startedAt, finishedAt: exited.finishedAt },
     };
     r.started = false;
-    this.setReady(r, false, 'the container exited');
+    this.exitSeenAt.set(name, this.timeline.now());
+    live.stop.abort();
+    if (this.live.get(name) === live) this.live.delete(name);
+    this.updateReady(name);
+    for (const s of [this.liveness, this.readiness, this.startup]) s.remove(live.instance.id);
     this.emit(
       exited.exitCode === 0 ? 'Normal' : 'Warning',
       'Terminated',
-      c.name,
+      name,
       `container exited with code ${exited.exitCode} (${reason})`,
     );
-    this.instances.delete(c.name);
-    await instance.remove();
+    await Promise.all(live.workers);
+    this.requestSync();
   }
 
-  private async waitBackoff(c: Container, r: ContainerRecord): Promise<boolean> {
-    const delay = backoffMs(r.restartCount, this.options.backoffScale);
-    r.lastState = r.state;
-    if (delay > 0) {
-      r.state = {
-        waiting: {
-          reason: 'CrashLoopBackOff',
-          message: `back-off ${(delay / 1000).toFixed(1)}s restarting failed container=${c.name}`,
-        },
-      };
-      this.emit(
-        'Warning',
-        'BackOff',
-        c.name,
-        `Back-off ${(delay / 1000).toFixed(1)}s restarting failed container ${c.name}`,
-      );
-    }
-    const ran = await sleep(delay, this.deletion.signal);
-    if (ran) r.restartCount++;
-    return ran;
-  }
-
-  /** Init containers one at a time; false when the pod cannot initialize. */
-  private async runInitContainers(): Promise<boolean> {
-    for (const c of this.spec.initContainers) {
-      const r = this.record(c.name);
-      for (;;) {
-        if (this.deletion.signal.aborted) return false;
-        const instance = await this.start(c, r);
-        r.state = { running: { startedAt: new Date().toISOString() } };
-        const exited = await this.waitExitOrDeletion(instance);
-        if (!exited) {
-          await this.terminate(c, r, instance, this.deletionGrace(), `Stopping container ${c.name}`);
-          return false;
-        }
-        await this.finished(c, r, instance, exited);
-        if (exited.exitCode === 0) break;
-        if (this.deletion.signal.aborted) return false;
-        if (this.spec.restartPolicy === 'Never') {
-          this.phase = 'Failed';
-          this.checkUntil();
-          this.emit(
-            'Warning',
-            'InitFailed',
-            c.name,
-            `init container ${c.name} failed and restartPolicy is Never: the pod fails`,
-          );
-          return false;
-        }
-        if (!(await this.waitBackoff(c, r))) return false;
-      }
-    }
-    return true;
+  /** Kill a live container and record its exit. */
+  private async killLive(name: string, graceSeconds: number, message: string): Promise<void> {
+    const live = this.live.get(name);
+    if (!live) return;
+    const exited = await (this.runner as ContainerRunner).kill(live.c, live.instance, graceSeconds, message);
+    if (exited) await this.onExit(name, live, exited);
   }
 
   private deletionGrace(): number {
     return this.options.graceOverrideSeconds ?? this.spec.terminationGracePeriodSeconds;
   }
 
-  /** The exited stage, or null when the pod is deleted first. */
-  private async waitExitOrDeletion(instance: RunningContainer, also?: AbortSignal): Promise<ExitedContainer | null> {
-    // The engine's wait, cut short by the deletion (or `also`); its deadline only
-    // stops a hang and is renewed while the container runs.
-    const stop = also ? AbortSignal.any([this.deletion.signal, also]) : this.deletion.signal;
-    for (;;) {
-      if (stop.aborted) return null;
-      const exited = (await instance.waitExit(3_600_000, stop)) ?? (stop.aborted ? null : await instance.exitedYet());
-      if (exited) return exited;
-    }
-  }
-
-  /** One app container: instances, restarts and back-off, until the pod is deleted. */
-  private async runAppContainer(c: Container): Promise<void> {
-    const r = this.record(c.name);
-    for (;;) {
-      if (this.deletion.signal.aborted) return;
-      const instance = await this.start(c, r);
-      const outcome = await this.runInstance(c, r, instance);
-      if (outcome.kind === 'deleted') {
-        await this.terminate(c, r, instance, this.deletionGrace(), `Stopping container ${c.name}`);
-        this.updatePhase();
-        return;
-      }
-      let exited = outcome.exited;
-      if (outcome.kind === 'kill') {
-        exited = await this.terminate(c, r, instance, outcome.grace, outcome.message);
-      } else if (exited) {
-        await this.finished(c, r, instance, exited);
-      }
-      const code = exited?.exitCode ?? 137;
-      const restart =
-        this.spec.restartPolicy === 'Always' ||
-        (this.spec.restartPolicy === 'OnFailure' && (code !== 0 || outcome.kind === 'kill'));
-      this.updatePhase();
-      if (!restart || this.deletion.signal.aborted) return;
-      if (!(await this.waitBackoff(c, r))) return;
+  /** Sidecars, last first, each after the ones after it have stopped. */
+  private async killSidecars(graceSeconds: number, t0 = this.timeline.now()): Promise<void> {
+    for (const c of [...this.spec.initContainers].reverse()) {
+      if (!isSidecar(c) || !this.live.has(c.name)) continue;
+      const left = Math.max(graceSeconds - (this.timeline.now() - t0) / 1000, 2);
+      await this.killLive(c.name, Math.round(left * 10) / 10, MESSAGES.stopping(c.name));
     }
   }
 
   /**
-   * A running instance: postStart (blocking Running), then the probes, until it exits,
-   * a liveness/startup probe fails, or the pod is deleted.
+   * The termination (syncTerminatingPod): app containers and a running init container
+   * at once, then sidecars in reverse order within what is left of the grace period.
    */
-  private async runInstance(
-    c: Container,
-    r: ContainerRecord,
-    instance: RunningContainer,
-  ): Promise<
-    | { kind: 'exited'; exited: ExitedContainer | null }
-    | { kind: 'kill'; grace: number; message: string; exited?: undefined }
-    | { kind: 'deleted'; exited?: undefined }
-  > {
-    const sandbox = this.sandbox as RunningContainer;
-    r.state = { waiting: { reason: 'ContainerCreating' } };
-    const postStart = c.lifecycle?.postStart;
-    if (postStart) {
-      this.emit(
-        'Normal',
-        'PostStartHookStarted',
-        c.name,
-        'running the postStart hook; the container is not Running until it returns',
-      );
-      const h = await runHook(
-        postStart,
-        c,
-        instance,
-        sandbox,
-        this.options.deleteAfterSeconds * 1000,
-        this.deletion.signal,
-      );
-      this.emit(
-        h.ok ? 'Normal' : 'Warning',
-        h.ok ? 'PostStartHookSucceeded' : 'FailedPostStartHook',
-        c.name,
-        h.ok ? `postStart hook finished: ${h.detail}` : `PostStartHook failed: ${h.detail}`,
-      );
-      if (!h.ok) {
-        r.state = { waiting: { reason: 'PostStartHookError', message: h.detail } };
-        return {
-          kind: 'kill',
-          grace: this.spec.terminationGracePeriodSeconds,
-          message: `FailedPostStartHook: killing container ${c.name}`,
-        };
-      }
-    }
-    const info = await instance.inspect();
-    r.state = { running: { startedAt: info.State.StartedAt } };
-    this.updatePhase();
-    const startedAtMs = Date.parse(info.State.StartedAt);
-    const probes = Object.fromEntries(
-      PROBE_KINDS.filter((k) => c[k]).map((k) => [k, resolveProbe(c[k] as Probe)]),
-    ) as Partial<Record<ProbeKind, ResolvedProbe>>;
-    r.started = !probes.startupProbe;
-    // Without a readiness probe a container is Ready once it has started (after its
-    // startup probe, if any).
-    const readyWithoutProbe = () => {
-      if (!probes.readinessProbe && !this.terminating) this.setReady(r, true, 'started, and no readiness probe');
-    };
-    if (r.started) readyWithoutProbe();
-    const stop = new AbortController();
-    let kill: { grace: number; message: string } | undefined;
-    const onFailure = (kind: ProbeKind, p: ResolvedProbe) => {
-      if (kill) return;
-      const what = kind === 'livenessProbe' ? 'liveness' : 'startup';
-      kill = {
-        grace: p.terminationGracePeriodSeconds ?? this.spec.terminationGracePeriodSeconds,
-        message: `Container ${c.name} failed ${what} probe, will be restarted`,
-      };
-      stop.abort();
-    };
-    const loops: Promise<void>[] = [];
-    const startLoop = (kind: ProbeKind) => {
-      const p = probes[kind];
-      if (p) loops.push(this.probeLoop(kind, p, c, r, instance, startedAtMs, stop.signal, onFailure));
-    };
-    if (probes.startupProbe) {
-      loops.push(
-        this.probeLoop('startupProbe', probes.startupProbe, c, r, instance, startedAtMs, stop.signal, onFailure, () => {
-          r.started = true;
-          this.emit(
-            'Normal',
-            'StartupSucceeded',
-            c.name,
-            'startup probe succeeded: liveness and readiness probes start',
-          );
-          startLoop('livenessProbe');
-          startLoop('readinessProbe');
-        }),
-      );
-    } else {
-      startLoop('livenessProbe');
-      startLoop('readinessProbe');
-    }
-    const exited = await this.waitExitOrDeletion(instance, stop.signal);
-    stop.abort();
-    // Readiness keeps running while the pod terminates; liveness and startup stop.
-    await Promise.all(loops);
-    if (kill) return { kind: 'kill', ...kill };
-    if (!exited) return { kind: 'deleted' };
-    return { kind: 'exited', exited };
-  }
-
-  private async probeLoop(
-    kind: ProbeKind,
-    p: ResolvedProbe,
-    c: Container,
-    r: ContainerRecord,
-    instance: RunningContainer,
-    startedAtMs: number,
-    stop: AbortSignal,
-    onFailure: (kind: ProbeKind, p: ResolvedProbe) => void,
-    onStarted?: () => void,
-  ): Promise<void> {
-    const name = PROBE_NAMES[kind];
-    // Skipped while whole seconds since the container's start < initialDelaySeconds.
-    const delay = p.initialDelaySeconds * 1000 - (Date.now() - startedAtMs);
-    if (!(await sleep(delay, stop))) return;
-    let successes = 0;
-    let failures = 0;
-    for (;;) {
-      if (stop.aborted) return;
-      // A ticker, as the kubelet's: the period counts from one attempt's start to the next.
-      const attemptStart = Date.now();
-      const result = await runProbe(p, c, instance, this.sandbox as RunningContainer);
-      if (stop.aborted) return;
-      if (result.ok) {
-        successes++;
-        failures = 0;
-        this.emit('Normal', 'ProbeSucceeded', c.name, `${name} probe succeeded: ${result.detail}`);
-        if (kind === 'readinessProbe' && successes >= p.successThreshold && !this.terminating)
-          this.setReady(r, true, 'readiness probe succeeded');
-        if (kind === 'startupProbe') {
-          onStarted?.();
-          return;
-        }
-      } else {
-        failures++;
-        successes = 0;
-        this.emit('Warning', 'Unhealthy', c.name, `${name} probe failed: ${result.detail}`);
-        if (failures >= p.failureThreshold) {
-          if (kind === 'readinessProbe') this.setReady(r, false, `readiness probe failed ${failures} time(s)`);
-          else {
-            onFailure(kind, p);
-            return;
-          }
-        }
-      }
-      if (!(await sleep(p.periodSeconds * 1000 - (Date.now() - attemptStart), stop))) return;
-    }
-  }
-
-  /**
-   * The termination sequence: preStop (only with grace > 0, counted inside the grace
-   * period), the stop signal, the rest of the grace period (at least 2 s), SIGKILL.
-   */
-  private async terminate(
-    c: Container,
-    r: ContainerRecord,
-    instance: RunningContainer,
-    graceSeconds: number,
-    message: string,
-  ): Promise<ExitedContainer | null> {
-    this.emit('Normal', 'Killing', c.name, message);
+  private async terminatePod(): Promise<void> {
+    const grace = this.deletionGrace();
     const t0 = this.timeline.now();
-    const preStop = c.lifecycle?.preStop;
-    if (preStop && graceSeconds > 0 && !(await instance.exitedYet())) {
-      this.emit('Normal', 'PreStopHookStarted', c.name, `running the preStop hook (grace ${graceSeconds} s)`);
-      const h = await runHook(preStop, c, instance, this.sandbox as RunningContainer, graceSeconds * 1000);
-      if (h.ok) this.emit('Normal', 'PreStopHookSucceeded', c.name, `preStop hook finished: ${h.detail}`);
-      else this.emit('Warning', 'FailedPreStopHook', c.name, `PreStopHook failed: ${h.detail}`);
-    }
-    const spent = (this.timeline.now() - t0) / 1000;
-    const remaining = Math.max(graceSeconds - spent, 2);
-    const info = await instance.inspect();
-    const stopSignal = (info.Config as { StopSignal?: string }).StopSignal || 'SIGTERM';
-    let exited = await instance.exitedYet();
-    if (!exited) {
-      this.emit(
-        'Normal',
-        'StopSignal',
-        c.name,
-        `sending ${stopSignal}; ${remaining.toFixed(1)} s left of the grace period`,
-      );
-      await instance.signal(stopSignal);
-      exited = await instance.waitExit(remaining * 1000);
-      if (!exited) {
-        this.emit('Warning', 'SIGKILL', c.name, `still running when the grace period ran out: sending SIGKILL`);
-        await instance.signal('SIGKILL');
-        exited = await instance.waitExit(10_000);
-      }
-    }
-    if (exited) await this.finished(c, r, instance, exited);
-    return exited;
+    const first = [...this.live.keys()].filter((n) => this.record(n).kind !== 'sidecar');
+    await Promise.all(first.map((n) => this.killLive(n, grace, MESSAGES.stopping(n))));
+    await this.killSidecars(grace, t0);
+    this.podIsTerminal = true;
+    this.checkUntil();
   }
 }

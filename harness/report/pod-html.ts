@@ -1,18 +1,21 @@
 import type { PodEvent } from '../pod/events.js';
 import type { FaceOffRow } from '../pod/faceoff.js';
 import type { podStatus } from '../pod/status.js';
+import { FIDELITY } from '../pod/fidelity.js';
 import { escapeHtml as h } from './escape.js';
 import { CSS, renderFaceOff } from './html.js';
 
 export interface PodDocument {
   metadata: { name: string };
   status: ReturnType<typeof podStatus>;
+  endpoint?: { conditions: { ready: boolean; serving: boolean; terminating: boolean } };
   events: PodEvent[];
   emulation: {
     engine: string;
     backoffScale: number;
     deleteAfterSeconds: number;
     until?: { condition: string; met: boolean };
+    from?: string;
     notes: string[];
   };
 }
@@ -75,13 +78,15 @@ export function renderPodHtml(doc: PodDocument, faceOff?: FaceOffRow[]): string 
 <html lang="en"><head><meta charset="utf-8"><title>pod ${h(doc.metadata.name)}</title><style>${CSS}${POD_CSS}</style></head>
 <body><header><h1>Pod ${h(doc.metadata.name)}: ${h(s.phase)}</h1>
 <div class="meta"><span>engine <b>${h(doc.emulation.engine)}</b></span><span>${doc.emulation.until ? `ran until <b>${h(doc.emulation.until.condition)}</b> (${doc.emulation.until.met ? 'held' : `unmet within ${doc.emulation.deleteAfterSeconds} s`})` : `deleted after <b>${doc.emulation.deleteAfterSeconds} s</b>`}</span><span>back-off scale <b>${doc.emulation.backoffScale}</b></span>
+${doc.endpoint ? `<span>endpoint: ready <b>${doc.endpoint.conditions.ready}</b>, serving <b>${doc.endpoint.conditions.serving}</b>, terminating <b>${doc.endpoint.conditions.terminating}</b></span>` : ''}
 <span>conditions: ${s.conditions.map((c) => `<span class="chip v-${c.status === 'True' ? 'pass' : 'fail'}">${h(c.type)}</span>`).join(' ')}</span></div></header>
 <main>
 <h2>Containers</h2><table id="containers"><thead><tr><th>container</th><th>kind</th><th>state</th><th>last state</th><th>ready</th><th>restarts</th></tr></thead><tbody>${rows}</tbody></table>
 <h2>Timeline</h2><p class="legend">Every event but successful probe results; red: warnings. Hover for the message.</p>${timeline(doc.events)}
 <h2>Events</h2><table class="events" id="events"><thead><tr><th>at</th><th>type</th><th>reason</th><th>container</th><th>message</th></tr></thead><tbody>${events}</tbody></table>
 ${renderFaceOff(faceOff)}
-<h2>What the engine cannot reproduce</h2><ul>${doc.emulation.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>
+<h2>Emulation notes for this pod</h2><ul>${doc.emulation.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>
+<h2>Kubelet fidelity</h2><table id="fidelity"><thead><tr><th>kubelet behaviour</th><th>fidelity</th><th>how</th><th>follows</th></tr></thead><tbody>${FIDELITY.map((n) => `<tr><th>${h(n.behaviour)}</th><td>${h(n.level)}</td><td>${h(n.how)}</td><td>${h(n.follows)}</td></tr>`).join('\n')}</tbody></table>
 </main></body></html>
 `;
 }

@@ -9,6 +9,7 @@ const event = (reason: string, container: string | null): PodEvent => ({
   reason,
   container,
   message: '',
+  source: 'kubelet',
 });
 
 const pod = (over: Partial<PodView> = {}): PodView => ({

@@ -105,6 +105,7 @@ describe('pod report', () => {
         status: {
           phase: 'Running',
           conditions: [{ type: 'Ready', status: 'True' }],
+          podIP: '10.0.0.2',
           initContainerStatuses: [],
           containerStatuses: [
             {
@@ -126,6 +127,7 @@ describe('pod report', () => {
             reason: 'Unhealthy',
             container: 'app',
             message: `Liveness probe failed: ${HOSTILE}`,
+            source: 'kubelet',
           },
         ],
         emulation: { engine: 'docker', backoffScale: 0.1, deleteAfterSeconds: 5, notes: ['n'] },

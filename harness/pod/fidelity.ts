@@ -1,0 +1,147 @@
+import type { Container } from 'kubernetes-types/core/v1.js';
+import { isSidecar, PROBE_KINDS, type PodSpecResolved } from './manifest.js';
+
+/**
+ * How close the emulator comes to the kubelet, behaviour by behaviour. The README's
+ * fidelity table and pod.html are generated from this list; pod.json's
+ * `emulation.notes` lists the entries that applied to the pod that ran.
+ */
+export interface FidelityNote {
+  behaviour: string;
+  /** The kubelet source it follows. */
+  follows: string;
+  level: 'reproduced' | 'approximated' | 'not possible';
+  how: string;
+  /** Whether the note concerns this pod (absent: every pod). */
+  applies?: (spec: PodSpecResolved) => boolean;
+}
+
+const all = (spec: PodSpecResolved): Container[] => [...spec.initContainers, ...spec.containers];
+const anyProbe = (spec: PodSpecResolved, pick: (c: Container) => boolean) => all(spec).some(pick);
+
+export const FIDELITY: readonly FidelityNote[] = [
+  {
+    behaviour: 'Probe defaults, initial results, thresholds, startup gating',
+    follows: 'prober/worker.go, apis/core/v1/defaults.go',
+    level: 'reproduced',
+    how: 'a worker per (container, probe) on a ticker at the period; 0 or unset fields take the defaults; readiness starts at Failure, liveness at Success; liveness and readiness wait for the startup probe',
+    applies: (s) => anyProbe(s, (c) => PROBE_KINDS.some((k) => c[k])),
+  },
+  {
+    behaviour: 'httpGet / tcpSocket / gRPC probes and httpGet hooks from the node to the pod IP',
+    follows: 'probe/http, probe/tcp, probe/grpc, lifecycle/handlers.go',
+    level: 'reproduced',
+    how: 'the pod gets its own engine network created with --internal; a node-side helper on it reaches the pod IP (a server bound to 127.0.0.1 fails); at most 10 requests per redirect chain; User-Agent kube-probe/1.33 or kube-lifecycle/1.33; repeated headers sent repeatedly',
+    applies: (s) =>
+      anyProbe(
+        s,
+        (c) =>
+          PROBE_KINDS.some((k) => c[k]?.httpGet || c[k]?.tcpSocket || c[k]?.grpc) ||
+          !!c.lifecycle?.postStart?.httpGet ||
+          !!c.lifecycle?.preStop?.httpGet,
+      ),
+  },
+  {
+    behaviour: 'Exec probes and exec hooks',
+    follows: 'probe/exec, prober.go',
+    level: 'approximated',
+    how: 'run through the engine exec API, $(VAR) expanded from plain env values; a command that outlives timeoutSeconds is reported as `command "..." timed out` but keeps running in the container (the engine cannot kill an exec), as with dockershim',
+    applies: (s) =>
+      anyProbe(
+        s,
+        (c) => PROBE_KINDS.some((k) => c[k]?.exec) || !!c.lifecycle?.postStart?.exec || !!c.lifecycle?.preStop?.exec,
+      ),
+  },
+  {
+    behaviour: 'Container start order, postStart holding the next container',
+    follows: 'kuberuntime_manager.go SyncPod, kuberuntime_container.go startContainer',
+    level: 'reproduced',
+    how: 'one sync at a time computes actions from status and starts containers in spec order; a postStart hook blocks the sync, so the next container starts after it returns',
+  },
+  {
+    behaviour: 'Native sidecars (init containers with restartPolicy Always)',
+    follows: 'kuberuntime_manager.go computeInitContainerActions, kubelet_pods.go getPhase',
+    level: 'reproduced',
+    how: 'started in order, the next init container waiting until the sidecar has started; restarted whenever they exit; probes run; not counted for completion; stopped after the app containers, last first',
+    applies: (s) => s.initContainers.some(isSidecar),
+  },
+  {
+    behaviour: 'Sidecar termination timing',
+    follows: 'kuberuntime_termination_order.go',
+    level: 'approximated',
+    how: 'each sidecar gets what is left of the grace period (at least 2 s) once the containers after it have stopped; its preStop hook runs when its turn comes',
+    applies: (s) => s.initContainers.some(isSidecar),
+  },
+  {
+    behaviour: 'Restart policy and CrashLoopBackOff',
+    follows: 'kuberuntime_container.go doBackOff, client-go flowcontrol Backoff',
+    level: 'reproduced',
+    how: "first restart at once, then 10 s doubling to 300 s, starting over after 600 s without a restart; every figure multiplied by the run's back-off scale",
+  },
+  {
+    behaviour: 'Termination: preStop inside the grace period, stop signal, at least 2 s, SIGKILL',
+    follows: 'kuberuntime_container.go killContainer',
+    level: 'reproduced',
+    how: "the image's STOPSIGNAL is sent; sleep hooks are cut short by the grace period; lifecycle.stopSignal is not applied",
+  },
+  {
+    behaviour: 'Probes during termination and the endpoint views',
+    follows: 'prober/worker.go, endpointslice controller',
+    level: 'reproduced',
+    how: 'on deletion liveness and startup stop while readiness keeps running; the Ready condition changes only with container readiness; the EndpointSlice view (ready=false, serving, terminating=true) changes at once',
+  },
+  {
+    behaviour: 'Phase and conditions',
+    follows: 'kubelet_pods.go getPhase, status/generate.go',
+    level: 'reproduced',
+    how: "pure functions of the container statuses: PodReadyToStartContainers, Initialized, Ready, ContainersReady (with the kubelet's reasons and messages), PodScheduled",
+  },
+  {
+    behaviour: 'Events',
+    follows: 'kubelet/events/event.go',
+    level: 'reproduced',
+    how: "Pulled, Created, Started, Killing, BackOff, Unhealthy, ProbeWarning, FailedPostStartHook and FailedPreStopHook with the kubelet's message formats; every other reason in the timeline is the emulator's own (source: harness)",
+  },
+  {
+    behaviour: 'gRPC probes',
+    follows: 'probe/grpc',
+    level: 'reproduced',
+    how: 'grpc.health.v1.Health/Check from the node-side helper (python3-grpcio); SERVING succeeds',
+    applies: (s) => anyProbe(s, (c) => PROBE_KINDS.some((k) => c[k]?.grpc)),
+  },
+  {
+    behaviour: 'Environment: value, fieldRef, $(VAR) in command and args, workingDir',
+    follows: 'kubelet_pods.go makeEnvironmentVariables, expansion',
+    level: 'approximated',
+    how: 'plain values and fieldRef (metadata.name/namespace/uid, status.podIP, spec.nodeName = harness-node) are set; secretKeyRef, configMapKeyRef and envFrom need an API server and are refused or ignored',
+  },
+  {
+    behaviour: 'Workloads',
+    follows: 'pod templates',
+    level: 'approximated',
+    how: 'a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob runs its pod template as one replica; no controller behaviour (rollouts, Job completions and backoffLimit)',
+    applies: (s) => !s.from.startsWith('Pod/'),
+  },
+  {
+    behaviour: 'Resources, volumes, security context, service accounts, scheduling',
+    follows: '-',
+    level: 'not possible',
+    how: "accepted and ignored (listed per pod when present); the engine's default limits apply",
+    applies: (s) => s.ignored.length > 0,
+  },
+];
+
+/** The notes that concern this pod, plus the fields it carried that were ignored. */
+export function notesFor(spec: PodSpecResolved): string[] {
+  const notes = FIDELITY.filter((n) => !n.applies || n.applies(spec)).map(
+    (n) => `${n.behaviour}: ${n.level}${n.level === 'reproduced' ? '' : ` (${n.how})`}`,
+  );
+  if (spec.ignored.length) notes.push(`Ignored fields: ${spec.ignored.join(', ')}`);
+  return notes;
+}
+
+/** The fidelity table in Markdown (README). */
+export function fidelityMarkdown(): string {
+  const rows = FIDELITY.map((n) => `| ${n.behaviour} | ${n.level} | ${n.how} | ${n.follows} |`);
+  return ['| Kubelet behaviour | Fidelity | How | Follows |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}

@@ -1,0 +1,42 @@
+import { addressOn, createInternalNetwork } from '../engine/networks.js';
+import type { Session } from '../engine/session.js';
+import { RunningContainer } from '../run/container.js';
+
+/**
+ * The pod's network as a node sees it (the CNI's part): an engine network created with
+ * `--internal` for this pod alone (no route off the machine), the sandbox attached to
+ * it with the pod IP, and a node-side helper on the same network from which httpGet,
+ * tcpSocket and gRPC probes and httpGet hooks reach the pod IP, as the kubelet does
+ * from the node. A server bound only to 127.0.0.1 is unreachable from there, as on a
+ * cluster.
+ */
+export class PodNetwork {
+  private constructor(
+    readonly name: string,
+    readonly id: string,
+    readonly node: RunningContainer,
+  ) {}
+
+  /** The pod's IP, once its sandbox is attached ('' before). */
+  podIP = '';
+
+  static async create(session: Session, toolboxImage: string, podName: string, labels: Record<string, string>) {
+    const name = `harness-${session.runId}-${podName}-${Math.random().toString(36).slice(2, 8)}`;
+    const id = await createInternalNetwork(session, name, 'pod-network');
+    const node = await RunningContainer.start(session, {
+      image: toolboxImage,
+      purpose: 'pod-node',
+      labels: { ...labels, 'io.harness.container': 'node' },
+      entrypoint: ['catatonit', '-P'],
+      cmd: [],
+      network: name,
+    });
+    return new PodNetwork(name, id, node);
+  }
+
+  /** Read the sandbox's address on the pod network. */
+  async attach(session: Session, sandboxId: string): Promise<string> {
+    this.podIP = await addressOn(session, sandboxId, this.name);
+    return this.podIP;
+  }
+}

@@ -1,0 +1,186 @@
+import type { Container } from 'kubernetes-types/core/v1.js';
+import type { Session } from '../engine/session.js';
+import { RunningContainer, type ExitedContainer } from '../run/container.js';
+import { containerEnv, expand } from './expansion.js';
+import { MESSAGES, type Timeline } from './events.js';
+import { runHook } from './handlers.js';
+import { formatPod, type PodSpecResolved } from './manifest.js';
+import type { PodNetwork } from './network.js';
+
+/**
+ * CrashLoopBackOff (k8s.io/client-go/util/flowcontrol Backoff, as the kubelet uses it):
+ * per container, 10 s doubling to 300 s; an entry not updated for twice the maximum
+ * (the container ran that long) starts again at 10 s. `scale` multiplies every figure.
+ */
+export class Backoff {
+  private readonly entries = new Map<string, { backoffMs: number; lastUpdateMs: number }>();
+
+  constructor(
+    private readonly scale: number,
+    private readonly now: () => number,
+  ) {}
+
+  private get initialMs() {
+    return 10_000 * this.scale;
+  }
+
+  private get maxMs() {
+    return 300_000 * this.scale;
+  }
+
+  private expired(eventMs: number, lastUpdateMs: number): boolean {
+    return eventMs - lastUpdateMs > this.maxMs * 2;
+  }
+
+  /** The current delay for `key` (what the waiting message quotes). */
+  get(key: string): number {
+    return this.entries.get(key)?.backoffMs ?? 0;
+  }
+
+  /** Whether `key` is still backing off from an exit at `eventMs`. */
+  isInBackOffSince(key: string, eventMs: number): boolean {
+    const e = this.entries.get(key);
+    if (!e || this.expired(eventMs, e.lastUpdateMs)) return false;
+    return this.now() - eventMs < e.backoffMs;
+  }
+
+  /** Record a restart after an exit at `eventMs`: the next delay doubles (or starts over). */
+  next(key: string, eventMs: number): void {
+    const e = this.entries.get(key);
+    if (!e || this.expired(eventMs, e.lastUpdateMs))
+      this.entries.set(key, { backoffMs: this.initialMs, lastUpdateMs: this.now() });
+    else this.entries.set(key, { backoffMs: Math.min(e.backoffMs * 2, this.maxMs), lastUpdateMs: this.now() });
+  }
+}
+
+/** CrashLoopBackOff delay before the nth restart: at once, then 10 s, 20 s, 40 s ... 300 s, scaled. */
+export function backoffMs(restartCount: number, scale: number): number {
+  if (restartCount <= 0) return 0;
+  return Math.min(300, 10 * 2 ** (restartCount - 1)) * 1000 * scale;
+}
+
+export function terminatedReason(exited: ExitedContainer): string {
+  if (exited.oomKilled) return 'OOMKilled';
+  return exited.exitCode === 0 ? 'Completed' : 'Error';
+}
+
+/** What the runner needs of the pod. */
+export interface RuntimePod {
+  session: Session;
+  spec: PodSpecResolved;
+  emit: Timeline['emit'];
+  now(): number;
+  sandboxId: string;
+  net: PodNetwork;
+  labels(container: string): Record<string, string>;
+  /** Aborts when the pod is deleted (a postStart hook is then cut short). */
+  deletion: AbortSignal;
+}
+
+/** The values `valueFrom.fieldRef` reads. */
+function fieldRefs(pod: RuntimePod): Map<string, string> {
+  return new Map([
+    ['metadata.name', pod.spec.name],
+    ['metadata.namespace', pod.spec.namespace],
+    ['metadata.uid', pod.spec.uid],
+    ['status.podIP', pod.net.podIP],
+    ['spec.nodeName', 'harness-node'],
+  ]);
+}
+
+/**
+ * Starting and killing containers (pkg/kubelet/kuberuntime/kuberuntime_container.go):
+ * startContainer (create, start, postStart; a failed hook kills the container) and
+ * killContainer (preStop inside the grace period, the stop signal, the rest of the
+ * grace period but at least 2 s, SIGKILL).
+ */
+export class ContainerRunner {
+  constructor(private readonly pod: RuntimePod) {}
+
+  /** The container's environment: plain values and field references, `$(VAR)` expanded in order. */
+  env(c: Container): Map<string, string> {
+    const refs = fieldRefs(this.pod);
+    return containerEnv(
+      (c.env ?? []).map((e) => ({
+        name: e.name,
+        value: e.valueFrom?.fieldRef ? refs.get(e.valueFrom.fieldRef.fieldPath) : e.value,
+      })),
+    );
+  }
+
+  /** Create and start an instance; resolves once its postStart hook (if any) has returned. */
+  async start(c: Container, restartCount: number): Promise<{ instance: RunningContainer; hookFailed: boolean }> {
+    const { pod } = this;
+    const env = this.env(c);
+    pod.emit('Normal', 'Pulled', c.name, MESSAGES.pulled(c.image ?? ''));
+    const instance = await RunningContainer.start(pod.session, {
+      image: c.image ?? '',
+      purpose: 'pod-container',
+      labels: { ...pod.labels(c.name), 'io.harness.restart': String(restartCount) },
+      entrypoint: c.command?.map((a) => expand(a, env)),
+      cmd: c.command && !c.args ? [] : c.args?.map((a) => expand(a, env)),
+      env: Object.fromEntries(env),
+      workingDir: c.workingDir,
+      network: `container:${pod.sandboxId}`,
+      pidMode: pod.spec.shareProcessNamespace ? `container:${pod.sandboxId}` : undefined,
+    });
+    pod.emit('Normal', 'Created', c.name, MESSAGES.created(c.name));
+    pod.emit('Normal', 'Started', c.name, MESSAGES.started(c.name));
+    const postStart = c.lifecycle?.postStart;
+    if (!postStart) return { instance, hookFailed: false };
+    pod.emit(
+      'Normal',
+      'PostStartHookStarted',
+      c.name,
+      'running the postStart hook; the container is not Running until it returns',
+    );
+    const h = await runHook(postStart, c, formatPod(pod.spec), instance, pod.net, 3_600_000, pod.deletion);
+    if (h.ok) {
+      pod.emit('Normal', 'PostStartHookSucceeded', c.name, `postStart hook finished: ${h.detail}`);
+      return { instance, hookFailed: false };
+    }
+    // The kubelet keeps the hook's output out of the event (it may hold secrets).
+    pod.emit('Warning', 'FailedPostStartHook', c.name, MESSAGES.postStartFailed, h.detail);
+    return { instance, hookFailed: true };
+  }
+
+  /** The termination sequence; resolves with the exited instance (null if it never exited). */
+  async kill(
+    c: Container,
+    instance: RunningContainer,
+    graceSeconds: number,
+    message: string,
+  ): Promise<ExitedContainer | null> {
+    const { pod } = this;
+    pod.emit('Normal', 'Killing', c.name, message);
+    const t0 = pod.now();
+    const preStop = c.lifecycle?.preStop;
+    if (preStop && graceSeconds > 0 && !(await instance.exitedYet())) {
+      pod.emit('Normal', 'PreStopHookStarted', c.name, `running the preStop hook (grace ${graceSeconds} s)`);
+      const grace = AbortSignal.timeout(graceSeconds * 1000);
+      const h = await runHook(preStop, c, formatPod(pod.spec), instance, pod.net, graceSeconds * 1000, grace);
+      if (h.ok) pod.emit('Normal', 'PreStopHookSucceeded', c.name, `preStop hook finished: ${h.detail}`);
+      else pod.emit('Warning', 'FailedPreStopHook', c.name, MESSAGES.preStopFailed, h.detail);
+    }
+    const spent = (pod.now() - t0) / 1000;
+    const remaining = Math.max(graceSeconds - spent, 2);
+    const stopSignal = (await instance.config()).stopSignal;
+    let exited = await instance.exitedYet();
+    if (!exited) {
+      pod.emit(
+        'Normal',
+        'StopSignal',
+        c.name,
+        `sending ${stopSignal}; ${remaining.toFixed(1)} s left of the grace period`,
+      );
+      await instance.signal(stopSignal);
+      exited = await instance.waitExit(remaining * 1000);
+      if (!exited) {
+        pod.emit('Warning', 'SIGKILL', c.name, 'still running when the grace period ran out: sending SIGKILL');
+        await instance.signal('SIGKILL');
+        exited = await instance.waitExit(60_000);
+      }
+    }
+    return exited;
+  }
+}
