@@ -36,60 +36,87 @@ const until = (...conditions: (string | PodCondition)[]) =>
  * runs until what its rule needs has happened (then the pod is deleted, with its
  * termination sequence), however long the engine takes on this machine.
  */
-export const POD_SCENARIOS: Record<string, { file: string; until: () => PodCondition; edit?: (t: string) => string }> =
+export const POD_SCENARIOS: Record<
+  string,
   {
-    liveness: { file: 'liveness-restart.yaml', until: () => until('app.Unhealthy>=2', 'app.Started>=2') },
-    'init-never': { file: 'init-fails.yaml', until: () => until('phase=Failed') },
-    'init-always': {
-      file: 'init-fails.yaml',
-      until: () => until('migrate.restarts>=2', 'migrate.BackOff>=1'),
-      edit: (t) => t.replace('restartPolicy: Never', 'restartPolicy: Always'),
-    },
-    hooks: {
-      file: 'hooks-and-startup.yaml',
-      until: () =>
-        until(
-          'slow-poststart.Ready>=1',
-          'slow-poststart.ProbeSucceeded>=1',
-          'bad-poststart.restarts>=1',
-          'gated.StartupSucceeded>=1',
-          'gated.SIGKILL>=1',
-        ),
-    },
-    http: {
-      file: 'http-probes.yaml',
-      until: () =>
-        until(
-          'same-host.Ready>=1',
-          'other-host.Ready>=1',
-          eventMatching('redirect-loop', 'Unhealthy', /stopped after 10 redirects/),
-          eventMatching('not-found', 'Unhealthy', /statuscode: 404/),
-          eventMatching('server', 'ProbeSucceeded', /^Liveness probe succeeded/),
-          'other-host.ProbeWarning>=1',
-        ),
-    },
-    ordering: {
-      file: 'ordering-and-timeouts.yaml',
-      until: () => until('worker.Started>=1', 'watcher.Ready>=1', 'slow-probe.Unhealthy>=3'),
-    },
-    sidecar: {
-      file: 'native-sidecar.yaml',
-      until: () => until('proxy.Ready>=1', 'app.Started>=1', 'flaky.restarts>=1'),
-    },
-    'sidecar-job': { file: 'sidecar-job.yaml', until: () => until('phase=Succeeded') },
-    network: {
-      file: 'pod-network.yaml',
-      until: () =>
-        until(
-          'local-only.restarts>=1',
-          eventMatching('all-interfaces', 'ProbeSucceeded', /^Liveness/),
-          'grpc.StartupSucceeded>=1',
-          'grpc.Unhealthy>=1',
-        ),
-    },
-    order: { file: 'start-order.yaml', until: () => until('app.Ready>=1') },
-    crashloop: { file: 'crash-loop.yaml', until: () => until('app.BackOff>=1') },
-  };
+    file: string;
+    until: () => PodCondition;
+    edit?: (t: string) => string;
+    /** The object to run when the file holds several (`--select`). */
+    select?: string;
+    /** `--grace-override`: the deletion's grace period. */
+    graceOverride?: number;
+  }
+> = {
+  liveness: { file: 'liveness-restart.yaml', until: () => until('app.Unhealthy>=2', 'app.Started>=2') },
+  'init-never': { file: 'init-fails.yaml', until: () => until('phase=Failed') },
+  'init-always': {
+    file: 'init-fails.yaml',
+    until: () => until('migrate.restarts>=2', 'migrate.BackOff>=1'),
+    edit: (t) => t.replace('restartPolicy: Never', 'restartPolicy: Always'),
+  },
+  hooks: {
+    file: 'hooks-and-startup.yaml',
+    until: () =>
+      until(
+        'slow-poststart.Ready>=1',
+        'slow-poststart.ProbeSucceeded>=1',
+        'bad-poststart.restarts>=1',
+        'gated.StartupSucceeded>=1',
+        'gated.SIGKILL>=1',
+      ),
+  },
+  http: {
+    file: 'http-probes.yaml',
+    until: () =>
+      until(
+        'same-host.Ready>=1',
+        'other-host.Ready>=1',
+        eventMatching('redirect-loop', 'Unhealthy', /stopped after 10 redirects/),
+        eventMatching('not-found', 'Unhealthy', /statuscode: 404/),
+        eventMatching('server', 'ProbeSucceeded', /^Liveness probe succeeded/),
+        'other-host.ProbeWarning>=1',
+      ),
+  },
+  ordering: {
+    file: 'ordering-and-timeouts.yaml',
+    until: () => until('worker.Started>=1', 'watcher.Ready>=1', 'slow-probe.Unhealthy>=3'),
+  },
+  sidecar: {
+    file: 'native-sidecar.yaml',
+    until: () => until('proxy.Ready>=1', 'app.Started>=1', 'flaky.restarts>=1'),
+  },
+  'sidecar-job': { file: 'sidecar-job.yaml', until: () => until('phase=Succeeded') },
+  network: {
+    file: 'pod-network.yaml',
+    until: () =>
+      until(
+        'local-only.restarts>=1',
+        eventMatching('all-interfaces', 'ProbeSucceeded', /^Liveness/),
+        'grpc.StartupSucceeded>=1',
+        eventMatching('grpc', 'Unhealthy', /NOT_SERVING/),
+      ),
+  },
+  order: { file: 'start-order.yaml', until: () => until('app.Ready>=1') },
+  crashloop: { file: 'crash-loop.yaml', until: () => until('app.BackOff>=1') },
+  details: {
+    file: 'probe-details.yaml',
+    graceOverride: 2,
+    until: () =>
+      until(
+        'server.ready',
+        'client.ready',
+        'late.ready',
+        eventMatching('server', 'ProbeSucceeded', /^Liveness probe succeeded: ua=/),
+      ),
+  },
+  'on-failure': {
+    file: 'restart-policies.yaml',
+    select: 'Pod/on-failure',
+    until: () => until('phase=Running', 'fails.restarts>=1', 'done.Terminated>=1'),
+  },
+  never: { file: 'restart-policies.yaml', select: 'never', until: () => until('phase=Failed') },
+};
 
 /** How long a reference scenario may take before it is deleted unmet: only stops a hang. */
 export const SCENARIO_DEADLINE_S = 180;
@@ -106,10 +133,11 @@ export async function runScenarioPod(ctx: CheckContext, key: string, baseImage =
     baseImage,
   );
   const condition = s.until();
-  const run = new PodRun(ctx.session, ctx.toolboxImage, parsePod(text, s.file), {
+  const run = new PodRun(ctx.session, ctx.toolboxImage, parsePod(text, s.file, s.select), {
     deleteAfterSeconds: SCENARIO_DEADLINE_S,
     until: condition,
     backoffScale: 0.1,
+    graceOverrideSeconds: s.graceOverride,
   });
   await run.run();
   return {

@@ -43,7 +43,6 @@ export async function runHook(
       httpArgs(hook.httpGet, c, net, timeoutS, `kube-lifecycle/${KUBE_VERSION}`),
       timeoutMs,
     );
-    if (!r) return { ok: false, detail: 'no answer from the node-side helper' };
     return { ok: r.status !== null, detail: r.status !== null ? `HTTP ${r.status}` : r.output };
   }
   if (hook.sleep) {

@@ -309,7 +309,7 @@ describe('the pod IP on its own internal network, probed from the node', () => {
   it('gRPC health probes: SERVING passes the startup probe, NOT_SERVING fails readiness', () => {
     const o = of('network');
     expect(first(o, 'StartupSucceeded', 'grpc')).toBeDefined();
-    expect(first(o, 'Unhealthy', 'grpc')?.message).toBe(
+    expect(find(o, 'Unhealthy', 'grpc').map((e) => e.message)).toContain(
       'Readiness probe failed: service unhealthy (responded with "NOT_SERVING")',
     );
     expect(status(o, 'grpc')?.ready).toBe(false);
@@ -404,5 +404,76 @@ describe('phase, status and events as the kubelet gives them', () => {
     const setup = status(of('liveness'), 'setup');
     expect(setup?.ready).toBe(true);
     expect(setup?.started).toBe(false);
+  });
+});
+
+describe('probe and hook details', () => {
+  it('an httpGet postStart reaches the pod IP with User-Agent kube-lifecycle/1.33', () => {
+    const o = of('details');
+    expect(first(o, 'PostStartHookSucceeded', 'client')?.message).toBe('postStart hook finished: HTTP 200');
+    // The server's readiness probe greps the User-Agent it recorded for /hook.
+    expect(first(o, 'Ready', 'server')).toBeDefined();
+  });
+
+  it('the server holds back the next container with a postStart that waits for its port', () => {
+    const o = of('details');
+    const hookDone = first(o, 'PostStartHookSucceeded', 'server') as PodEvent;
+    expect((first(o, 'Created', 'client') as PodEvent).atMs).toBeGreaterThanOrEqual(hookDone.atMs);
+  });
+
+  it('httpGet probes send User-Agent kube-probe/1.33 and every value of a repeated header', () => {
+    const probe = find(of('details'), 'ProbeSucceeded', 'server').find((e) => e.message.startsWith('Liveness'));
+    expect(probe?.message).toBe('Liveness probe succeeded: ua=kube-probe/1.33 x-probe=one,two');
+  });
+
+  it('an HTTPS probe succeeds against a self-signed certificate, which the kubelet does not verify', () => {
+    const probe = find(of('details'), 'ProbeSucceeded', 'tls')[0];
+    expect(probe?.message).toBe('Readiness probe succeeded: tls ok');
+  });
+
+  it('readiness with successThreshold 3 turns Ready only after three successes in a row', () => {
+    const o = of('details');
+    const ready = first(o, 'Ready', 'client') as PodEvent;
+    const before = find(o, 'ProbeSucceeded', 'client').filter((e) => e.atMs <= ready.atMs);
+    expect(before.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('initialDelaySeconds holds the first attempt back that long from the container start', () => {
+    const o = of('details');
+    const started = first(o, 'Started', 'late') as PodEvent;
+    const attempt = o.events.find((e) => e.container === 'late' && /^Readiness probe/.test(e.message)) as PodEvent;
+    // Counted from the engine's start time, which precedes the Started event by up to
+    // the engine's latency for a container.
+    expect(attempt.atMs - started.atMs).toBeGreaterThanOrEqual(3000 - o.engineLatencyMs);
+  });
+
+  it("a preStop sleep hook sleeps, and --grace-override replaces the pod's 30 s", () => {
+    const o = of('details');
+    expect(first(o, 'PreStopHookSucceeded', 'client')?.message).toBe('preStop hook finished: slept 1 s');
+    const kill = first(o, 'Killing', 'stubborn') as PodEvent;
+    const sigkill = first(o, 'SIGKILL', 'stubborn') as PodEvent;
+    expectKilledAfterGrace(o, kill.atMs, sigkill.atMs, 2);
+  });
+});
+
+describe('restart policies for app containers', () => {
+  it('OnFailure: exit 0 stays done, exit 1 is restarted (lastState kept), the pod stays Running', () => {
+    const o = of('on-failure');
+    expect(status(o, 'done')).toMatchObject({
+      restartCount: 0,
+      started: false,
+      state: { terminated: { exitCode: 0, reason: 'Completed' } },
+    });
+    const fails = status(o, 'fails');
+    expect(fails?.restartCount).toBeGreaterThanOrEqual(1);
+    expect(fails?.lastState).toMatchObject({ terminated: { exitCode: 1, reason: 'Error' } });
+    expect(status(o, 'keeps-running')?.restartCount).toBe(0);
+  });
+
+  it('Never: a failed container is not restarted and the pod is Failed', () => {
+    const o = of('never');
+    expect(o.status.phase).toBe('Failed');
+    expect(status(o, 'fails')).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 3 } } });
+    expect(find(o, 'Started', 'fails')).toHaveLength(1);
   });
 });

@@ -27,15 +27,20 @@ export async function netProbe(
   net: PodNetwork,
   args: string[],
   timeoutMs: number,
-): Promise<{ result: ProbeOutcome['result']; status: number | null; output: string } | null> {
+): Promise<{ result: ProbeOutcome['result']; status: number | null; output: string }> {
   const r = await net.node.exec(['net-probe', ...args], timeoutMs + 5000);
   const line = r.stdout.trim().split('\n').at(-1);
-  if (r.timedOut || !line) return null;
-  try {
-    return JSON.parse(line) as { result: ProbeOutcome['result']; status: number | null; output: string };
-  } catch {
-    return null;
+  if (line) {
+    try {
+      return JSON.parse(line) as { result: ProbeOutcome['result']; status: number | null; output: string };
+    } catch {
+      // not an answer: said below
+    }
   }
+  const why = r.timedOut
+    ? `no answer from the node-side prober within ${Math.round(timeoutMs / 1000) + 5} s`
+    : `the node-side prober failed: ${r.stderr.trim().split('\n').at(-1) || `exit ${r.exitCode}`}`;
+  return { result: 'failure', status: null, output: why };
 }
 
 /** net-probe's arguments for an httpGet (probe or hook): host defaults to the pod IP. */
@@ -97,6 +102,5 @@ export async function runProbe(
   else if (probe.grpc) args = ['grpc', net.podIP, String(probe.grpc.port), probe.grpc.service ?? '', String(timeoutS)];
   else return { result: 'failure', output: 'unknown probe handler' };
   const r = await netProbe(net, args, timeoutS * 1000);
-  if (!r) return { result: 'failure', output: `no answer from the node-side prober within ${timeoutS} s` };
   return { result: r.result, output: r.output };
 }
