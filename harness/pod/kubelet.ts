@@ -14,7 +14,7 @@ import { computePodActions } from './sync.js';
 import type { PodCondition } from './until.js';
 
 export type { ContainerRecord, State } from './status.js';
-export { backoffMs, terminatedReason } from './runtime.js';
+export { terminatedReason } from './runtime.js';
 
 export interface PodRunOptions {
   /**
@@ -40,8 +40,6 @@ interface Live {
   /** Aborts liveness and startup workers (the pod is being deleted; readiness goes on). */
   stopLiveness: AbortController;
   workers: Promise<void>[];
-  /** Engine exit watch (ends with the instance). */
-  exited: Promise<void>;
 }
 
 /**
@@ -365,10 +363,13 @@ export class PodRun {
       stop: new AbortController(),
       stopLiveness: new AbortController(),
       workers: [],
-      exited: Promise.resolve(),
     };
     this.live.set(name, live);
-    live.exited = this.watchExit(name, live);
+    this.watchExit(name, live).catch((err: unknown) => {
+      // The engine stopped answering about this container: the pod cannot go on.
+      this.fault ??= err;
+      void this.delete(`container ${name} could not be watched: ${errorNotes(err)[0]?.split('\n')[0]}`);
+    });
     if (hookFailed) {
       await this.killLive(name, this.spec.terminationGracePeriodSeconds, MESSAGES.postStartKill);
       return;

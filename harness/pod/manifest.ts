@@ -20,9 +20,6 @@ export interface ResolvedProbe extends Probe {
   initialDelaySeconds: number;
 }
 
-/** An init container; `restartPolicy: Always` makes it a sidecar (native sidecar, GA in 1.33). */
-export type InitContainer = Container;
-
 export interface PodSpecResolved {
   name: string;
   namespace: string;
@@ -31,7 +28,8 @@ export interface PodSpecResolved {
   restartPolicy: 'Always' | 'OnFailure' | 'Never';
   terminationGracePeriodSeconds: number;
   shareProcessNamespace: boolean;
-  initContainers: InitContainer[];
+  /** Init containers; `restartPolicy: Always` makes one a sidecar (native sidecar, GA in 1.33). */
+  initContainers: Container[];
   containers: Container[];
   /** Where the pod came from: a Pod, or a workload's template (`Deployment/web`). */
   from: string;
@@ -503,13 +501,6 @@ export function parsePod(text: string, source: string, select?: string): PodSpec
     if (err instanceof Invalid) throw new BadInputError(`invalid pod ${source}: ${err.message}`);
     throw err;
   }
-}
-
-/** Validate one parsed Pod object (for callers holding it already). */
-export function validatePod(value: unknown): PodSpecResolved {
-  const s = podSource(value as Record<string, unknown>, 0, false);
-  if (typeof s === 'string') fail('kind', `Unsupported value: ${JSON.stringify(s)}: must be "Pod"`);
-  return validateSpec(s);
 }
 
 export type { Container, LifecycleHandler, Pod };

@@ -53,12 +53,6 @@ export class Backoff {
   }
 }
 
-/** CrashLoopBackOff delay before the nth restart: at once, then 10 s, 20 s, 40 s ... 300 s, scaled. */
-export function backoffMs(restartCount: number, scale: number): number {
-  if (restartCount <= 0) return 0;
-  return Math.min(300, 10 * 2 ** (restartCount - 1)) * 1000 * scale;
-}
-
 export function terminatedReason(exited: ExitedContainer): string {
   if (exited.oomKilled) return 'OOMKilled';
   return exited.exitCode === 0 ? 'Completed' : 'Error';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../harness/errors.js';
-import { backoffMs } from '../../harness/pod/kubelet.js';
 import { parsePod, resolveProbe } from '../../harness/pod/manifest.js';
 
 const pod = (spec: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n${spec}`;
@@ -60,10 +59,5 @@ describe('Pod manifest validation', () => {
   ])('rejects %s in one line naming the field path', (_what, spec, message) => {
     expect(() => parsePod(pod(spec), 'p.yaml')).toThrow(BadInputError);
     expect(() => parsePod(pod(spec), 'p.yaml')).toThrow(`invalid pod p.yaml: ${message}`);
-  });
-
-  it('CrashLoopBackOff: immediate, then 10 s doubling to 300 s, scaled', () => {
-    expect([0, 1, 2, 3, 6, 7, 12].map((n) => backoffMs(n, 1) / 1000)).toEqual([0, 10, 20, 40, 300, 300, 300]);
-    expect(backoffMs(2, 0.1)).toBe(2000);
   });
 });
