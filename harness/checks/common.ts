@@ -1,7 +1,7 @@
 import { errorNotes, ScenarioError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
 import type { LogLine } from '../engine/logs.js';
-import { signalReadinessKey, type PsSnapshot } from '../observe/ps.js';
+import { allAsleep, signalReadinessKey, type PsSnapshot } from '../observe/ps.js';
 import { atRest } from '../observe/signals.js';
 import { RunningContainer } from '../run/container.js';
 import type { Observation, Readiness } from './observation.js';
@@ -36,6 +36,12 @@ export async function startSubject(
 /** The least span of unchanged snapshots, and their spacing (the poll interval). */
 const MIN_STABLE_SPAN_MS = 250;
 const SNAPSHOT_SPACING_MS = 100;
+/**
+ * How many times that span the snapshots must stay unchanged when a process is never
+ * seen asleep (a program that keeps a core busy): long enough that a shell which had
+ * yet to exec its program would have done so.
+ */
+const BUSY_SPAN_FACTOR = 4;
 
 /** What the harness knew when it judged the subject ready, with the snapshot that showed it. */
 export interface Ready extends Readiness {
@@ -47,9 +53,11 @@ export interface Ready extends Readiness {
  * for it. Without one, PID 1's and every process's signal masks are read through the
  * observer until they have stayed the same (the same processes, done exec'ing, the
  * same handlers) over at least two snapshots spanning as long as the engine took to
- * start this container: a signal sent earlier could reach a program that has not yet
- * set up its handling (a shell that has not yet exec'd it), and the verdict would
- * depend on the machine's speed.
+ * start this container, the last with every process asleep: a signal sent earlier
+ * could reach a program that has not yet set up its handling, an orphan made earlier
+ * could be reaped by a shell that has not yet exec'd the program, and the verdict would
+ * depend on the machine's speed. A process that never sleeps (one that keeps a core
+ * busy) is waited for over BUSY_SPAN_FACTOR times the span instead.
  */
 export async function awaitReady(
   ctx: CheckContext,
@@ -81,8 +89,10 @@ export async function awaitReady(
       same = 1;
     } else same++;
     const upLongEnough = elapsedMs(container.started.atMs) >= (subject.minUpMs ?? 0);
-    if (same >= 2 && snapshot.atMs - since >= spanMs && upLongEnough)
-      return { how: 'signal-masks', afterMs: elapsedMs(t0), snapshots, snapshot };
+    const settledMs = snapshot.atMs - since;
+    const busy = !allAsleep(snapshot);
+    if (same >= 2 && upLongEnough && settledMs >= spanMs * (busy ? BUSY_SPAN_FACTOR : 1))
+      return { how: 'signal-masks', afterMs: elapsedMs(t0), snapshots, snapshot, ...(busy ? { busy } : {}) };
     if (elapsedMs(t0) >= timeoutMs)
       throw new ScenarioError(
         `waited ${Math.round(timeoutMs / 1000)} s for the processes' signal masks to settle; still changing: ${current}`,
@@ -161,6 +171,7 @@ export function scenario<O extends object>(
       const result = await body(container, t0, ready);
       const readiness: Readiness = { how: ready.how, afterMs: ready.afterMs };
       if (ready.snapshots) readiness.snapshots = ready.snapshots;
+      if (ready.busy) readiness.busy = true;
       const observation: Observation<O> = {
         ...base(subject, meta.check, meta.scenario, meta.did),
         ...result,

@@ -23,7 +23,8 @@ export interface Evidence {
 
 /**
  * Ready to be acted on: the subject printed its ready line, or its processes and their
- * signal masks were the same in two snapshots in a row (done exec'ing, handlers set).
+ * signal masks were the same in two snapshots in a row (done exec'ing, handlers set)
+ * with every process asleep, or the same for longer while one kept running.
  */
 export interface Readiness {
   how: 'ready-line' | 'signal-masks';
@@ -31,6 +32,8 @@ export interface Readiness {
   afterMs: number;
   /** Snapshots taken to see the masks settle. */
   snapshots?: number;
+  /** A process was still running (R or D) when the masks were taken as settled. */
+  busy?: boolean;
 }
 
 export interface Observation<O extends object = Record<string, unknown>> {

@@ -39,20 +39,22 @@ function zombieReaping(
       env: how === 'program' ? { APP_ZOMBIE: '1' } : {},
       empty: { zombies: null },
     },
-    async (container) => {
+    async (container, _t0, ready) => {
       let orphan: (p: ProcessRow) => boolean;
+      let settledZombies: { zombies: ProcessRow[]; snapshots: PsSnapshot[] };
       if (how === 'injected') {
-        await injectZombie(ctx.session, ctx.toolboxImage, container);
         // The helper's child, before its exec (still the helper's sh) and after (sleep).
         orphan = (p) => p.args.includes(HELPER);
+        settledZombies = await injectedOrphan(ctx, container, ready.snapshot, orphan);
       } else {
         // The program's grandchild: a copy of the program, re-parented to PID 1, that
         // is neither PID 1 nor the program (whose pid its ready line gives).
         const logs = await container.logs();
         const programPid = Number(logs.map((l) => /^ready pid=(\d+)/.exec(l.text)?.[1]).find(Boolean));
         orphan = (p) => p.ppid === 1 && p.pid !== 1 && p.pid !== programPid && /app\.py/.test(p.args);
+        settledZombies = await leftZombies(ctx, container, orphan);
       }
-      const { zombies, snapshots } = await leftZombies(ctx, container, orphan);
+      const { zombies, snapshots } = settledZombies;
       return {
         verdict: zombies.length === 0 ? 'pass' : 'fail',
         reason: zombies.length
@@ -63,6 +65,37 @@ function zombieReaping(
       };
     },
   );
+}
+
+/** PID 1 as a snapshot shows it: who adopts the orphan. */
+const pid1Of = (snap: PsSnapshot | undefined): string | undefined => {
+  const p = snap?.processes.find((row) => row.pid === 1);
+  return p && `${p.comm} ${p.args}`;
+};
+
+/** Orphans made before the one judged, when PID 1 changed under them (it exec'd). */
+const MAX_INJECTIONS = 3;
+
+/**
+ * Inject the zombie maker and wait for its orphan to exit. The orphan is judged only
+ * when PID 1 was the same program from before the injection until then: a PID 1 that
+ * exec'd meanwhile (a shell handing over to the program) was not the program that
+ * will have to reap, so the orphan is made again under the new PID 1.
+ */
+async function injectedOrphan(
+  ctx: CheckContext,
+  container: RunningContainer,
+  before: PsSnapshot | undefined,
+  isOrphan: (p: ProcessRow) => boolean,
+): Promise<{ zombies: ProcessRow[]; snapshots: PsSnapshot[] }> {
+  let adopter = pid1Of(before);
+  for (let attempt = 1; ; attempt++) {
+    await injectZombie(ctx.session, ctx.toolboxImage, container);
+    const result = await leftZombies(ctx, container, isOrphan);
+    const now = pid1Of(result.snapshots.at(-1));
+    if (adopter === undefined || now === adopter || attempt >= MAX_INJECTIONS) return result;
+    adopter = now;
+  }
 }
 
 /**

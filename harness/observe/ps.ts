@@ -120,6 +120,19 @@ const SNAPSHOT_HANG_MS = 60_000;
 export const isZombie = (p: ProcessRow): boolean => p.stat.startsWith('Z');
 
 /**
+ * Whether every live process was asleep when read: waiting in the kernel for something
+ * (S), stopped (T, t) or idle (I), and not caught moving while its masks were read. A
+ * process that is runnable (R: it has work left, such as a shell that has yet to exec
+ * its program) or in uninterruptible I/O (D: loading what it is about to run) may still
+ * change who it is and what it handles.
+ */
+export function allAsleep(snapshot: PsSnapshot): boolean {
+  return snapshot.processes
+    .filter((p) => !isZombie(p) && p.masks?.State !== undefined)
+    .every((p) => /^[STtI]$/.test(p.masks?.State ?? '') && p.masks?.Wchan !== '?');
+}
+
+/**
  * What settles a program's readiness to be signalled: the processes (pid, name, live or
  * not) and the signal handling each has set up. Two snapshots with the same key in a
  * row mean the program has stopped exec'ing and installing handlers.
