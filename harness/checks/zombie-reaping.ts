@@ -99,9 +99,19 @@ async function injectedOrphan(
 }
 
 /**
+ * A process caught inside its exit: its memory, and with it its command line, already
+ * released (ps shows its name in brackets, which in a container no kernel thread has,
+ * or "<defunct>" or nothing when ps's later pass over /proc saw it die) but not yet a
+ * zombie in the process list, and not asleep. Its args no longer say what it was, so it may
+ * be the orphan about to become a zombie.
+ */
+const exiting = (p: ProcessRow): boolean =>
+  (p.args.trim() === '' || /^\[[^\]]*\]/.test(p.args.trim())) && p.masks?.State !== 'S';
+
+/**
  * Once every orphan (`isOrphan`) has exited (a zombie, or gone: reaped), the zombies
  * left: a process caught between its exit and PID 1's wait counts only when the next
- * snapshot still has it. Snapshots newest first.
+ * snapshot still has it, and one caught inside its exit (see exiting) is waited for. Snapshots newest first.
  */
 export async function leftZombies(
   ctx: CheckContext,
@@ -112,7 +122,7 @@ export async function leftZombies(
     HANG_MS,
     async () => {
       const snap = await container.ps(ctx.toolboxImage);
-      return snap.processes.some((p) => isOrphan(p) && !isZombie(p)) ? undefined : snap;
+      return snap.processes.some((p) => !isZombie(p) && (isOrphan(p) || exiting(p))) ? undefined : snap;
     },
     0,
   );
