@@ -3,6 +3,7 @@ import type { Observation } from './checks/observation.js';
 import type { CheckContext, Subject } from './checks/subject.js';
 import { expectedRow } from './expected.js';
 import { runSlowFirst } from './run/pool.js';
+import { BadInputError } from './errors.js';
 
 export interface Unit {
   subject: Subject;
@@ -15,6 +16,33 @@ export function plan(subjects: readonly Subject[], checks: readonly AnyCheck[] =
   return subjects.flatMap((subject) =>
     checks.flatMap((check) => check.scenarios.map((scenario) => ({ subject, check, scenario }))),
   );
+}
+
+/** A shard of a run: the I-th of N deterministic shares (1-based). */
+export interface Shard {
+  index: number;
+  total: number;
+}
+
+/** Parse `I/N`; a malformed one is a one-line error. */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(m?.[1]);
+  const total = Number(m?.[2]);
+  if (!m || total < 1 || index < 1 || index > total)
+    throw new BadInputError(`matrix: --shard must be I/N with 1 <= I <= N (e.g. 2/3), got "${text}"`);
+  return { index, total };
+}
+
+/**
+ * The shard's share of the plan: slow and fast scenarios are dealt out round-robin
+ * separately, in plan order, so every shard gets its share of each and the N shards
+ * together are the plan exactly once. The same plan always deals the same way.
+ */
+export function shardUnits(units: readonly Unit[], shard: Shard): Unit[] {
+  let slow = 0;
+  let fast = 0;
+  return units.filter((u) => (u.check.slow ? slow++ : fast++) % shard.total === shard.index - 1);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ensureEngine } from './engine/bringup.js';
+import { ensureEngine, type EngineKind } from './engine/bringup.js';
 import type { Engine } from './engine/connect.js';
 import { Session } from './engine/session.js';
 import { ensureBaseImage, type BaseImage } from './images/base.js';
@@ -22,8 +22,8 @@ export interface Prepared {
  * Everything `harness setup` does, shared with the test suites' global setup: an
  * engine that answers, a run session (sweeping dead runs), the base and toolbox images.
  */
-export async function prepare(log: Logger, options: { runId?: string } = {}): Promise<Prepared> {
-  const engine = await ensureEngine(log);
+export async function prepare(log: Logger, options: { runId?: string; engine?: EngineKind } = {}): Promise<Prepared> {
+  const engine = await ensureEngine(log, options.engine);
   const session = await Session.open(engine, log, { runId: options.runId });
   try {
     const base = await ensureBaseImage(session, log);

@@ -1,4 +1,4 @@
-import { candidateEndpoints, findEngine } from '../engine/connect.js';
+import { engineCandidates, findEngine } from '../engine/connect.js';
 import { noEngineAdvice } from '../engine/bringup.js';
 import { baseImageTag, baseRecipeHash } from '../images/base.js';
 import { contextHash } from '../images/build.js';
@@ -9,7 +9,8 @@ import { EngineUnavailableError, NotReadyError } from '../errors.js';
 
 export const doctorHelp = `harness doctor
 
-Says which container engine answers (Docker or Podman, version, socket), whether the
+Says which container engine answers (Docker or Podman, version, socket; DOCKER_HOST
+or CONTAINER_HOST when set, else Docker's socket, then Podman's rootful and rootless), whether the
 base and toolbox images exist, and what to run when something is missing. Changes
 nothing. Exit 0 when ready, 2 when not.`;
 
@@ -17,9 +18,8 @@ nothing. Exit 0 when ready, 2 when not.`;
 export async function doctor(out: (line: string) => void): Promise<void> {
   const engine = await findEngine();
   if (!engine) {
-    throw new EngineUnavailableError(
-      `no container engine answers (tried ${candidateEndpoints().join(', ')}): ${noEngineAdvice()}`,
-    );
+    const tried = engineCandidates().map((c) => `${c.source} ${c.address.url}`);
+    throw new EngineUnavailableError(`no container engine answers (tried ${tried.join(', ')}): ${noEngineAdvice()}`);
   }
   const { info } = engine;
   const on = { engine };

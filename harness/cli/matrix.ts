@@ -4,7 +4,7 @@ import { BadInputError } from '../errors.js';
 import { mismatches } from '../expected.js';
 import { PROGRAMS, VARIANTS, variantByName, type Program } from '../images/catalogue.js';
 import { stderrLogger } from '../log.js';
-import { plan, runBattery } from '../matrix.js';
+import { parseShard, plan, runBattery, shardUnits } from '../matrix.js';
 import { describeLoad } from '../run/load.js';
 import { reportsDir } from '../paths.js';
 import { buildVariants, catalogueSubjects, measureLoad, prepare } from '../prepare.js';
@@ -34,6 +34,9 @@ Options:
                        latency measured at the start of the run; the report says which)
   --out DIR            output folder (default reports/latest)
   --format LIST        comma-separated: json,html,md,junit (default: all)
+  --shard I/N          run only the I-th of N deterministic shares of the scenarios
+                       (the lifecycle face-off runs in shard 1); join the shards'
+                       report.json files with \`harness report --merge\`
   --no-lifecycle       skip the lifecycle face-off (postStart hook vs init container vs
                        startup probe, measured from the reference pods in images/pods/)
 
@@ -51,7 +54,9 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
     out: { type: 'string' },
     format: { type: 'string' },
     'no-lifecycle': { type: 'boolean' },
+    shard: { type: 'string' },
   });
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   const formats = parseFormats(values.format, 'matrix');
   const variants = (values.variant ?? VARIANTS.map((v) => v.name)).map((name) => {
     const v = variantByName(name);
@@ -83,17 +88,19 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
     const concurrency = load.concurrency;
     const images = await buildVariants(ready.session, ready.base.tag, variants, stderrLogger);
     const subjects = catalogueSubjects(images, variants, programs);
-    const units = plan(subjects, checks);
+    const all = plan(subjects, checks);
+    const units = shard ? shardUnits(all, shard) : all;
     stderrLogger(
-      `running ${units.length} scenarios (${subjects.length} subjects x ${checks.length} checks), ${describeLoad(load)}, grace ${graceSeconds} s`,
+      `running ${units.length} scenarios (${shard ? `shard ${shard.index}/${shard.total} of ${all.length}: ` : ''}${subjects.length} subjects x ${checks.length} checks), ${describeLoad(load)}, grace ${graceSeconds} s`,
     );
     const progress = progressReporter('matrix');
     const startedAt = new Date();
     const ctx = { session: ready.session, toolboxImage: ready.toolbox.tag, graceSeconds };
     // The reference pods run alongside the battery: they mostly wait on probes.
-    const lifecycle = values['no-lifecycle']
-      ? undefined
-      : inBackground(runScenarioPods(ctx, FACEOFF_SCENARIOS, ready.base.tag));
+    const lifecycle =
+      values['no-lifecycle'] || (shard && shard.index !== 1)
+        ? undefined
+        : inBackground(runScenarioPods(ctx, FACEOFF_SCENARIOS, ready.base.tag));
     const observations = await runBattery(ctx, units, concurrency, (o, done, total) =>
       progress(done, total, `${o.subject} ${o.check}${o.scenario ? ` ${o.scenario}` : ''}: ${o.verdict}`),
     );
@@ -109,6 +116,7 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
       observations,
     });
     if (rows) report.lifecycle = { rows };
+    if (shard) report.shard = shard;
     const paths = writeReport(outDir, report, formats);
     out(renderTextMatrix(report.results));
     const unexpected = report.results.filter((r) => r.expected && mismatches(r.expected, r.observed).length);

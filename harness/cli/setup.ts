@@ -1,14 +1,17 @@
+import { BadInputError } from '../errors.js';
 import { stderrLogger } from '../log.js';
 import { prepare } from '../prepare.js';
 import { parse } from './args.js';
 import { interruptHandlers } from './interrupt.js';
 
-export const setupHelp = `harness setup
+export const setupHelp = `harness setup [--engine docker|podman]
 
 Makes this machine ready to run the harness, and changes nothing when it already is:
   1. a container engine: when none answers and this runs as root on Debian, installs
      Debian's docker.io (if needed) and starts dockerd, waiting up to 60 s for it;
-     otherwise says what to do;
+     otherwise says what to do. With --engine podman: installs Debian's podman (if
+     needed) and serves its Docker-compatible API on /run/podman/podman.sock (then
+     point the harness at it with DOCKER_HOST=unix:///run/podman/podman.sock);
   2. the base image (HARNESS_BASE_IMAGE, default harness/base:bookworm): built from
      debian:bookworm-slim when that can be had, else bootstrapped offline with
      debootstrap (about a minute, once);
@@ -16,12 +19,14 @@ Makes this machine ready to run the harness, and changes nothing when it already
 Exit 0 when ready, 2 when something could not be set up.`;
 
 export async function setupCommand(argv: string[], out: (line: string) => void): Promise<number> {
-  parse('setup', argv, {});
-  const ready = await prepare(stderrLogger);
+  const { values } = parse('setup', argv, { engine: { type: 'string' } });
+  if (values.engine !== undefined && values.engine !== 'docker' && values.engine !== 'podman')
+    throw new BadInputError(`setup: --engine must be docker or podman, got "${values.engine}"`);
+  const ready = await prepare(stderrLogger, { engine: values.engine });
   interruptHandlers.push(() => ready.session.teardown());
   await ready.session.teardown();
   out(
-    `ready: ${ready.engine.info.kind} ${ready.engine.info.version} at ${ready.engine.info.endpoint}; base ${ready.base.tag}; toolbox ${ready.toolbox.tag}`,
+    `ready: ${ready.engine.info.kind} ${ready.engine.info.version} at ${ready.engine.info.endpoint}${ready.engine.info.kind === 'podman' ? ` (DOCKER_HOST=${ready.engine.connection.url})` : ''}; base ${ready.base.tag}; toolbox ${ready.toolbox.tag}`,
   );
   return 0;
 }

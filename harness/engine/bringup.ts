@@ -1,13 +1,14 @@
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { EngineUnavailableError, SetupError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { DOCKER_SOCKET, engineCandidates, PODMAN_ROOTFUL_SOCKET } from './address.js';
 import { findEngine, type Engine } from './connect.js';
 
-const DOCKERD_WAIT_MS = 60_000;
+const ENGINE_WAIT_MS = 60_000;
 
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
@@ -49,42 +50,94 @@ export async function aptInstall(packages: string[], log: Logger): Promise<void>
   }
 }
 
-/** Start dockerd detached from this process, logging to a file, so it outlives the run. */
-function startDockerd(log: Logger): string {
+/** Start a daemon detached from this process, logging to a file, so it outlives the run. */
+function startDetached(command: string, args: string[], log: Logger): string {
   const dir = join(tmpdir(), 'harness');
   mkdirSync(dir, { recursive: true });
-  const logFile = join(dir, 'dockerd.log');
+  const logFile = join(dir, `${command}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn('dockerd', [], { detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd] });
   child.unref();
-  log(`started dockerd (pid ${child.pid}), log: ${logFile}`);
+  log(`started ${[command, ...args].join(' ')} (pid ${child.pid}), log: ${logFile}`);
   return logFile;
 }
 
+export type EngineKind = 'docker' | 'podman';
+
 /**
- * Return an engine that answers, bringing one up when none does and we may: as root on
- * Debian, install docker.io if needed and start dockerd, then wait (bounded) for it.
+ * Podman 4.3 sets every container's nofile limit to the host's hard limit unless
+ * containers.conf says otherwise; where that limit is low its containers fail to
+ * start, so the default ulimits are emptied (the engine's own defaults then apply).
  */
-export async function ensureEngine(log: Logger): Promise<Engine> {
-  const found = await findEngine();
-  if (found) return found;
-  if (!isRoot() || !isDebianLike()) {
-    throw new EngineUnavailableError(`no container engine answers: ${noEngineAdvice()}`);
-  }
-  log('no container engine answers; bringing up Docker');
-  if (!(await commandExists('dockerd'))) await aptInstall(['docker.io'], log);
-  const logFile = startDockerd(log);
-  const deadline = Date.now() + DOCKERD_WAIT_MS;
+const CONTAINERS_CONF = '/etc/containers/containers.conf';
+function configurePodman(log: Logger): void {
+  const current = existsSync(CONTAINERS_CONF) ? readFileSync(CONTAINERS_CONF, 'utf8') : '';
+  if (/^\s*default_ulimits\s*=/m.test(current)) return;
+  mkdirSync('/etc/containers', { recursive: true });
+  const text = /^\[containers\]/m.test(current)
+    ? current.replace(/^\[containers\][^\n]*\n/m, (h) => `${h}default_ulimits = []\n`)
+    : `${current}${current && !current.endsWith('\n') ? '\n' : ''}[containers]\ndefault_ulimits = []\n`;
+  writeFileSync(CONTAINERS_CONF, text);
+  log(`set default_ulimits = [] in ${CONTAINERS_CONF}`);
+}
+
+async function waitForEngine(kind: EngineKind, logFile: string, env: NodeJS.ProcessEnv, log: Logger): Promise<Engine> {
+  const deadline = Date.now() + ENGINE_WAIT_MS;
   while (Date.now() < deadline) {
-    const engine = await findEngine();
+    const engine = await findEngine(env);
     if (engine) {
-      log(`Docker ${engine.info.version} answers on ${engine.info.endpoint}`);
+      log(
+        `${engine.info.kind === 'podman' ? 'Podman' : 'Docker'} ${engine.info.version} answers on ${engine.info.endpoint}`,
+      );
       return engine;
     }
     await new Promise((r) => setTimeout(r, 500));
   }
   const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
-  throw new EngineUnavailableError(`dockerd did not answer within ${DOCKERD_WAIT_MS / 1000} s (log: ${logFile})`, {
+  throw new EngineUnavailableError(`${kind} did not answer within ${ENGINE_WAIT_MS / 1000} s (log: ${logFile})`, {
     detail: tail,
   });
+}
+
+/**
+ * Return an engine that answers, bringing one up when none does and we may: as root on
+ * Debian, install docker.io (or podman) if needed and start dockerd (or Podman's
+ * Docker-compatible API service on /run/podman/podman.sock), then wait (bounded).
+ * An engine named by DOCKER_HOST or CONTAINER_HOST is only ever used, never brought up
+ * in another's place; `kind` asks for that engine even when another one answers.
+ */
+export async function ensureEngine(log: Logger, kind?: EngineKind): Promise<Engine> {
+  const candidates = engineCandidates();
+  const explicit = candidates.find((c) => c.explicit);
+  const wanted =
+    kind === 'podman' && !explicit ? { ...process.env, DOCKER_HOST: `unix://${PODMAN_ROOTFUL_SOCKET}` } : process.env;
+  const found = await findEngine(wanted);
+  if (found && (!kind || found.info.kind === kind)) return found;
+  if (found) {
+    throw new EngineUnavailableError(
+      `${explicit?.source ?? 'the engine'} (${found.info.endpoint}) is ${found.info.kind}, not ${kind}: unset ${explicit?.source ?? 'DOCKER_HOST'} or point it at ${kind}`,
+    );
+  }
+  if (explicit) {
+    const a = explicit.address;
+    const ours = a.scheme === 'unix' && [DOCKER_SOCKET, PODMAN_ROOTFUL_SOCKET].includes(a.socketPath);
+    if (!ours) throw new EngineUnavailableError(`no container engine answers at ${explicit.source}=${a.url}`);
+  }
+  if (!isRoot() || !isDebianLike()) {
+    throw new EngineUnavailableError(`no container engine answers: ${noEngineAdvice()}`);
+  }
+  const podman =
+    kind === 'podman' || (explicit?.address.scheme === 'unix' && explicit.address.socketPath === PODMAN_ROOTFUL_SOCKET);
+  if (podman) {
+    log('no Podman service answers; bringing up Podman');
+    if (!(await commandExists('podman'))) await aptInstall(['podman'], log);
+    configurePodman(log);
+    mkdirSync('/run/podman', { recursive: true });
+    const logFile = startDetached('podman', ['system', 'service', '--time=0', `unix://${PODMAN_ROOTFUL_SOCKET}`], log);
+    return waitForEngine('podman', logFile, wanted, log);
+  }
+  log('no container engine answers; bringing up Docker');
+  if (!(await commandExists('dockerd'))) await aptInstall(['docker.io'], log);
+  const logFile = startDetached('dockerd', [], log);
+  return waitForEngine('docker', logFile, process.env, log);
 }

@@ -1,12 +1,22 @@
 import { existsSync } from 'node:fs';
 import type Docker from 'dockerode';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  clientEnvironment,
+  engineCandidates,
+  parseEngineAddress,
+  type Candidate,
+  type EngineAddress,
+} from './address.js';
+import { openSshForward } from './ssh.js';
 
 /** What answers on the other end of the socket. */
 export interface EngineInfo {
   kind: 'docker' | 'podman';
   version: string;
   apiVersion: string;
-  /** Where it answered: a unix socket path or a tcp:// address. */
+  /** Where it answered, as the user would name it: a unix socket, tcp:// or ssh:// address. */
   endpoint: string;
   /** Whether the engine runs cgroup v1 or v2 (zombie and pids accounting differ). */
   cgroupVersion: string;
@@ -16,6 +26,11 @@ export interface Engine {
   /** The engine client: only harness/engine/ talks to it. */
   docker: Docker;
   info: EngineInfo;
+  /**
+   * How this process reaches it: the address itself, or for ssh the local socket a
+   * forward opened by this process listens on.
+   */
+  connection: EngineAddress;
 }
 
 /** Anything that knows its engine (an Engine's holder: a Session, a doctor's probe). */
@@ -23,54 +38,76 @@ export interface OnEngine {
   readonly engine: Engine;
 }
 
-/** Where to look for an engine, in order: DOCKER_HOST, Docker's socket, Podman's. */
-export function candidateEndpoints(env: NodeJS.ProcessEnv = process.env): string[] {
-  const out: string[] = [];
-  if (env.DOCKER_HOST) out.push(env.DOCKER_HOST);
-  out.push('/var/run/docker.sock');
-  if (env.XDG_RUNTIME_DIR) out.push(`${env.XDG_RUNTIME_DIR}/podman/podman.sock`);
-  out.push('/run/podman/podman.sock');
-  return [...new Set(out)];
+export { engineCandidates, type Candidate } from './address.js';
+
+/** dockerode's options for an address (unix or tcp; ssh goes through a local forward first). */
+export function clientOptions(address: EngineAddress, timeoutMs?: number): Docker.DockerOptions {
+  // docker-modem merges defaults read from DOCKER_HOST: every field is set explicitly.
+  if (address.scheme === 'tcp') {
+    const tls = address.tls;
+    const read = (name: string) => (tls ? readFileSync(join(tls.certPath, name)) : undefined);
+    return {
+      socketPath: undefined,
+      host: address.host,
+      port: address.port,
+      protocol: tls ? 'https' : 'http',
+      ca: read('ca.pem'),
+      cert: read('cert.pem'),
+      key: read('key.pem'),
+      ...(tls && !tls.verify ? { checkServerIdentity: () => undefined } : {}),
+      timeout: timeoutMs,
+    };
+  }
+  if (address.scheme === 'ssh') throw new Error('an ssh address is reached through its local forward');
+  return { socketPath: address.socketPath, host: undefined, port: undefined, protocol: undefined, timeout: timeoutMs };
 }
 
 /**
  * The engine client's module, loaded on first use: the report writers and the check
  * definitions they read never pay for it.
  */
-async function clientFor(endpoint: string, timeoutMs?: number): Promise<Docker> {
+async function clientFor(address: EngineAddress, timeoutMs?: number): Promise<Docker> {
   const { default: Docker } = await import('dockerode');
-  const m = /^(tcp|http|https):\/\/([^:/]+)(?::(\d+))?/.exec(endpoint);
-  if (m) {
-    return new Docker({
-      host: m[2],
-      port: m[3] ? Number(m[3]) : 2375,
-      protocol: m[1] === 'https' ? 'https' : 'http',
-      timeout: timeoutMs,
-    });
-  }
-  const socketPath = endpoint.replace(/^unix:\/\//, '');
-  return new Docker({ socketPath, timeout: timeoutMs });
+  return new Docker(clientOptions(address, timeoutMs));
 }
 
-/** Ping one endpoint; resolve to the engine, or null when nothing answers. */
-export async function probeEndpoint(endpoint: string, timeoutMs = 3000): Promise<Engine | null> {
-  const path = endpoint.replace(/^unix:\/\//, '');
-  if (!/^(tcp|http|https):/.test(endpoint) && !existsSync(path)) return null;
+/**
+ * Point every Docker client this process starts (testcontainers, a docker CLI child)
+ * at the engine the harness chose: one discovery for all of them.
+ */
+export function pointClientsAt(connection: EngineAddress): void {
+  for (const [k, v] of Object.entries(clientEnvironment(connection))) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+}
+
+/** Ping one candidate; resolve to the engine, or null when nothing answers. */
+export async function probeCandidate(candidate: Candidate, timeoutMs = 3000): Promise<Engine | null> {
+  let connection = candidate.address;
+  if (connection.scheme === 'unix' && !existsSync(connection.socketPath)) return null;
+  if (connection.scheme === 'ssh') {
+    const forward = await openSshForward(connection).catch(() => null);
+    if (!forward) return null;
+    connection = forward;
+  }
   try {
-    const probe = await clientFor(endpoint, timeoutMs);
+    const probe = await clientFor(connection, timeoutMs);
     await probe.ping();
     const version = await probe.version();
     const components = (version as { Components?: { Name: string }[] }).Components ?? [];
     const kind = components.some((c) => /podman/i.test(c.Name)) ? 'podman' : 'docker';
     const info = (await probe.info()) as { CgroupVersion?: string };
+    pointClientsAt(connection);
     return {
       // A client without a socket timeout: builds and waits legitimately take minutes.
-      docker: await clientFor(endpoint),
+      docker: await clientFor(connection),
+      connection,
       info: {
         kind,
         version: version.Version,
         apiVersion: version.ApiVersion,
-        endpoint,
+        endpoint: candidate.address.url,
         cgroupVersion: info.CgroupVersion ?? 'unknown',
       },
     };
@@ -79,10 +116,15 @@ export async function probeEndpoint(endpoint: string, timeoutMs = 3000): Promise
   }
 }
 
+/** Ping one address (a URL or a socket path); resolve to the engine, or null. */
+export function probeEndpoint(endpoint: string, timeoutMs = 3000): Promise<Engine | null> {
+  return probeCandidate({ address: parseEngineAddress(endpoint), source: endpoint, explicit: true }, timeoutMs);
+}
+
 /** The first engine that answers, or null. */
 export async function findEngine(env: NodeJS.ProcessEnv = process.env): Promise<Engine | null> {
-  for (const endpoint of candidateEndpoints(env)) {
-    const engine = await probeEndpoint(endpoint);
+  for (const candidate of engineCandidates(env)) {
+    const engine = await probeCandidate(candidate);
     if (engine) return engine;
   }
   return null;

@@ -1,16 +1,49 @@
 // Watchdog started detached by a run: when the run's process dies (Ctrl-C, crash,
 // SIGKILL) it removes every container and network labelled with that run id, so an
 // interrupted run leaves nothing behind. Plain JS so it starts without a TS loader.
-// argv: <endpoint> <runId> <watchedPid>
+// argv: <runId> <watchedPid>; env HARNESS_REAPER_ENGINE: how to reach the engine, as
+// JSON: { socketPath } | { host, port, tls?: { certPath, verify } } | { ssh: [args] }
+// (ssh's arguments for a forward to a local socket named "{local}", opened only when
+// there is something to sweep, since the run's own forward died with it).
 import Docker from 'dockerode';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-const [endpoint, runId, watchedPidText] = process.argv.slice(2);
+const [runId, watchedPidText] = process.argv.slice(2);
 const watchedPid = Number(watchedPidText);
-const socketPath = endpoint.replace(/^unix:\/\//, '');
-const m = /^(tcp|http|https):\/\/([^:/]+)(?::(\d+))?/.exec(endpoint);
-const docker = m
-  ? new Docker({ host: m[2], port: Number(m[3] ?? 2375), protocol: m[1] === 'https' ? 'https' : 'http' })
-  : new Docker({ socketPath });
+const spec = JSON.parse(process.env.HARNESS_REAPER_ENGINE ?? '{}');
+let forward;
+
+async function connect() {
+  if (spec.ssh) {
+    const dir = join(tmpdir(), 'harness', 'ssh');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const local = join(dir, `reaper-${process.pid}.sock`);
+    forward = spawn(
+      'ssh',
+      spec.ssh.map((a) => a.replace('{local}', local)),
+      { stdio: 'ignore' },
+    );
+    const deadline = Date.now() + 15_000;
+    while (!existsSync(local) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    return new Docker({ socketPath: local, host: undefined });
+  }
+  if (spec.host) {
+    const read = (name) => (spec.tls ? readFileSync(join(spec.tls.certPath, name)) : undefined);
+    return new Docker({
+      host: spec.host,
+      port: spec.port,
+      protocol: spec.tls ? 'https' : 'http',
+      ca: read('ca.pem'),
+      cert: read('cert.pem'),
+      key: read('key.pem'),
+      ...(spec.tls && !spec.tls.verify ? { checkServerIdentity: () => undefined } : {}),
+    });
+  }
+  return new Docker({ socketPath: spec.socketPath, host: undefined });
+}
 
 function alive(pid) {
   try {
@@ -21,7 +54,7 @@ function alive(pid) {
   }
 }
 
-async function sweep() {
+async function sweep(docker) {
   const filters = { label: [`io.harness.run=${runId}`] };
   const containers = await docker.listContainers({ all: true, filters }).catch(() => []);
   await Promise.all(
@@ -50,8 +83,10 @@ const timer = setInterval(async () => {
   clearInterval(timer);
   // Containers created in the last instant before the owner died can still be
   // appearing: sweep twice.
-  await sweep();
+  const docker = await connect();
+  await sweep(docker);
   await new Promise((r) => setTimeout(r, 1000));
-  await sweep();
+  await sweep(docker);
+  forward?.kill();
   process.exit(0);
 }, 500);

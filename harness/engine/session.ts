@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
 import { projectRoot } from '../paths.js';
+import { parseEngineAddress } from './address.js';
 import { statusOf, type Engine } from './connect.js';
+import { sshForwardArgs } from './ssh.js';
 import { removeContainer } from './containers.js';
 import { LABEL, newRunId, processAlive, runLabels } from './labels.js';
 
@@ -42,9 +44,10 @@ export class Session {
 
   private startReaper(): void {
     const script = join(projectRoot(), 'harness', 'engine', 'reaper.mjs');
-    const child = spawn(process.execPath, [script, this.engine.info.endpoint, this.runId, String(this.ownerPid)], {
+    const child = spawn(process.execPath, [script, this.runId, String(this.ownerPid)], {
       detached: true,
       stdio: 'ignore',
+      env: { ...process.env, HARNESS_REAPER_ENGINE: JSON.stringify(reaperConnection(this.engine)) },
     });
     child.unref();
     this.reaper = child;
@@ -59,6 +62,18 @@ export class Session {
       this.log(`removed ${removed.containers} container(s) and ${removed.networks} network(s) of run ${this.runId}`);
     return removed;
   }
+}
+
+/**
+ * How the reaper reaches the engine once the run's process is gone: an ssh engine
+ * through a forward of its own (the run's forward dies with the run).
+ */
+export function reaperConnection(engine: Engine): object {
+  const given = parseEngineAddress(engine.info.endpoint);
+  if (given.scheme === 'ssh') return { ssh: sshForwardArgs(given, '{local}') };
+  const c = engine.connection;
+  if (c.scheme === 'tcp') return { host: c.host, port: c.port, tls: c.tls };
+  return { socketPath: c.scheme === 'unix' ? c.socketPath : undefined };
 }
 
 /**

@@ -27,15 +27,26 @@ export function unexpectedOf(r: ReportResult): string[] {
   return r.expected ? mismatches(r.expected, r.observed) : [];
 }
 
+/**
+ * A result's matrix row: its subject, and in a report merged across engines its
+ * subject on that engine (the engine dimension: one row per subject and engine).
+ */
+export const rowOf = (report: Report, r: ReportResult): string =>
+  report.engines ? `${r.subject} · ${r.engine ?? report.engine.kind}` : r.subject;
+
+/** The engines a report's results ran on, named for a header. */
+export const enginesLabel = (report: Report): string =>
+  (report.engines ?? [report.engine]).map((e) => `${e.kind} ${e.version}`).join(', ');
+
 /** Subjects (rows) and checks (columns) in report order, with every cell. */
 export function matrixCells(report: Report): { subjects: string[]; checks: string[]; cells: Map<string, Cell> } {
-  const subjects = [...new Set(report.results.map((r) => r.subject))];
+  const subjects = [...new Set(report.results.map((r) => rowOf(report, r)))];
   const checks = [...new Set(report.results.map((r) => r.check))];
   const cells = new Map<string, Cell>();
   let n = 0;
   for (const subject of subjects) {
     for (const check of checks) {
-      const results = report.results.filter((r) => r.subject === subject && r.check === check);
+      const results = report.results.filter((r) => rowOf(report, r) === subject && r.check === check);
       if (!results.length) continue;
       cells.set(`${subject}\u0000${check}`, {
         id: `c${n++}`,

@@ -1,11 +1,14 @@
 import type { Verdict } from '../checks/observation.js';
 import type { Report, ReportResult } from './model.js';
 import { keyFigure } from './text.js';
+import { engineOf } from './merge.js';
 
 export interface CellChange {
   subject: string;
   check: string;
   scenario: string | null;
+  /** The engine, when either report ran on more than one. */
+  engine?: string;
   kind: 'regression' | 'improvement' | 'changed' | 'added' | 'removed';
   before: { verdict: Verdict; figure: string } | null;
   after: { verdict: Verdict; figure: string } | null;
@@ -13,16 +16,19 @@ export interface CellChange {
 
 const RANK: Record<Verdict, number> = { pass: 0, skip: 1, fail: 2, error: 3 };
 
-const cellKey = (r: ReportResult) => `${r.subject}\u0000${r.check}\u0000${r.scenario ?? ''}`;
+const cellKey = (report: Report, r: ReportResult) =>
+  `${engineOf(report, r)}\u0000${r.subject}\u0000${r.check}\u0000${r.scenario ?? ''}`;
 
 /**
  * Every cell whose verdict or key figure changed between a baseline and a report,
  * regressions (verdict got worse) first.
  */
 export function diffReports(baseline: Report, current: Report): CellChange[] {
-  const before = new Map(baseline.results.map((r) => [cellKey(r), r]));
-  const after = new Map(current.results.map((r) => [cellKey(r), r]));
+  const before = new Map(baseline.results.map((r) => [cellKey(baseline, r), r]));
+  const after = new Map(current.results.map((r) => [cellKey(current, r), r]));
   const changes: CellChange[] = [];
+  const multi = !!(baseline.engines ?? current.engines);
+  const on = (report: Report, r: ReportResult) => (multi ? { engine: engineOf(report, r) } : {});
   const cell = (r: ReportResult) => ({ verdict: r.verdict, figure: keyFigure(r.check, [r]) });
   for (const [key, a] of after) {
     const b = before.get(key);
@@ -31,6 +37,7 @@ export function diffReports(baseline: Report, current: Report): CellChange[] {
         subject: a.subject,
         check: a.check,
         scenario: a.scenario,
+        ...on(current, a),
         kind: 'added',
         before: null,
         after: cell(a),
@@ -46,7 +53,15 @@ export function diffReports(baseline: Report, current: Report): CellChange[] {
         : RANK[ca.verdict] < RANK[cb.verdict]
           ? 'improvement'
           : 'changed';
-    changes.push({ subject: a.subject, check: a.check, scenario: a.scenario, kind, before: cb, after: ca });
+    changes.push({
+      subject: a.subject,
+      check: a.check,
+      scenario: a.scenario,
+      ...on(current, a),
+      kind,
+      before: cb,
+      after: ca,
+    });
   }
   for (const [key, b] of before) {
     if (!after.has(key))
@@ -54,6 +69,7 @@ export function diffReports(baseline: Report, current: Report): CellChange[] {
         subject: b.subject,
         check: b.check,
         scenario: b.scenario,
+        ...on(baseline, b),
         kind: 'removed',
         before: cell(b),
         after: null,
@@ -67,5 +83,5 @@ export const hasRegression = (changes: CellChange[]): boolean => changes.some((c
 
 export function describeChange(c: CellChange): string {
   const side = (s: CellChange['before']) => (s ? `${s.verdict} (${s.figure})` : 'absent');
-  return `${c.kind}: ${c.subject} ${c.check}${c.scenario ? ` ${c.scenario}` : ''}: ${side(c.before)} -> ${side(c.after)}`;
+  return `${c.kind}: ${c.subject} ${c.check}${c.scenario ? ` ${c.scenario}` : ''}${c.engine ? ` on ${c.engine}` : ''}: ${side(c.before)} -> ${side(c.after)}`;
 }

@@ -1,6 +1,7 @@
 import { checkByName } from '../checks/battery.js';
 import type { Report, ReportResult } from './model.js';
-import { cellAt, matrixCells, unexpectedOf, type Cell } from './cells.js';
+import { cellAt, enginesLabel, matrixCells, rowOf, unexpectedOf, type Cell } from './cells.js';
+import { engineDifferences } from './merge.js';
 import { describeChange, type CellChange } from './diff.js';
 import { escapeHtml as h } from './escape.js';
 import { describeLoad } from '../run/load.js';
@@ -111,7 +112,7 @@ function stopChart(report: Report): string {
   const bars = stops.map(({ r, stopDurationMs: ms, killed, exitCode }, i) => {
     const y = top + i * rowH;
     const cls = killed ? 'var(--fail)' : 'var(--pass)';
-    return `<g class="bar" data-subject="${h(r.subject)}"><text x="${label - 6}" y="${y + 12}" text-anchor="end">${h(r.subject)}</text>
+    return `<g class="bar" data-subject="${h(r.subject)}"><text x="${label - 6}" y="${y + 12}" text-anchor="end">${h(rowOf(report, r))}</text>
 <rect x="${label}" y="${y + 2}" width="${Math.max(1, x(ms) - label).toFixed(1)}" height="${rowH - 5}" fill="${cls}"><title>${h(r.subject)}: ${ms} ms, exit ${h(String(exitCode))}${killed ? ', SIGKILL' : ''}</title></rect>
 <text x="${(x(ms) + 4).toFixed(1)}" y="${y + 12}">${(ms / 1000).toFixed(2)} s${killed ? ' KILL' : ''}</text></g>`;
   });
@@ -126,6 +127,25 @@ ${bars.join('\n')}
 <line x1="${label}" x2="${label + width}" y1="${height - 18}" y2="${height - 18}" stroke="#d0d7de"/>
 <text x="${label}" y="${height - 4}">0</text><text x="${label + width}" y="${height - 4}" text-anchor="end">${(maxMs / 1000).toFixed(1)} s</text>
 </svg>`;
+}
+
+/** In a report merged across engines: every cell whose verdict or key figure differs. */
+function engineDifferenceSection(report: Report): string {
+  if (!report.engines) return '';
+  const engines = report.engines.map((e) => e.kind);
+  const diffs = engineDifferences(report);
+  const title = `<h2>${engines.map(h).join(' vs ')}: cells that differ (${diffs.length})</h2>`;
+  if (!diffs.length) return `${title}<p>Every cell agrees.</p>`;
+  const rows = diffs.map(
+    (d) =>
+      `<tr><th>${h(d.subject)}</th><td>${h(d.check)}</td><td>${h(d.scenario ?? '')}</td>${engines
+        .map((e) => {
+          const x = d.by[e];
+          return x ? `<td class="cell v-${x.verdict}">${h(x.figure)}</td>` : '<td>not run</td>';
+        })
+        .join('')}<td>${h(d.note ?? '')}</td></tr>`,
+  );
+  return `${title}<table id="engine-differences"><thead><tr><th>subject</th><th>check</th><th>scenario</th>${engines.map((e) => `<th>${h(e)}</th>`).join('')}<th>why</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
 
 function changesSection(changes: CellChange[] | undefined): string {
@@ -182,7 +202,7 @@ export function renderHtml(report: Report, options: { changes?: CellChange[]; ti
 <title>${h(title)}</title><style>${CSS}</style></head>
 <body>
 <header><h1>${h(title)}</h1>
-<div class="meta"><span>engine <b>${h(report.engine.kind)} ${h(report.engine.version)}</b>${report.engine.cgroupVersion ? ` (cgroup v${h(report.engine.cgroupVersion)})` : ''}</span>
+<div class="meta"><span>engine <b>${h(enginesLabel(report))}</b>${report.engine.cgroupVersion && !report.engines ? ` (cgroup v${h(report.engine.cgroupVersion)})` : ''}</span>
 <span>date <b>${h(report.startedAt)}</b></span><span>grace <b>${report.graceSeconds} s</b></span><span>concurrency <b>${report.load ? h(describeLoad(report.load)) : report.concurrency}</b></span><span>run time <b>${durationS} s</b></span>
 <span>results <b>${report.results.length}</b>: <span class="chip v-pass">${t.pass} pass</span> <span class="chip v-fail">${t.fail} fail</span> <span class="chip v-error">${t.error} error</span> <span class="chip v-skip">${t.skip} skip</span></span>
 ${report.kind === 'certify' ? `<span>verdict <b class="chip v-${report.passed ? 'pass' : 'fail'}">${report.passed ? 'PASSES' : 'FAILS'} the policy</b></span>` : ''}</div></header>
@@ -191,6 +211,7 @@ ${changesSection(options.changes)}
 <h2>Matrix</h2>
 <p class="legend">Each cell: the key figure of the check (exit code and stop time, signals received, zombies left, ...), coloured by verdict (<span class="chip v-pass">pass</span> <span class="chip v-partial">partial</span> <span class="chip v-fail">fail</span> <span class="chip v-error">error</span>); <span class="unexpected">≠</span> marks an observation that differs from the subject's expected row. Click a cell for its evidence.</p>
 <table class="matrix" id="matrix"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table>
+${engineDifferenceSection(report)}
 <div id="evidence">${[...cells.values()].map(evidenceSection).join('\n')}</div>
 ${stopChart(report)}
 ${renderFaceOff(report.lifecycle?.rows)}

@@ -1,3 +1,4 @@
+import { rowOf } from './cells.js';
 import { unexpectedOf } from './cells.js';
 import { escapeXml as attr, escapeXmlText as text } from './escape.js';
 import type { Report } from './model.js';
@@ -9,13 +10,13 @@ import type { Report } from './model.js';
  * that could not be carried out is an <error>.
  */
 export function renderJunit(report: Report): string {
-  const subjects = [...new Set(report.results.map((r) => r.subject))];
+  const subjects = [...new Set(report.results.map((r) => rowOf(report, r)))];
   const seconds = (ms: number) => (ms / 1000).toFixed(3);
   let tests = 0;
   let failures = 0;
   let errors = 0;
   const suites = subjects.map((subject) => {
-    const rs = report.results.filter((r) => r.subject === subject);
+    const rs = report.results.filter((r) => rowOf(report, r) === subject);
     let sf = 0;
     let se = 0;
     let ss = 0;

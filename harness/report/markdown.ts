@@ -1,5 +1,6 @@
 import { describeLoad } from '../run/load.js';
-import { cellAt, matrixCells } from './cells.js';
+import { cellAt, enginesLabel, matrixCells } from './cells.js';
+import { engineDifferences } from './merge.js';
 import { describeChange, type CellChange } from './diff.js';
 import { escapeMarkdown as md } from './escape.js';
 import type { Report } from './model.js';
@@ -17,7 +18,7 @@ export function renderMarkdown(report: Report, options: { changes?: CellChange[]
       : 'Container behaviour face-off';
   out.push(`### ${title}`, '');
   out.push(
-    `${md(report.engine.kind)} ${md(report.engine.version)} · ${md(report.startedAt)} · grace ${report.graceSeconds} s · ${md(report.load ? describeLoad(report.load) : `${report.concurrency} at a time`)} · ${report.results.length} results: ${t.pass} pass, ${t.fail} fail, ${t.error} error, ${t.skip} skip`,
+    `${md(enginesLabel(report))} · ${md(report.startedAt)} · grace ${report.graceSeconds} s · ${md(report.load ? describeLoad(report.load) : `${report.concurrency} at a time`)} · ${report.results.length} results: ${t.pass} pass, ${t.fail} fail, ${t.error} error, ${t.skip} skip`,
     '',
   );
   if (options.changes) {
@@ -42,6 +43,27 @@ export function renderMarkdown(report: Report, options: { changes?: CellChange[]
     '✅ pass · 🟡 some scenarios fail · ❌ fail · ⚠️ could not be run · ≠ differs from the expected row',
     '',
   );
+  const differences = engineDifferences(report);
+  if (report.engines) {
+    const engines = report.engines.map((e) => e.kind);
+    out.push(`#### ${engines.map(md).join(' vs ')}: cells that differ (${differences.length})`, '');
+    if (differences.length) {
+      out.push(
+        `| subject | check | scenario | ${engines.map(md).join(' | ')} | why |`,
+        `|---|---|---|${engines.map(() => '---|').join('')}---|`,
+      );
+      for (const d of differences)
+        out.push(
+          `| ${md(d.subject)} | ${md(d.check)} | ${md(d.scenario ?? '')} | ${engines
+            .map((e) => {
+              const x = d.by[e];
+              return x ? `${ICON[x.verdict] ?? ''} ${md(x.figure)}` : 'not run';
+            })
+            .join(' | ')} | ${md(d.note ?? '')} |`,
+        );
+    } else out.push('Every cell agrees.');
+    out.push('');
+  }
   // One line per differing field, across every cell.
   const unexpected = [...cells.values()].flatMap((c) =>
     c.unexpected.map((u) => `- ${md(c.subject)} · ${md(c.check)}: ${md(u)}`),

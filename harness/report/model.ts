@@ -19,6 +19,8 @@ export interface ReportResult {
   observed: Record<string, unknown>;
   evidence: Evidence;
   durationMs: number;
+  /** The engine kind it ran on: set only in a report merged across engines. */
+  engine?: string;
 }
 
 export interface Report {
@@ -37,6 +39,12 @@ export interface Report {
   image?: string;
   policy?: Record<string, unknown>;
   passed?: boolean;
+  /** A shard's share of the scenarios (`harness matrix --shard I/N`). */
+  shard?: { index: number; total: number };
+  /** A merged report: the engines its results ran on, when more than one. */
+  engines?: Report['engine'][];
+  /** A merged report: the reports it was joined from. */
+  mergedFrom?: { file: string; engine: string; results: number; shard?: { index: number; total: number } }[];
   /** matrix: the lifecycle face-off measured from the reference pods. */
   lifecycle?: { rows: FaceOffRow[] };
 }

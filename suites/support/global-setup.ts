@@ -51,7 +51,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('harness', {
     runId: ready.session.runId,
     ownerPid: process.pid,
-    endpoint: ready.engine.info.endpoint,
+    endpoint: ready.engine.connection.url,
     baseImage: ready.base.tag,
     toolboxImage: ready.toolbox.tag,
     images: Object.fromEntries([...images].map(([name, img]) => [name, img.tag])),
