@@ -111,18 +111,16 @@ describe('report --merge', () => {
   describe('across engines', () => {
     const docker = reportOf(whole.slice(0, 40));
     const differing = whole[3] as ReportResult;
-    const podmanResults = whole
-      .slice(0, 40)
-      .map((r) =>
-        r === differing
-          ? {
-              ...r,
-              verdict: 'fail' as const,
-              observed: { exitCode: 137, stopDurationMs: 2040, killed: true },
-              expected: { killed: true, engineNote: 'Podman sends SIGKILL after its own grace' },
-            }
-          : r,
-      );
+    const podmanResults = whole.slice(0, 40).map((r) =>
+      r === differing
+        ? {
+            ...r,
+            verdict: 'fail' as const,
+            observed: { exitCode: 137, stopDurationMs: 2040, killed: true },
+            expected: { killed: true, engineNote: 'Podman sends SIGKILL after its own grace' },
+          }
+        : r,
+    );
     const podman = reportOf(podmanResults, {
       engine: {
         kind: 'podman',
