@@ -123,6 +123,11 @@ export async function ensureEngine(log: Logger, kind?: EngineKind): Promise<Engi
     const ours = a.scheme === 'unix' && [DOCKER_SOCKET, PODMAN_ROOTFUL_SOCKET].includes(a.socketPath);
     if (!ours) throw new EngineUnavailableError(`no container engine answers at ${explicit.source}=${a.url}`);
   }
+  if (process.env.HARNESS_IN_CONTAINER) {
+    throw new EngineUnavailableError(
+      'no container engine answers on the socket mounted into this container: start the engine on the host (`npx harness setup`) and mount its socket at /var/run/docker.sock (docker-compose.yml does)',
+    );
+  }
   if (!isRoot() || !isDebianLike()) {
     throw new EngineUnavailableError(`no container engine answers: ${noEngineAdvice()}`);
   }
