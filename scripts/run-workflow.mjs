@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
-const state = join(root, '.harness', 'workflow');
+const state = process.env.HARNESS_WORKFLOW_STATE || join(root, '.harness', 'workflow');
 
 /** Bad input: said in one line, exit 2. */
 class BadInput extends Error {}
@@ -318,7 +318,7 @@ function order(jobs) {
   return done;
 }
 
-const sha = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim() || 'local';
+const sha = (spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout ?? '').trim() || 'local';
 const runId = String(Date.now());
 const results = {};
 const wanted = args.values.job;
@@ -337,7 +337,7 @@ for (const jobName of order(workflow.jobs ?? {})) {
       env: {},
       inputs: {},
       steps: {},
-      github: { workspace: root, run_id: runId, sha, event_name: 'workflow_dispatch' },
+      github: { workspace: process.cwd(), run_id: runId, sha, event_name: 'workflow_dispatch' },
       runner: { temp: tmpdir(), os: 'Linux' },
       jobStatus: Object.values(needs).every((n) => n.result === 'success') ? 'success' : 'failure',
     };
@@ -353,7 +353,7 @@ for (const jobName of order(workflow.jobs ?? {})) {
     const env = {
       ...ctx.env,
       CI: 'true',
-      GITHUB_WORKSPACE: root,
+      GITHUB_WORKSPACE: process.cwd(),
       GITHUB_SHA: sha,
       GITHUB_RUN_ID: runId,
       RUNNER_TEMP: tmpdir(),
