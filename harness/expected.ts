@@ -20,11 +20,18 @@ export function expectedRow(
   variant: string | undefined,
   program: string | undefined,
   scenario: string | null,
+  engine: string = 'docker',
 ): Row | undefined {
   const definition = typeof check === 'string' ? checkByName(check) : check;
   const v = variant ? variantByName(variant) : undefined;
   if (!definition || !v || !PROGRAMS.includes(program as Program)) return undefined;
-  return definition.expected({ variant: v.name, facts: v.facts, program: program as Program }, scenario);
+  const differs = v.onEngine?.[engine as 'docker' | 'podman'];
+  const facts = differs?.facts ?? v.facts;
+  const row = definition.expected({ variant: v.name, facts, program: program as Program }, scenario);
+  if (!row || !differs) return row;
+  // Say why only where the row itself changed on this engine.
+  const usual = definition.expected({ variant: v.name, facts: v.facts, program: program as Program }, scenario);
+  return JSON.stringify(usual) === JSON.stringify(row) ? row : { ...row, [ENGINE_NOTE]: differs.why };
 }
 
 /** The fields of `expected` that differ in `observed` (empty when the row holds). */

@@ -60,7 +60,7 @@ export async function runBattery(
       slow: u.check.slow,
       run: async () => {
         const o: Observation<object> = await u.check.run(ctx, u.subject, u.scenario);
-        const expected = expectedRow(u.check, o.variant, o.program, o.scenario);
+        const expected = expectedRow(u.check, o.variant, o.program, o.scenario, ctx.session.engine.info.kind);
         return expected ? { ...o, expected } : o;
       },
     })),

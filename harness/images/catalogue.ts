@@ -32,6 +32,11 @@ export interface Variant {
   /** The image folder under images/variants/ (defaults to the variant name). */
   folder?: string;
   facts: VariantFacts;
+  /**
+   * Where an engine runs the variant differently (its own init, say): the facts there,
+   * and why. The expected row on that engine follows them and carries the reason.
+   */
+  onEngine?: Partial<Record<'docker' | 'podman', { facts: VariantFacts; why: string }>>;
 }
 
 export const VARIANTS: readonly Variant[] = [
@@ -89,8 +94,14 @@ export const VARIANTS: readonly Variant[] = [
     name: 'docker-init',
     description: "exec form started with the engine's init option (--init)",
     init: true,
-    // The engine's init is tini, installed as docker-init.
+    // Docker's init is tini, installed as docker-init.
     facts: { pid1: 'docker-init', role: 'init', initSigterm: 'blocked' },
+    onEngine: {
+      podman: {
+        facts: { pid1: 'catatonit', role: 'init', initSigterm: 'blocked' },
+        why: "Podman's --init is catatonit, not Docker's tini (docker-init)",
+      },
+    },
   },
 ];
 

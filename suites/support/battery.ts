@@ -52,6 +52,7 @@ export function batterySuite(
   const results = new Map<string, Observation<Record<string, unknown>>>();
   const witnessed = new Map<string, Witnessed | Error>();
   const key = (subject: string, scenario: string | null) => `${subject}|${scenario ?? ''}`;
+  let engineKind = 'docker';
 
   beforeAll(async () => {
     const endpoint = inject('harness').endpoint;
@@ -67,6 +68,7 @@ export function batterySuite(
       },
     };
     const units = plan(subjects, [check]);
+    engineKind = ctx.session.engine.info.kind;
     const observations = await runBattery(ctx, units, concurrencyFor(units.length));
     for (const o of observations) results.set(key(o.subject, o.scenario), o as Observation<Record<string, unknown>>);
   });
@@ -77,7 +79,7 @@ export function batterySuite(
       expect(o, 'observation').toBeDefined();
       if (!o) return;
       expect(o.verdict, o.reason).not.toBe('error');
-      const expected = expectedRow(checkName, subject.variant, subject.program, scenario);
+      const expected = expectedRow(checkName, subject.variant, subject.program, scenario, engineKind);
       expect(expected, 'expected row').toBeDefined();
       const logs = (o.evidence.logs ?? []).map((l) => `  ${l.stream}: ${l.text}`).join('\n');
       // Soft: a disagreement with the witness below is reported as well.

@@ -16,6 +16,7 @@ import { engineDifferences, mergeReports } from '../../harness/report/merge.js';
 import type { Report, ReportResult } from '../../harness/report/model.js';
 import { reportErrors } from '../../harness/report/validate.js';
 import { fixtureReport } from '../support/fixture-report.js';
+import { expectedRow, mismatches } from '../../harness/expected.js';
 
 const subjects = VARIANTS.flatMap((v) => PROGRAMS.map((p) => catalogueSubject(v, p, `harness/sample-${v.name}:x`)));
 const units = plan(subjects, CHECKS);
@@ -195,5 +196,20 @@ describe('report --merge', () => {
     expect(overlap.stderr.trim().split('\n')).toHaveLength(1);
     const both = await harness('report', '--input', files[0] as string, '--merge', files[1] as string);
     expect(both.stderr).toContain('--input and --merge exclude each other');
+  });
+});
+
+describe('expected rows per engine', () => {
+  it("follow the engine's own facts where it differs, and say why only where the row changed", () => {
+    const docker = expectedRow('pid1', 'docker-init', 'naive', null, 'docker');
+    const podman = expectedRow('pid1', 'docker-init', 'naive', null, 'podman');
+    expect(JSON.stringify(docker)).toContain('docker-init');
+    expect(docker).not.toHaveProperty('engineNote');
+    expect(JSON.stringify(podman)).toContain('catatonit');
+    expect(podman?.engineNote).toMatch(/catatonit/);
+    expect(mismatches(podman ?? {}, { ...podman, engineNote: undefined })).toEqual([]);
+    expect(expectedRow('pid1', 'exec-form', 'naive', null, 'podman')).toEqual(
+      expectedRow('pid1', 'exec-form', 'naive', null, 'docker'),
+    );
   });
 });
