@@ -135,7 +135,13 @@ export async function ensureEngine(log: Logger, kind?: EngineKind): Promise<Engi
     kind === 'podman' || (explicit?.address.scheme === 'unix' && explicit.address.socketPath === PODMAN_ROOTFUL_SOCKET);
   if (podman) {
     log('no Podman service answers; bringing up Podman');
-    if (!(await commandExists('podman'))) await aptInstall(['podman'], log);
+    // Podman's --init is catatonit at /usr/libexec/podman/catatonit (a Recommends of
+    // Debian's podman, so not installed without recommends).
+    const missing = [
+      ...(!(await commandExists('podman')) ? ['podman'] : []),
+      ...(!existsSync('/usr/libexec/podman/catatonit') ? ['catatonit'] : []),
+    ];
+    if (missing.length) await aptInstall(missing, log);
     configurePodman(log);
     mkdirSync('/run/podman', { recursive: true });
     const logFile = startDetached('podman', ['system', 'service', '--time=0', `unix://${PODMAN_ROOTFUL_SOCKET}`], log);

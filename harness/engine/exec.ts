@@ -62,13 +62,17 @@ export async function execInContainer(
 ): Promise<ExecResult> {
   const started = Date.now();
   const command = cmd.join(' ');
+  // Podman (4.3) never records the end of a detached exec (its inspect says Running
+  // forever): there it runs attached, its output read and dropped, which ends when the
+  // process and whatever it left holding its output have exited.
+  const detach = options.detach && session.engine.info.kind !== 'podman';
   const exec = await session.engine.docker
     .getContainer(id)
-    .exec({ Cmd: cmd, AttachStdout: !options.detach, AttachStderr: !options.detach, User: options.user });
+    .exec({ Cmd: cmd, AttachStdout: !detach, AttachStderr: !detach, User: options.user });
   let stdout = '';
   let stderr = '';
   let ended: boolean;
-  if (options.detach) {
+  if (detach) {
     await exec.start({ Detach: true });
     ended = await execEnded(exec, timeoutMs);
   } else {
@@ -92,8 +96,8 @@ export async function execInContainer(
     stream.destroy();
     out.end();
     err.end();
-    stdout = outText.text();
-    stderr = errText.text();
+    stdout = options.detach ? '' : outText.text();
+    stderr = options.detach ? '' : errText.text();
     ended = closed || (await execEnded(exec, Math.max(0, timeoutMs - (Date.now() - started))));
   }
   const info = ended ? await exec.inspect() : undefined;

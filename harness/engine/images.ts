@@ -83,9 +83,25 @@ export async function removeImage(session: OnEngine, ref: string): Promise<void>
 export async function importImage(session: OnEngine, tar: Readable, repo: string, tag: string): Promise<void> {
   const docker = session.engine.docker;
   const stream = await docker.importImage(tar, { repo, tag });
-  await new Promise<void>((resolve, reject) =>
-    docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())),
+  const events = await new Promise<{ status?: string; id?: string }[]>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err, out: { status?: string; id?: string }[] = []) =>
+      err ? reject(err) : resolve(out),
+    ),
   );
+  if (await imageId(session, `${repo}:${tag}`)) return;
+  // Podman's compatible API names an import repo:latest whatever the tag asked for:
+  // tag the imported image by the id its stream gave.
+  const id = events
+    .map((e) => e?.id ?? e?.status ?? '')
+    .reverse()
+    .find((x) => /^(sha256:)?[0-9a-f]{12,64}$/.test(x.trim()));
+  if (!id) throw new Error(`the import of ${repo}:${tag} gave no image id`);
+  await tagImage(session, id.trim(), repo, tag);
+  // Drop the stray repo:latest name (the image keeps its other name).
+  await session.engine.docker
+    .getImage(`${repo}:latest`)
+    .remove()
+    .catch(() => undefined);
 }
 
 /**
@@ -99,8 +115,20 @@ export async function pullImage(session: OnEngine, ref: string, timeoutMs: numbe
     const stream = await docker.pull(ref);
     await new Promise<void>((resolve, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
-      docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()));
+      docker.modem.followProgress(
+        stream,
+        (err, events: { error?: string; errorDetail?: { message?: string } }[] = []) => {
+          // Podman's compatible API can end a failed pull's stream without an error
+          // event dockerode recognises: its last message then names the failure.
+          const failed = events.find((e) => e?.error || e?.errorDetail?.message);
+          if (err) reject(err);
+          else if (failed) reject(new Error(failed.error ?? failed.errorDetail?.message));
+          else resolve();
+        },
+      );
     });
+    // Trust only the image being there afterwards.
+    if (!(await imageId(session, ref))) return 'the engine reported the pull done, but the image is not there';
     return null;
   } catch (err) {
     const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';

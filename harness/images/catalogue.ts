@@ -98,8 +98,8 @@ export const VARIANTS: readonly Variant[] = [
     facts: { pid1: 'docker-init', role: 'init', initSigterm: 'blocked' },
     onEngine: {
       podman: {
-        facts: { pid1: 'catatonit', role: 'init', initSigterm: 'blocked' },
-        why: "Podman's --init is catatonit, not Docker's tini (docker-init)",
+        facts: { pid1: 'podman-init', role: 'init', initSigterm: 'blocked' },
+        why: "Podman's --init is catatonit, mounted as /run/podman-init, not Docker's tini (docker-init)",
       },
     },
   },

@@ -205,7 +205,7 @@ describe('expected rows per engine', () => {
     const podman = expectedRow('pid1', 'docker-init', 'naive', null, 'podman');
     expect(JSON.stringify(docker)).toContain('docker-init');
     expect(docker).not.toHaveProperty('engineNote');
-    expect(JSON.stringify(podman)).toContain('catatonit');
+    expect(JSON.stringify(podman)).toContain('podman-init');
     expect(podman?.engineNote).toMatch(/catatonit/);
     expect(mismatches(podman ?? {}, { ...podman, engineNote: undefined })).toEqual([]);
     expect(expectedRow('pid1', 'exec-form', 'naive', null, 'podman')).toEqual(
