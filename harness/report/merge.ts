@@ -124,6 +124,11 @@ function omitEngine(r: ReportResult): ReportResult {
   return rest;
 }
 
+/** An observation without its timing fields (…Ms, …Seconds). */
+export function untimed(observed: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(observed).filter(([k]) => !/(Ms|Seconds)$/.test(k)));
+}
+
 /** One (subject, check, scenario) whose verdict or key figure differs between engines. */
 export interface EngineDifference {
   subject: string;
@@ -135,7 +140,7 @@ export interface EngineDifference {
   note?: string;
 }
 
-/** Every cell that differs between the engines of a multi-engine report. */
+/** Every cell whose verdict or observed values (timings aside) differ between the engines of a multi-engine report. */
 export function engineDifferences(report: Report): EngineDifference[] {
   const engines = (report.engines ?? [report.engine]).map((e) => e.kind);
   if (engines.length < 2) return [];
@@ -151,8 +156,13 @@ export function engineDifferences(report: Report): EngineDifference[] {
       const r = rs.find((x) => engineOf(report, x) === e);
       by[e] = r ? { verdict: r.verdict, figure: keyFigure(r.check, [r]) } : null;
     }
-    const shown = Object.values(by).map((x) => (x ? `${x.verdict}\u0000${x.figure}` : ''));
-    if (new Set(shown).size < 2) continue;
+    // Timings always differ a little between engines: verdicts and the other observed
+    // fields decide whether the cell differs; the figures only show it.
+    const compared = engines.map((e) => {
+      const r = rs.find((x) => engineOf(report, x) === e);
+      return r ? `${r.verdict}\u0000${JSON.stringify(untimed(r.observed))}` : '';
+    });
+    if (new Set(compared).size < 2) continue;
     const r0 = rs[0] as ReportResult;
     const note = rs.map((r) => r.expected?.engineNote).find((n): n is string => typeof n === 'string');
     out.push({ subject: r0.subject, check: r0.check, scenario: r0.scenario, by, ...(note ? { note } : {}) });

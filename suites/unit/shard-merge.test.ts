@@ -120,7 +120,8 @@ describe('report --merge', () => {
             observed: { exitCode: 137, stopDurationMs: 2040, killed: true },
             expected: { killed: true, engineNote: 'Podman sends SIGKILL after its own grace' },
           }
-        : r,
+        : // Timings differ everywhere, a little: never a difference by themselves.
+          { ...r, observed: { ...r.observed, stopDurationMs: 900 } },
     );
     const podman = reportOf(podmanResults, {
       engine: {
