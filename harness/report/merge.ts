@@ -2,6 +2,7 @@ import { CHECKS } from '../checks/battery.js';
 import type { Verdict } from '../checks/observation.js';
 import { BadInputError } from '../errors.js';
 import { PROGRAMS, VARIANTS } from '../images/catalogue.js';
+import { ENGINE_NOTE } from '../expected.js';
 import type { Report, ReportResult } from './model.js';
 import { keyFigure } from './text.js';
 
@@ -129,6 +130,13 @@ export function untimed(observed: Record<string, unknown>): Record<string, unkno
   return Object.fromEntries(Object.entries(observed).filter(([k]) => !/(Ms|Seconds)$/.test(k)));
 }
 
+/** What of a result is compared across engines: the expected row's fields, else the untimed observation. */
+function comparable(r: ReportResult): Record<string, unknown> {
+  if (!r.expected) return untimed(r.observed);
+  const keys = Object.keys(r.expected).filter((k) => k !== ENGINE_NOTE);
+  return Object.fromEntries(keys.map((k) => [k, r.observed[k]]));
+}
+
 /** One (subject, check, scenario) whose verdict or key figure differs between engines. */
 export interface EngineDifference {
   subject: string;
@@ -156,11 +164,12 @@ export function engineDifferences(report: Report): EngineDifference[] {
       const r = rs.find((x) => engineOf(report, x) === e);
       by[e] = r ? { verdict: r.verdict, figure: keyFigure(r.check, [r]) } : null;
     }
-    // Timings always differ a little between engines: verdicts and the other observed
-    // fields decide whether the cell differs; the figures only show it.
+    // Timings, pids and races differ from run to run on any engine: the verdict and
+    // the fields the expected row holds (the deterministic ones) decide whether the
+    // cell differs, or the untimed observation where there is no expected row.
     const compared = engines.map((e) => {
       const r = rs.find((x) => engineOf(report, x) === e);
-      return r ? `${r.verdict}\u0000${JSON.stringify(untimed(r.observed))}` : '';
+      return r ? `${r.verdict}\u0000${JSON.stringify(comparable(r))}` : '';
     });
     if (new Set(compared).size < 2) continue;
     const r0 = rs[0] as ReportResult;
