@@ -18,8 +18,13 @@ nothing. Exit 0 when ready, 2 when not.`;
 export async function doctor(out: (line: string) => void): Promise<void> {
   const engine = await findEngine();
   if (!engine) {
-    const tried = engineCandidates().map((c) => `${c.source} ${c.address.url}`);
-    throw new EngineUnavailableError(`no container engine answers (tried ${tried.join(', ')}): ${noEngineAdvice()}`);
+    const candidates = engineCandidates();
+    const tried = candidates.map((c) => `${c.source} ${c.address.url}`);
+    const explicit = candidates.find((c) => c.explicit);
+    const advice = explicit
+      ? `start the engine there, or unset ${explicit.source} to use the local one`
+      : noEngineAdvice();
+    throw new EngineUnavailableError(`no container engine answers (tried ${tried.join(', ')}): ${advice}`);
   }
   const { info } = engine;
   const on = { engine };
