@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { clientEnvironment, engineCandidates, parseEngineAddress } from '../../harness/engine/address.js';
 import { clientOptions } from '../../harness/engine/connect.js';
 import { sshForwardArgs } from '../../harness/engine/ssh.js';
+import { dependentsNamed, stateImproper } from '../../harness/engine/containers.js';
 
 describe('engine addresses, as Docker and Podman clients read DOCKER_HOST and CONTAINER_HOST', () => {
   it('reads unix sockets, with or without the scheme', () => {
@@ -108,5 +109,34 @@ describe('engine addresses, as Docker and Podman clients read DOCKER_HOST and CO
     const args = sshForwardArgs(parseEngineAddress('ssh://ci@h:2222/run/podman/podman.sock') as never, '/tmp/l.sock');
     expect(args).toEqual(expect.arrayContaining(['-nNT', 'BatchMode=yes', 'ExitOnForwardFailure=yes', '-p', '2222']));
     expect(args.slice(-3)).toEqual(['-L', '/tmp/l.sock:/run/podman/podman.sock', 'ci@h']);
+  });
+});
+
+describe("Podman's answers where Docker's differ", () => {
+  const engineError = (statusCode: number, message: string) => Object.assign(new Error(message), { statusCode });
+
+  it('reads "container state improper" (500) as the not-running Docker says with 409', () => {
+    expect(
+      stateImproper(
+        engineError(
+          500,
+          '(HTTP code 500) server error - can only kill running containers. x is in state stopped: container state improper',
+        ),
+      ),
+    ).toBe(true);
+    expect(stateImproper(engineError(500, 'no space left on device'))).toBe(false);
+    expect(stateImproper(engineError(409, 'container state improper'))).toBe(false);
+  });
+
+  it('finds the containers named in a refusal to remove one that others joined, without the container itself', () => {
+    const self = 'a'.repeat(64);
+    const dep = 'b'.repeat(64);
+    const err = engineError(
+      500,
+      `(HTTP code 500) server error - container ${self} has dependent containers which must be removed before it: ${dep}: container already exists`,
+    );
+    expect(dependentsNamed(err, self)).toEqual([dep]);
+    expect(dependentsNamed(err, self.slice(0, 12))).toEqual([dep]);
+    expect(dependentsNamed(engineError(500, `no such container ${dep}`), self)).toEqual([]);
   });
 });
