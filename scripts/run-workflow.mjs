@@ -249,7 +249,14 @@ function runSteps(steps, ctx, env, prefix) {
       log(`${prefix}  failed: ${err.message}`);
     }
     log(`${prefix}  ${ok ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    if (!ok) ctx.jobStatus = 'failure';
+    const continueOnError = String(interpolate(String(step['continue-on-error'] ?? false), ctx)) === 'true';
+    if (step.id)
+      ctx.steps[step.id] = {
+        outputs: ctx.steps[step.id]?.outputs ?? {},
+        outcome: ok ? 'success' : 'failure',
+        conclusion: ok || continueOnError ? 'success' : 'failure',
+      };
+    if (!ok && !continueOnError) ctx.jobStatus = 'failure';
   }
   return ctx.jobStatus === 'success';
 }

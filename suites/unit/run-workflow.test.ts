@@ -78,7 +78,12 @@ runs:
       run: echo "said=$WORD from $(basename \${{ github.action_path }})" >> "$GITHUB_OUTPUT"
 `;
 
-describe('the local workflow runner', () => {
+// Each run starts a few dozen processes (bash per step, node for the runner): on a
+// loaded machine that takes far longer than the unit project's default deadline, which
+// only stops a hang.
+const RUN_DEADLINE_MS = 300_000;
+
+describe('the local workflow runner', { timeout: RUN_DEADLINE_MS }, () => {
   it('runs every job in needs order with the matrix, outputs, artefacts, status functions and a local action', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wf-'));
     mkdirSync(join(dir, 'wf'));
