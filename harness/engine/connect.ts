@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   clientEnvironment,
