@@ -1,4 +1,5 @@
 import { signalNumber } from '../engine/signals.js';
+import { judgedGraceSeconds, lengthenedGrace } from '../observe/stop-timing.js';
 import { HANG_MS, scenario, waitUntil } from './common.js';
 import { ScenarioError } from '../errors.js';
 import { defineCheck } from './definition.js';
@@ -105,13 +106,15 @@ function exitCodeOnStopSignal(
     },
     async (container) => {
       const { stopSignal } = await container.config();
+      const latencyMs = await container.engineLatencyMs();
+      const waitS = judgedGraceSeconds(G, latencyMs);
       await container.signal(stopSignal);
-      const exited = await container.waitExit(G * 1000);
+      const exited = await container.waitExit(waitS * 1000);
       const logs = await container.logs();
       if (!exited) {
         return {
           verdict: 'fail',
-          reason: `still running ${G} s after ${stopSignal}: the stop signal is not acted on`,
+          reason: `still running ${waitS} s after ${stopSignal}${lengthenedGrace(G, waitS, latencyMs)}: the stop signal is not acted on`,
           observed: { stopSignal, exitCode: null, accepted },
           evidence: { logs, exitCode: null },
         };

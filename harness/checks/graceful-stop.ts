@@ -1,4 +1,4 @@
-import { engineStopTiming, isSigkill, stopBands } from '../observe/stop-timing.js';
+import { engineStopTiming, isSigkill, judgedGraceSeconds, lengthenedGrace, stopBands } from '../observe/stop-timing.js';
 import type { RunningContainer } from '../run/container.js';
 import { scenario } from './common.js';
 import { defineCheck } from './definition.js';
@@ -24,21 +24,29 @@ export async function measureStop(
   ctx: CheckContext,
   container: RunningContainer,
   t0: number,
-): Promise<{ observed: { exitCode: number; stopDurationMs: number; killed: boolean }; evidence: Evidence }> {
-  const { requested, exited, requestMs } = await container.stop(ctx.graceSeconds);
+): Promise<{
+  observed: { exitCode: number; stopDurationMs: number; killed: boolean };
+  evidence: Evidence;
+  /** The grace period the stop was carried out with, s, and why when it is not the one asked for. */
+  grace: { seconds: number; why: string };
+}> {
+  const latencyMs = await container.engineLatencyMs();
+  const G = judgedGraceSeconds(ctx.graceSeconds, latencyMs);
+  const { requested, exited, requestMs } = await container.stop(G);
   const events = await container.events((es) => es.some((e) => e.action === 'die'), 'its die event');
   const kills = events.filter((e) => e.action === 'kill');
   const timing = engineStopTiming(events);
   const stopDurationMs = timing.stopDurationMs ?? requestMs;
   // The engine's event log says which signals it sent; without kill events (an engine
   // that keeps none), a 137 after the full grace period means the same.
-  const killed = kills.length ? kills.some(isSigkill) : exited.exitCode === 137 && requestMs >= ctx.graceSeconds * 1000;
-  const bands = stopBands(ctx.graceSeconds, timing.engineLatencyMs ?? 0);
+  const killed = kills.length ? kills.some(isSigkill) : exited.exitCode === 137 && requestMs >= G * 1000;
+  const bands = stopBands(G, timing.engineLatencyMs ?? 0);
   const timings: Record<string, number> = {
     startedAtMs: container.started.atMs - t0,
     stopRequestedAtMs: requested.atMs - t0,
     stopDurationMs,
     stopRequestMs: requestMs,
+    graceMs: G * 1000,
     ...bands,
   };
   if (timing.killAfterMs !== null) timings.killAfterMs = timing.killAfterMs;
@@ -52,6 +60,7 @@ export async function measureStop(
       state: exited.state(),
       timings,
     },
+    grace: { seconds: G, why: lengthenedGrace(ctx.graceSeconds, G, latencyMs) },
   };
 }
 
@@ -72,13 +81,13 @@ function gracefulStop(ctx: CheckContext, subject: Subject): Promise<Observation<
       empty: { exitCode: null, stopDurationMs: null, killed: null },
     },
     async (container, t0) => {
-      const { observed, evidence } = await measureStop(ctx, container, t0);
-      const pass = !observed.killed && observed.stopDurationMs < G * 1000;
+      const { observed, evidence, grace } = await measureStop(ctx, container, t0);
+      const pass = !observed.killed && observed.stopDurationMs < grace.seconds * 1000;
       return {
         verdict: pass ? 'pass' : 'fail',
         reason: observed.killed
-          ? `the stop signal was not acted on: SIGKILL was needed after the ${G} s grace period (exit ${observed.exitCode})`
-          : `exited ${observed.exitCode} ${observed.stopDurationMs} ms after the stop request, within the ${G} s grace period`,
+          ? `the stop signal was not acted on: SIGKILL was needed after the ${grace.seconds} s grace period${grace.why} (exit ${observed.exitCode})`
+          : `exited ${observed.exitCode} ${observed.stopDurationMs} ms after the stop request, within the ${grace.seconds} s grace period${grace.why}`,
         observed,
         evidence,
       };

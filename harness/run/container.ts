@@ -18,6 +18,7 @@ import type { Session } from '../engine/session.js';
 import { ScenarioError } from '../errors.js';
 import { engineTimeMs, engineTimeSet, monotonicMs } from '../observe/clock.js';
 import { Observer, type PsSnapshot } from '../observe/ps.js';
+import { engineStopTiming } from '../observe/stop-timing.js';
 
 /** Deadline for what the engine has to answer at once: it only stops a hang. */
 const HANG_MS = 60_000;
@@ -116,6 +117,18 @@ export class RunningContainer {
   /** The engine's events for this container, read until `until` holds (see containerEvents). */
   events(until: (events: EngineEvent[]) => boolean, what: string): Promise<EngineEvent[]> {
     return containerEvents(this.session, this.id, this.started.wallMs, until, HANG_MS, what);
+  }
+
+  /**
+   * The engine's create-to-start time of this container, ms, from its own event clock
+   * (null when the engine keeps no such events): how busy the engine is right now.
+   */
+  async engineLatencyMs(): Promise<number | null> {
+    const events = await this.events(
+      (es) => es.some((e) => e.action === 'start'),
+      'its start event',
+    );
+    return engineStopTiming(events).engineLatencyMs;
   }
 
   /** The exited stage once the container has exited, or null after `timeoutMs` (or once `stop` aborts). */

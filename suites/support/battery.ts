@@ -35,6 +35,16 @@ export function expectStopTiming(killed: unknown, timings: Record<string, number
   }
 }
 
+/** What a mismatch message carries: the reason, the logs, and the engine's signals and timings. */
+function evidenceText(o: Observation<Record<string, unknown>>): string {
+  const lines = [o.reason, ...(o.evidence.logs ?? []).map((l) => `  ${l.stream}: ${l.text}`)];
+  const events = (o.evidence.events ?? []).map((e) => `${e.action}${e.attributes.signal ? ` ${e.attributes.signal}` : ''}`);
+  if (events.length) lines.push(`  engine events: ${events.join(', ')}`);
+  if (o.evidence.timings) lines.push(`  timings: ${JSON.stringify(o.evidence.timings)}`);
+  if (o.evidence.readiness) lines.push(`  readiness: ${JSON.stringify(o.evidence.readiness)}`);
+  return lines.join('\n');
+}
+
 /**
  * The suite of one check: runs it over every catalogue subject (variant x program) and
  * every scenario, each in its own container, then asserts each subject's expected row
@@ -81,9 +91,8 @@ export function batterySuite(
       expect(o.verdict, o.reason).not.toBe('error');
       const expected = expectedRow(checkName, subject.variant, subject.program, scenario, engineKind);
       expect(expected, 'expected row').toBeDefined();
-      const logs = (o.evidence.logs ?? []).map((l) => `  ${l.stream}: ${l.text}`).join('\n');
       // Soft: a disagreement with the witness below is reported as well.
-      expect.soft(mismatches(expected ?? {}, o.observed), `${o.reason}\n${logs}`).toEqual([]);
+      expect.soft(mismatches(expected ?? {}, o.observed), evidenceText(o)).toEqual([]);
       const w = witnessed.get(key(name, scenario));
       if (w instanceof Error) throw w;
       expect(w, 'the witness saw the container').toBeDefined();

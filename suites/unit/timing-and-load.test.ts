@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../harness/engine/events.js';
 import { parsePsSnapshot, signalReadinessKey } from '../../harness/observe/ps.js';
 import { atRest, describeDisposition, disposition, parseMaskLine, pending } from '../../harness/observe/signals.js';
-import { engineStopTiming, stopBands } from '../../harness/observe/stop-timing.js';
+import { engineStopTiming, judgedGraceSeconds, lengthenedGrace, stopBands } from '../../harness/observe/stop-timing.js';
 import { defaultConcurrency, describeLoad, localLimiter } from '../../harness/run/load.js';
 import { slotLimiter, startSlotServer } from '../../harness/run/slots.js';
 import { tmpdir } from 'node:os';
@@ -99,6 +99,15 @@ describe('stop timing on the engine clock', () => {
     const slow = stopBands(2, 1500);
     expect(slow.gracefulMaxMs).toBeGreaterThan(stopBands(2, 100).gracefulMaxMs);
     expect(slow.killedMaxMs - slow.killedMinMs).toBe(1000 + 3000);
+  });
+
+  it('keeps the grace period asked for on a quiet engine and lengthens it on a busy one, saying why', () => {
+    expect(judgedGraceSeconds(2, 300)).toBe(2);
+    expect(judgedGraceSeconds(2, null)).toBe(2);
+    expect(judgedGraceSeconds(2, 2260)).toBe(7);
+    expect(judgedGraceSeconds(30, 2260)).toBe(30);
+    expect(lengthenedGrace(2, 2, 300)).toBe('');
+    expect(lengthenedGrace(2, 7, 2260)).toMatch(/lengthened from 2 s: the engine took 2260 ms to start this container/);
   });
 });
 
