@@ -124,10 +124,7 @@ export class RunningContainer {
    * (null when the engine keeps no such events): how busy the engine is right now.
    */
   async engineLatencyMs(): Promise<number | null> {
-    const events = await this.events(
-      (es) => es.some((e) => e.action === 'start'),
-      'its start event',
-    );
+    const events = await this.events((es) => es.some((e) => e.action === 'start'), 'its start event');
     return engineStopTiming(events).engineLatencyMs;
   }
 

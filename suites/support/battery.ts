@@ -38,7 +38,9 @@ export function expectStopTiming(killed: unknown, timings: Record<string, number
 /** What a mismatch message carries: the reason, the logs, and the engine's signals and timings. */
 function evidenceText(o: Observation<Record<string, unknown>>): string {
   const lines = [o.reason, ...(o.evidence.logs ?? []).map((l) => `  ${l.stream}: ${l.text}`)];
-  const events = (o.evidence.events ?? []).map((e) => `${e.action}${e.attributes.signal ? ` ${e.attributes.signal}` : ''}`);
+  const events = (o.evidence.events ?? []).map(
+    (e) => `${e.action}${e.attributes.signal ? ` ${e.attributes.signal}` : ''}`,
+  );
   if (events.length) lines.push(`  engine events: ${events.join(', ')}`);
   if (o.evidence.timings) lines.push(`  timings: ${JSON.stringify(o.evidence.timings)}`);
   if (o.evidence.readiness) lines.push(`  readiness: ${JSON.stringify(o.evidence.readiness)}`);
