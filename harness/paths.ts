@@ -21,4 +21,7 @@ export function projectRoot(): string {
   return dir;
 }
 export const imagesDir = (): string => join(projectRoot(), 'images');
+/** The package's own reports/ folder: the report schema and the XSD live there. */
 export const reportsDir = (): string => join(projectRoot(), 'reports');
+/** Where runs write their reports by default: reports/ in the working directory. */
+export const outputDir = (): string => join(process.cwd(), 'reports');

@@ -105,7 +105,7 @@ describe('images that cannot be tested are reported, not passed', () => {
 
   it('an image that never prints its ready line: how long the harness waited', async () => {
     const ctx = await harnessContext(G);
-    const p = { ...policy(), startup: { timeoutSeconds: 2, settleSeconds: 1, readyLog: 'listening on port' } };
+    const p = { ...policy(), startup: { timeoutSeconds: 2, settleSeconds: 1, readyLog: 'listening on port', readyPort: null } };
     const err = await certifyImage(ctx, imageOf('tini'), p, 3).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImageNotRunnableError);
     expect((err as Error).message).toMatch(/did not become ready within 2 s/);

@@ -39,13 +39,24 @@ export interface Certification {
   passed: boolean;
 }
 
-/** The certify subject: the image exactly as it is (entrypoint, command, user, STOPSIGNAL). */
-export function certifySubject(image: string, policy: Policy): Subject {
+/**
+ * The certify subject: the image as it is (entrypoint, command, user, STOPSIGNAL), with
+ * what the policy's `run` section changes, as docker run would. `network` is the engine
+ * network made for a policy that asks for an internal one.
+ */
+export function certifySubject(image: string, policy: Policy, network?: string): Subject {
   const readyLog = policy.startup.readyLog ? new RegExp(policy.startup.readyLog) : undefined;
+  const run = policy.run;
   return {
     name: image,
     image,
     readyLog,
+    ...(policy.startup.readyPort && !readyLog ? { readyPort: policy.startup.readyPort } : {}),
+    ...(run.env ? { env: run.env } : {}),
+    ...(run.entrypoint ? { entrypoint: run.entrypoint } : {}),
+    ...(run.cmd ? { cmd: run.cmd } : {}),
+    ...(run.user ? { user: run.user } : {}),
+    ...(run.network === 'internal' && network ? { network } : {}),
     startupTimeoutMs: policy.startup.timeoutSeconds * 1000,
     minUpMs: readyLog ? 0 : policy.startup.settleSeconds * 1000,
   };
@@ -58,8 +69,11 @@ export async function certifyImage(
   policy: Policy,
   concurrency: number,
   onResult?: (o: Observation<object>, done: number, total: number) => void,
+  network?: string,
 ): Promise<Certification> {
-  const subject = certifySubject(image, policy);
+  if (policy.run.network === 'internal' && !network)
+    throw new BadInputError('certify: the policy asks for an internal network, and none was made for it');
+  const subject = certifySubject(image, policy, network);
   const pre = await preflight(ctx, subject, policy);
   const units = CERTIFY_CHECKS.flatMap((check) =>
     (check.certify?.scenarios ?? []).map((scenario) => ({

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { BadInputError } from '../errors.js';
 import { projectRoot } from '../paths.js';
+import { parseCommand, parseEnvFile, type RunOptions } from './run-options.js';
 
 import { CERTIFY_CHECKS } from '../checks/battery.js';
 
@@ -17,8 +18,12 @@ export interface Policy {
   allowZombies: boolean;
   /** Names of certify checks whose failure fails the gate. */
   required: string[];
-  startup: { timeoutSeconds: number; settleSeconds: number; readyLog: string | null };
+  startup: { timeoutSeconds: number; settleSeconds: number; readyLog: string | null; readyPort: number | null };
+  /** How the image is run (docker run's env, entrypoint, command, user, network); {} keeps the image's own. */
+  run: Omit<RunOptions, 'readyLog' | 'readyPort'>;
 }
+
+const COMMAND = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } as const;
 
 const SCHEMA = {
   type: 'object',
@@ -36,6 +41,19 @@ const SCHEMA = {
         timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
         settleSeconds: { type: 'number', minimum: 0 },
         readyLog: { type: ['string', 'null'] },
+        readyPort: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'null' }] },
+      },
+    },
+    run: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        env: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+        envFile: { type: 'string' },
+        entrypoint: COMMAND,
+        cmd: COMMAND,
+        user: { type: 'string', minLength: 1 },
+        network: { enum: ['none', 'internal'] },
       },
     },
   },
@@ -68,9 +86,14 @@ export function policyFrom(value: unknown, source: string): Policy {
     const what = e.keyword === 'additionalProperties' ? `unknown key "${keyOf(e)}"` : `key "${keyOf(e)}" ${explain(e)}`;
     throw new BadInputError(`invalid policy ${source}: ${what}`);
   }
-  const v = value as Partial<Policy> & { startup?: Partial<Policy['startup']> };
+  const v = value as Partial<Omit<Policy, 'run'>> & { startup?: Partial<Policy['startup']>; run?: RawRun };
   const d = defaultPolicy();
-  const policy: Policy = { ...d, ...v, startup: { ...d.startup, ...(v.startup ?? {}) } };
+  const policy: Policy = {
+    ...d,
+    ...v,
+    startup: { ...d.startup, ...(v.startup ?? {}) },
+    run: runFrom(v.run ?? {}, source),
+  };
   if (policy.maxStopSeconds > policy.graceSeconds) {
     throw new BadInputError(
       `invalid policy ${source}: key "maxStopSeconds" (${policy.maxStopSeconds}) must not exceed graceSeconds (${policy.graceSeconds})`,
@@ -84,6 +107,34 @@ export function policyFrom(value: unknown, source: string): Policy {
     }
   }
   return policy;
+}
+
+interface RawRun {
+  env?: Record<string, string | number | boolean>;
+  envFile?: string;
+  entrypoint?: string | string[];
+  cmd?: string | string[];
+  user?: string;
+  network?: 'none' | 'internal';
+}
+
+/** A policy's `run` section as the harness uses it: commands as arrays, the env file read (env over it). */
+function runFrom(raw: RawRun, source: string): Policy['run'] {
+  const run: Policy['run'] = {};
+  const fromFile = raw.envFile
+    ? parseEnvFile(resolve(source.startsWith('(') ? '.' : dirname(source), raw.envFile))
+    : {};
+  const env = { ...fromFile, ...Object.fromEntries(Object.entries(raw.env ?? {}).map(([k, x]) => [k, String(x)])) };
+  if (Object.keys(env).length) run.env = env;
+  const command = (x: string | string[] | undefined, key: string) =>
+    x === undefined ? undefined : Array.isArray(x) ? x : parseCommand(x, `invalid policy ${source}: key "run.${key}"`);
+  const entrypoint = command(raw.entrypoint, 'entrypoint');
+  const cmd = command(raw.cmd, 'cmd');
+  if (entrypoint) run.entrypoint = entrypoint;
+  if (cmd) run.cmd = cmd;
+  if (raw.user) run.user = raw.user;
+  if (raw.network) run.network = raw.network;
+  return run;
 }
 
 function parseFile(path: string): unknown {
@@ -104,6 +155,16 @@ let defaults: Policy | undefined;
 export function defaultPolicy(): Policy {
   defaults ??= structuredClone(parseFile(DEFAULT_POLICY_FILE)) as Policy;
   return structuredClone(defaults);
+}
+
+/** Where a project keeps its own defaults: used when present and no --policy is given. */
+export const PROJECT_POLICY_FILE = join('.harness', 'policy.yaml');
+
+/** The policy file in effect: the one given, else the project's .harness/policy.yaml, else the default. */
+export function policyPath(given: string | undefined, cwd = process.cwd()): string | undefined {
+  if (given) return given;
+  const project = join(cwd, PROJECT_POLICY_FILE);
+  return existsSync(project) ? project : undefined;
 }
 
 export function loadPolicy(path: string | undefined): Policy {

@@ -1,8 +1,7 @@
 import type { CheckContext, Subject } from '../checks/subject.js';
 import { ImageNotRunnableError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
-import { RunningContainer } from '../run/container.js';
-import { awaitReady } from '../checks/common.js';
+import { awaitReady, startSubject } from '../checks/common.js';
 import type { Policy } from './policy.js';
 
 export interface Preflight {
@@ -30,10 +29,10 @@ export async function preflight(ctx: CheckContext, subject: Subject, policy: Pol
   const t0 = monotonicMs();
   const timeoutMs = policy.startup.timeoutSeconds * 1000;
   const ready = policy.startup.readyLog ? new RegExp(policy.startup.readyLog) : null;
-  const container = await RunningContainer.start(ctx.session, {
-    image: subject.image,
+  // Started as every scenario starts it (its env, command, user, network), the ready
+  // line read here so an early exit is seen at once.
+  const container = await startSubject(ctx, { ...subject, readyLog: undefined }, 'preflight', {
     purpose: 'preflight',
-    labels: { 'io.harness.check': 'preflight', 'io.harness.subject': subject.name },
   });
   const exitedEarly = async () => {
     const exited = await container.exitedYet();

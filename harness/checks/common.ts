@@ -15,11 +15,11 @@ export async function startSubject(
   ctx: CheckContext,
   subject: Subject,
   check: string,
-  overrides: { env?: Record<string, string>; image?: string; scenario?: string | null } = {},
+  overrides: { env?: Record<string, string>; image?: string; scenario?: string | null; purpose?: string } = {},
 ): Promise<RunningContainer> {
   return RunningContainer.start(ctx.session, {
     image: overrides.image ?? subject.image,
-    purpose: 'subject',
+    purpose: overrides.purpose ?? 'subject',
     labels: {
       'io.harness.check': check,
       'io.harness.subject': subject.name,
@@ -27,6 +27,10 @@ export async function startSubject(
       ...(overrides.scenario ? { 'io.harness.scenario': overrides.scenario } : {}),
     },
     env: { ...subject.env, ...overrides.env },
+    ...(subject.entrypoint ? { entrypoint: subject.entrypoint } : {}),
+    ...(subject.cmd ? { cmd: subject.cmd } : {}),
+    ...(subject.user ? { user: subject.user } : {}),
+    ...(subject.network ? { network: subject.network } : {}),
     init: subject.init,
     readyLog: subject.readyLog,
     startupTimeoutMs: subject.startupTimeoutMs,
@@ -67,6 +71,7 @@ export async function awaitReady(
 ): Promise<Ready> {
   if (subject.readyLog) return { how: 'ready-line', afterMs: elapsedMs(t0) };
   const timeoutMs = subject.startupTimeoutMs ?? HANG_MS;
+  if (subject.readyPort) return awaitPort(ctx, subject.readyPort, container, t0, timeoutMs);
   const spanMs = Math.max(MIN_STABLE_SPAN_MS, container.startMs);
   let key: string | undefined;
   let since = 0;
@@ -96,6 +101,36 @@ export async function awaitReady(
     if (elapsedMs(t0) >= timeoutMs)
       throw new ScenarioError(
         `waited ${Math.round(timeoutMs / 1000)} s for the processes' signal masks to settle; still changing: ${current}`,
+      );
+    await new Promise((r) => setTimeout(r, SNAPSHOT_SPACING_MS));
+  }
+}
+
+/** Wait until the container listens on `port` (its own /proc/net, read through the observer). */
+async function awaitPort(
+  ctx: CheckContext,
+  port: number,
+  container: RunningContainer,
+  t0: number,
+  timeoutMs: number,
+): Promise<Ready> {
+  let snapshots = 0;
+  for (;;) {
+    let ports: Set<number>;
+    try {
+      ports = await container.listeningPorts(ctx.toolboxImage);
+    } catch (err) {
+      const exited = await container.exitedYet();
+      if (exited) throw new ScenarioError(`the container exited with code ${exited.exitCode} before it was ready`);
+      throw err;
+    }
+    snapshots++;
+    if (ports.has(port)) return { how: 'ready-port', afterMs: elapsedMs(t0), snapshots };
+    const exited = await container.exitedYet();
+    if (exited) throw new ScenarioError(`the container exited with code ${exited.exitCode} before it was ready`);
+    if (elapsedMs(t0) >= timeoutMs)
+      throw new ScenarioError(
+        `waited ${Math.round(timeoutMs / 1000)} s for it to listen on port ${port}; listening: ${[...ports].sort((a, b) => a - b).join(', ') || 'nothing'}`,
       );
     await new Promise((r) => setTimeout(r, SNAPSHOT_SPACING_MS));
   }

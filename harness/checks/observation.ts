@@ -27,7 +27,7 @@ export interface Evidence {
  * with every process asleep, or the same for longer while one kept running.
  */
 export interface Readiness {
-  how: 'ready-line' | 'signal-masks';
+  how: 'ready-line' | 'ready-port' | 'signal-masks';
   /** From the start request to ready, ms (monotonic). */
   afterMs: number;
   /** Snapshots taken to see the masks settle. */

@@ -10,6 +10,14 @@ export interface Subject {
   variant?: string;
   program?: string;
   env?: Record<string, string>;
+  /** Replace the image's ENTRYPOINT / CMD / USER (docker run's options); unset keeps the image's. */
+  entrypoint?: string[];
+  cmd?: string[];
+  user?: string;
+  /** The engine network the subject joins (an internal one); unset: no network. */
+  network?: string;
+  /** A TCP port the subject listens on once ready. */
+  readyPort?: number;
   init?: boolean;
   /** A log line that says the program is ready (absent for arbitrary images). */
   readyLog?: RegExp;

@@ -6,7 +6,7 @@ import { PROGRAMS, VARIANTS, variantByName, type Program } from '../images/catal
 import { stderrLogger } from '../log.js';
 import { parseShard, plan, runBattery, shardUnits } from '../matrix.js';
 import { describeLoad } from '../run/load.js';
-import { reportsDir } from '../paths.js';
+import { outputDir } from '../paths.js';
 import { buildVariants, catalogueSubjects, measureLoad, prepare } from '../prepare.js';
 import { buildReport } from '../report/build.js';
 import { parseFormats, writeReport } from '../report/write.js';
@@ -79,7 +79,7 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
     values.concurrency === undefined
       ? undefined
       : Math.floor(positiveNumber('matrix', 'concurrency', values.concurrency, 1));
-  const outDir = resolve(values.out ?? join(reportsDir(), 'latest'));
+  const outDir = resolve(values.out ?? join(outputDir(), 'latest'));
 
   const ready = await prepare(stderrLogger);
   interruptHandlers.push(() => ready.session.teardown());

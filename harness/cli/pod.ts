@@ -7,7 +7,7 @@ import { allOf, parseUntil } from '../pod/until.js';
 import { parsePod } from '../pod/manifest.js';
 import { podStatus } from '../pod/status.js';
 import { notesFor } from '../pod/fidelity.js';
-import { reportsDir } from '../paths.js';
+import { outputDir } from '../paths.js';
 import { prepare } from '../prepare.js';
 import { parse, positiveNumber } from './args.js';
 import { FACEOFF_SCENARIOS, faceOffRows, runScenarioPods } from '../pod/faceoff.js';
@@ -92,7 +92,7 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
   if (graceOverride !== undefined && !(graceOverride >= 0))
     throw new BadInputError('pod run: --grace-override must be a number >= 0');
   const backoffScale = positiveNumber('pod run', 'backoff-scale', values['backoff-scale'], 1);
-  const outDir = resolve(values.out ?? join(reportsDir(), 'pod', spec.name));
+  const outDir = resolve(values.out ?? join(outputDir(), 'pod', spec.name));
 
   const ready = await prepare(stderrLogger);
   interruptHandlers.push(() => ready.session.teardown());

@@ -5,7 +5,7 @@ import { readReport } from '../report/validate.js';
 import { parseFormats, writeReport } from '../report/write.js';
 import { parse } from './args.js';
 import { engineDifferences, mergeReports } from '../report/merge.js';
-import { reportsDir } from '../paths.js';
+import { outputDir } from '../paths.js';
 
 export const reportHelp = `harness report --input FILE [--baseline FILE] [--out DIR] [--format LIST]
 harness report --merge FILE... [--baseline FILE] [--out DIR] [--format LIST]
@@ -51,7 +51,7 @@ export async function reportCommand(argv: string[], out: (line: string) => void)
     : readReport(values.input as string);
   const changes = values.baseline ? diffReports(readReport(values.baseline), report) : undefined;
   const dir = resolve(
-    values.out ?? (values.merge ? join(reportsDir(), 'merged') : dirname(resolve(values.input as string))),
+    values.out ?? (values.merge ? join(outputDir(), 'merged') : dirname(resolve(values.input as string))),
   );
   // Re-rendering in place must not rewrite an input itself.
   const inputs = values.merge ? positionals : [values.input as string];

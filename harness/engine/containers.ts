@@ -54,7 +54,9 @@ export function createOptions(spec: ContainerSpec, labels: Record<string, string
   return {
     Image: spec.image,
     Cmd: spec.cmd,
-    Entrypoint: spec.entrypoint,
+    // An empty entrypoint clears the image's (docker run --entrypoint ''): the engine
+    // reads [] as "unset" and [''] as "none".
+    Entrypoint: spec.entrypoint?.length === 0 ? [''] : spec.entrypoint,
     Env: spec.env ? Object.entries(spec.env).map(([k, v]) => `${k}=${v}`) : undefined,
     User: spec.user,
     WorkingDir: spec.workingDir,

@@ -148,14 +148,14 @@ export function stopSignalSpec(variant: Variant, variantTag: string): ImageSpec 
 }
 
 /** Images the certify suites use besides the catalogue: shell-less and broken ones. */
-export const CERTIFY_FIXTURES = ['scratch-catatonit', 'scratch-sleeper', 'crash-on-start'] as const;
+export const CERTIFY_FIXTURES = ['scratch-catatonit', 'scratch-sleeper', 'crash-on-start', 'needs-port'] as const;
 
 export function certifyFixtureSpec(name: string, base: string): ImageSpec {
   return {
     name: `certify-${name}`,
     contextDir: imagesDir(),
     dockerfile: `certify/${name}/Dockerfile`,
-    include: [],
+    include: [`certify/${name}`],
     purpose: 'certify-fixture',
     base,
   };

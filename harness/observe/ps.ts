@@ -109,9 +109,37 @@ export class Observer {
     return { atMs, processes: parsePsSnapshot(r.stdout) };
   }
 
+  /**
+   * The TCP ports the container listens on, read from its PID 1's /proc/net/tcp and
+   * tcp6 (its network namespace's sockets): no network and no tool inside it needed.
+   */
+  async listeningPorts(): Promise<Set<number>> {
+    const r = await execInContainer(
+      this.session,
+      this.id,
+      ['sh', '-c', 'cat /proc/1/net/tcp /proc/1/net/tcp6 2>/dev/null; true'],
+      SNAPSHOT_HANG_MS,
+    );
+    if (r.failed)
+      throw new ScenarioError(`the listening ports of ${this.targetId.slice(0, 12)} could not be read through its observer`);
+    return listeningPorts(r.stdout);
+  }
+
   remove(): Promise<void> {
     return removeContainer(this.session, this.id);
   }
+}
+
+/** Ports in state LISTEN (0A) in /proc/net/tcp or tcp6 text ("sl local_address rem_address st ..."). */
+export function listeningPorts(procNetTcp: string): Set<number> {
+  const ports = new Set<number>();
+  for (const line of procNetTcp.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4 || !/^\d+:$/.test(f[0] ?? '') || f[3] !== '0A') continue;
+    const port = parseInt((f[1] ?? '').split(':')[1] ?? '', 16);
+    if (Number.isInteger(port)) ports.add(port);
+  }
+  return ports;
 }
 
 /** Deadline of one snapshot: only stops a hang. */

@@ -23,6 +23,15 @@ export interface ReportResult {
   engine?: string;
 }
 
+/** One certified image's answer in a certify report. */
+export interface CertifiedImage {
+  image: string;
+  verdict: 'pass' | 'fail' | 'cannot-certify';
+  summary: string;
+  /** How it started: ready after, the command PID 1 runs, its user and stop signal. */
+  preflight?: { readyAfterMs: number; command: string[]; user: string; stopSignal: string };
+}
+
 export interface Report {
   schemaVersion: number;
   kind: 'matrix' | 'certify';
@@ -39,6 +48,8 @@ export interface Report {
   image?: string;
   policy?: Record<string, unknown>;
   passed?: boolean;
+  /** certify: each image's own answer (several images share one report). */
+  images?: CertifiedImage[];
   /** A shard's share of the scenarios (`harness matrix --shard I/N`). */
   shard?: { index: number; total: number };
   /** A merged report: the engines its results ran on, when more than one. */

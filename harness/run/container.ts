@@ -159,15 +159,23 @@ export class RunningContainer {
 
   /** A ps snapshot of the container's PID namespace, through its observer sidecar (started on first use). */
   async ps(toolboxImage: string): Promise<PsSnapshot> {
+    return (await this.observedBy(toolboxImage)).snapshot();
+  }
+
+  /** The TCP ports it listens on, through its observer sidecar (started on first use). */
+  async listeningPorts(toolboxImage: string): Promise<Set<number>> {
+    return (await this.observedBy(toolboxImage)).listeningPorts();
+  }
+
+  /** Its observer sidecar, started on first use (a failed start is tried again next time). */
+  private async observedBy(toolboxImage: string): Promise<Observer> {
     this.observer ??= Observer.start(this.session, toolboxImage, this.id, this.spec.labels);
-    let observer: Observer;
     try {
-      observer = await this.observer;
+      return await this.observer;
     } catch (err) {
       this.observer = undefined;
       throw err;
     }
-    return observer.snapshot();
   }
 
   /** Remove the container (and its observer). */
