@@ -67,7 +67,7 @@ describe('certify the catalogue images under the default policy', () => {
   it('says why shell-form fails: SIGTERM not acted on, SIGKILL after the grace period', () => {
     const stop = results.get('shell-form')?.observations.find((o) => o.check === 'graceful-stop');
     expect(stop?.observed).toMatchObject({ killed: true, exitCode: 137 });
-    expect(stop?.reason).toMatch(/not acted on: SIGKILL was needed after the 2 s grace period/);
+    expect(stop?.reason).toMatch(/not acted on: SIGKILL was needed after the \d+ s grace period/);
     expect((stop?.evidence.events ?? []).map((e) => e.attributes.signal)).toEqual(['15', '9']);
   });
 });
@@ -105,7 +105,10 @@ describe('images that cannot be tested are reported, not passed', () => {
 
   it('an image that never prints its ready line: how long the harness waited', async () => {
     const ctx = await harnessContext(G);
-    const p = { ...policy(), startup: { timeoutSeconds: 2, settleSeconds: 1, readyLog: 'listening on port', readyPort: null } };
+    const p = {
+      ...policy(),
+      startup: { timeoutSeconds: 2, settleSeconds: 1, readyLog: 'listening on port', readyPort: null },
+    };
     const err = await certifyImage(ctx, imageOf('tini'), p, 3).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImageNotRunnableError);
     expect((err as Error).message).toMatch(/did not become ready within 2 s/);
@@ -160,7 +163,7 @@ describe('harness certify (the command)', () => {
     );
     expect(r.exitCode, r.all).toBe(1);
     expect(r.stdout).toMatch(
-      /FAIL\s+graceful-stop: the stop signal was not acted on: SIGKILL was needed after the 2 s grace period/,
+      /FAIL\s+graceful-stop: the stop signal was not acted on: SIGKILL was needed after the \d+ s grace period/,
     );
     expect(r.stdout).toContain('FAILS the policy: graceful-stop, exit-code');
   });
@@ -170,6 +173,44 @@ describe('harness certify (the command)', () => {
     expect(r.exitCode).toBe(2);
     const last = r.stderr.trim().split('\n').at(-1);
     expect(last).toMatch(/^harness: image no\/such:image is neither local nor pullable \(.+\)$/);
+  });
+
+  it('configures the image as docker run does: a service that needs PORT passes with --env and --ready-port', async () => {
+    const r = await cli(
+      fixture('needs-port'),
+      '--env',
+      'PORT=8080',
+      '--ready-port',
+      '8080',
+      '--grace',
+      String(G),
+      '--json',
+      '--out',
+      join(projectRoot(), 'reports/certify-test/needs-port'),
+    );
+    expect(r.exitCode, r.all).toBe(0);
+    // --json: stdout is the report alone, the human lines went to stderr.
+    const report = JSON.parse(r.stdout) as {
+      passed: boolean;
+      images: { verdict: string; preflight: { user: string } }[];
+    };
+    expect(report.passed).toBe(true);
+    expect(report.images[0]?.verdict).toBe('pass');
+    expect(report.images[0]?.preflight.user).toBe('1000:1000');
+    expect(r.stderr).toMatch(/--env PORT --ready-port 8080/);
+    expect(r.stderr).toContain('PASSES the policy');
+  });
+
+  it('several images, one report: the worst exit code, and the one that cannot start shows its last lines', async () => {
+    const out = join(projectRoot(), 'reports/certify-test/several');
+    const r = await cli(fixture('needs-port'), imageOf('tini'), '--grace', String(G), '--out', out);
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.stdout).toMatch(/needs-port\S* CANNOT BE CERTIFIED: .* exited with code 78/);
+    expect(r.stdout).toContain('| fatal: PORT is not set');
+    expect(r.stdout).toMatch(/sample-tini\S*: PASSES the policy/);
+    const { readFileSync } = await import('node:fs');
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { images: { verdict: string }[] };
+    expect(report.images.map((i) => i.verdict)).toEqual(['cannot-certify', 'pass']);
   });
 
   it('exits 2 naming the key of an invalid policy', async () => {

@@ -15,7 +15,7 @@ describe('policy', () => {
   it('fills what a file leaves out from the default', () => {
     const p = policyFrom({ graceSeconds: 30, startup: { readyLog: 'ready' } }, 'p.yaml');
     expect(p.graceSeconds).toBe(30);
-    expect(p.startup).toEqual({ timeoutSeconds: 30, settleSeconds: 0, readyLog: 'ready' });
+    expect(p.startup).toEqual({ timeoutSeconds: 30, settleSeconds: 0, readyLog: 'ready', readyPort: null });
   });
 
   it.each([
@@ -27,6 +27,13 @@ describe('policy', () => {
       'invalid policy p.yaml: key "required.1" must be one of pid1, signal-forwarding, graceful-stop, zombie-reaping, exit-code',
     ],
     [{ startup: { wait: 1 } }, 'invalid policy p.yaml: unknown key "startup.wait"'],
+    [{ startup: { readyPort: 70000 } }, 'invalid policy p.yaml: key "startup.readyPort" must be <= 65535'],
+    [{ run: { network: 'host' } }, 'invalid policy p.yaml: key "run.network" must be one of none, internal'],
+    [{ run: { volumes: ['/:/host'] } }, 'invalid policy p.yaml: unknown key "run.volumes"'],
+    [
+      { run: { cmd: 'serve "unterminated' } },
+      'invalid policy p.yaml: key "run.cmd": unterminated " in serve "unterminated',
+    ],
     [
       { graceSeconds: 2, maxStopSeconds: 5 },
       'invalid policy p.yaml: key "maxStopSeconds" (5) must not exceed graceSeconds (2)',
