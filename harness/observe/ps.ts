@@ -121,7 +121,9 @@ export class Observer {
       SNAPSHOT_HANG_MS,
     );
     if (r.failed)
-      throw new ScenarioError(`the listening ports of ${this.targetId.slice(0, 12)} could not be read through its observer`);
+      throw new ScenarioError(
+        `the listening ports of ${this.targetId.slice(0, 12)} could not be read through its observer`,
+      );
     return listeningPorts(r.stdout);
   }
 
