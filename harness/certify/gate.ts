@@ -56,6 +56,7 @@ export function certifySubject(image: string, policy: Policy, network?: string):
     ...(run.entrypoint ? { entrypoint: run.entrypoint } : {}),
     ...(run.cmd ? { cmd: run.cmd } : {}),
     ...(run.user ? { user: run.user } : {}),
+    ...(run.init ? { init: true } : {}),
     ...(run.network === 'internal' && network ? { network } : {}),
     startupTimeoutMs: policy.startup.timeoutSeconds * 1000,
     minUpMs: readyLog ? 0 : policy.startup.settleSeconds * 1000,

@@ -53,6 +53,7 @@ const SCHEMA = {
         entrypoint: COMMAND,
         cmd: COMMAND,
         user: { type: 'string', minLength: 1 },
+        init: { type: 'boolean' },
         network: { enum: ['none', 'internal'] },
       },
     },
@@ -115,6 +116,7 @@ interface RawRun {
   entrypoint?: string | string[];
   cmd?: string | string[];
   user?: string;
+  init?: boolean;
   network?: 'none' | 'internal';
 }
 
@@ -133,6 +135,7 @@ function runFrom(raw: RawRun, source: string): Policy['run'] {
   if (entrypoint) run.entrypoint = entrypoint;
   if (cmd) run.cmd = cmd;
   if (raw.user) run.user = raw.user;
+  if (raw.init !== undefined) run.init = raw.init;
   if (raw.network) run.network = raw.network;
   return run;
 }

@@ -13,6 +13,8 @@ export interface RunOptions {
   /** Replaces the image's CMD. */
   cmd?: string[];
   user?: string;
+  /** Run with the engine's init as PID 1 (docker run --init). */
+  init?: boolean;
   /** 'none' (default): no network at all; 'internal': an engine network with no route out. */
   network?: 'none' | 'internal';
   /** A regular expression the image prints once ready. */
@@ -138,6 +140,7 @@ export function describeRunOptions(o: RunOptions): string {
   if (o.entrypoint) parts.push(`--entrypoint ${JSON.stringify(o.entrypoint)}`);
   if (o.cmd) parts.push(`--cmd ${JSON.stringify(o.cmd)}`);
   if (o.user) parts.push(`--user ${o.user}`);
+  if (o.init) parts.push('--init');
   if (o.network && o.network !== 'none') parts.push(`--network ${o.network}`);
   if (o.readyLog) parts.push(`--ready-log /${o.readyLog}/`);
   if (o.readyPort) parts.push(`--ready-port ${o.readyPort}`);

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Observation } from '../checks/observation.js';
 import type { CheckContext } from '../checks/subject.js';
 import { certifyImage, policyExpectation, resolveImage, type Certification } from '../certify/gate.js';
@@ -18,7 +18,9 @@ import { createInternalNetwork } from '../engine/networks.js';
 import { BadInputError, CertifyIncompleteError, EngineUnavailableError, HarnessError } from '../errors.js';
 import { stderrLogger } from '../log.js';
 import { outputDir } from '../paths.js';
-import type { Report } from '../report/model.js';
+import type { CertifiedImage, Report } from '../report/model.js';
+import { readDockerfile } from '../certify/dockerfile.js';
+import { reviewDockerfile, verifyFix } from '../certify/verify-fix.js';
 import { measureLoad, prepare } from '../prepare.js';
 import { describeLoad } from '../run/load.js';
 import { buildReport } from '../report/build.js';
@@ -48,11 +50,21 @@ Run options (as docker run takes them; each also a key of the policy's run secti
   --entrypoint CMD     replace the ENTRYPOINT ('' clears it); CMD is words or a JSON array
   --cmd CMD            replace the CMD: words ("serve --port 8080") or a JSON array
   --user USER          run as USER (name, uid or uid:gid)
+  --init               run with the engine's init as PID 1 (docker run --init)
   --network MODE       none (default: no network at all) or internal (an engine
                        network with no route off the machine)
   --ready-log REGEX    ready once a log line matches
   --ready-port PORT    ready once it listens on this TCP port (read from its own
                        /proc/net/tcp: works with no network)
+
+The Dockerfile cross-check (one IMAGE):
+  --dockerfile PATH    the Dockerfile IMAGE was built from: each check's prediction from
+                       it (shell-form CMD/ENTRYPOINT, an entrypoint script without exec,
+                       no init, STOPSIGNAL) beside what the engine showed, with its line;
+                       for a failing image, the smallest Dockerfile change that fixes it
+  --context DIR        its build context (default: the Dockerfile's folder)
+  --verify-fix         build the fixed Dockerfile and certify it too (shows the diff)
+  --build-arg K=V      a build argument for that build (repeatable)
 
 Options:
   --policy FILE        YAML policy (default: .harness/policy.yaml when present, else
@@ -62,7 +74,7 @@ Options:
                        latency measured at the start of the run; the report says which)
   --out DIR            report folder (default reports/certify/<image>, or
                        reports/certify/ for several images)
-  --format LIST        comma-separated: json,html,md,junit (default: all)
+  --format LIST        comma-separated: json,html,md,junit,sarif (default: all but sarif)
   --json               print the report as JSON on stdout (the human lines go to stderr)
 
 Exit 0 every image passes the policy, 1 one fails (each failed check listed with
@@ -99,6 +111,7 @@ function runOptionsOf(values: Record<string, string | boolean | string[] | undef
     o.entrypoint = values.entrypoint === '' ? [] : parseCommand(values.entrypoint, 'certify: --entrypoint');
   if (typeof values.cmd === 'string') o.cmd = parseCommand(values.cmd, 'certify: --cmd');
   if (typeof values.user === 'string') o.user = values.user;
+  if (values.init === true) o.init = true;
   if (typeof values.network === 'string') o.network = parseNetwork(values.network, 'certify: --network');
   if (typeof values['ready-log'] === 'string') o.readyLog = checkRegex(values['ready-log'], 'certify: --ready-log');
   if (typeof values['ready-port'] === 'string') o.readyPort = parsePort(values['ready-port'], 'certify: --ready-port');
@@ -129,6 +142,48 @@ interface ImageOutcome {
   preflight?: Certification['preflight'];
   /** Why it could not be certified. */
   error?: HarnessError;
+  certification?: Certification;
+  dockerfile?: CertifiedImage['dockerfile'];
+}
+
+/** Print the Dockerfile's predictions beside the observations, the fix, and its verification. */
+async function crossCheckDockerfile(
+  ctx: CheckContext,
+  where: { dockerfile: string; contextDir: string; verify: boolean; buildArgs: Record<string, string> },
+  certification: Certification,
+  policy: Policy,
+  concurrency: number,
+  out: (line: string) => void,
+): Promise<CertifiedImage['dockerfile']> {
+  const review = reviewDockerfile(where.dockerfile, where.contextDir, certification);
+  out(`Dockerfile ${where.dockerfile}: PID 1 is ${review.pid1}`);
+  for (const c of review.checks) {
+    const mark = c.agreement === 'runtime-disagrees' ? '!!' : c.agreement === 'agree' ? 'ok' : '..';
+    out(
+      `  ${mark} ${c.check}: predicted ${c.predicted}${c.line ? ` (line ${c.line})` : ''}, observed ${c.observed ?? 'nothing'}: ${c.says}`,
+    );
+    if (c.predicted !== 'unknown' || c.agreement === 'runtime-disagrees') out(`        ${c.why}`);
+  }
+  const result: NonNullable<CertifiedImage['dockerfile']> = {
+    path: where.dockerfile,
+    pid1: review.pid1,
+    checks: review.checks,
+  };
+  if (!review.fix) return result;
+  const fix = review.fix;
+  out(`proposed fix: ${fix.summary}${fix.runWithInit ? '; and run it with --init (an init reaps orphans)' : ''}`);
+  if (fix.diff) out(fix.diff.trimEnd());
+  result.fix = { summary: fix.summary, diff: fix.diff, ...(fix.runWithInit ? { runWithInit: true } : {}) };
+  if (!where.verify) return result;
+  const fixed = await verifyFix(ctx, where, fix, policy, concurrency, stderrLogger);
+  const c = fixed.certification;
+  const verdict = c.errors.length ? 'cannot-certify' : c.passed ? 'pass' : 'fail';
+  const summary = c.passed
+    ? 'PASSES the policy'
+    : `FAILS the policy: ${c.failures.map((f) => `${f.check}${f.scenario ? ` (${f.scenario})` : ''}`).join(', ')}`;
+  out(`verify-fix: ${fixed.image}${fix.runWithInit ? ' (run with --init)' : ''} ${summary}`);
+  result.fix.verified = { image: fixed.image, verdict, summary };
+  return result;
 }
 
 export async function certifyCommand(argv: string[], out: (line: string) => void): Promise<number> {
@@ -147,7 +202,12 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
       entrypoint: { type: 'string' },
       cmd: { type: 'string' },
       user: { type: 'string' },
+      init: { type: 'boolean' },
       network: { type: 'string' },
+      dockerfile: { type: 'string' },
+      context: { type: 'string' },
+      'verify-fix': { type: 'boolean' },
+      'build-arg': { type: 'string', multiple: true },
       'ready-log': { type: 'string' },
       'ready-port': { type: 'string' },
     },
@@ -155,6 +215,19 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
   );
   if (!positionals.length) throw new BadInputError('certify: give at least one IMAGE (see `harness certify --help`)');
   const images = [...new Set(positionals)];
+  if (values.dockerfile !== undefined && images.length !== 1)
+    throw new BadInputError('certify: --dockerfile goes with exactly one IMAGE (the one built from it)');
+  const buildArgs: Record<string, string> = {};
+  for (const a of values['build-arg'] ?? []) {
+    const kv = parseEnvPair(a, 'certify: --build-arg');
+    if (kv) buildArgs[kv[0]] = kv[1];
+  }
+  if ((values['verify-fix'] || values.context !== undefined) && values.dockerfile === undefined)
+    throw new BadInputError(`certify: --${values['verify-fix'] ? 'verify-fix' : 'context'} needs --dockerfile PATH`);
+  const dockerfile = values.dockerfile === undefined ? undefined : resolve(values.dockerfile);
+  const contextDir = dockerfile ? resolve(values.context ?? dirname(dockerfile)) : undefined;
+  // Read before any engine work: a bad path is a one-line error at once.
+  if (dockerfile) readDockerfile(dockerfile, contextDir);
   const formats = parseFormats(values.format, 'certify');
   const policyFile = policyPath(values.policy);
   const policy = effectivePolicy(loadPolicy(policyFile), runOptionsOf(values), values.grace);
@@ -187,7 +260,17 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
       stderrLogger(
         `certifying ${image} (policy ${policyFile ?? 'default'}, grace ${policy.graceSeconds} s${run ? `, ${run}` : ''}, ${describeLoad(load)})`,
       );
-      outcomes.push(await certifyOne(ctx, image, policy, load.concurrency, network, say, !single));
+      const outcome = await certifyOne(ctx, image, policy, load.concurrency, network, say, !single);
+      if (dockerfile && contextDir && outcome.certification)
+        outcome.dockerfile = await crossCheckDockerfile(
+          ctx,
+          { dockerfile, contextDir, verify: !!values['verify-fix'], buildArgs },
+          outcome.certification,
+          policy,
+          load.concurrency,
+          say,
+        );
+      outcomes.push(outcome);
     }
     const report: Report = {
       ...buildReport({
@@ -206,6 +289,7 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
         verdict: o.code === 0 ? 'pass' : o.code === 1 ? 'fail' : 'cannot-certify',
         summary: o.summary,
         ...(o.preflight ? { preflight: o.preflight } : {}),
+        ...(o.dockerfile ? { dockerfile: o.dockerfile } : {}),
       })),
       policy: { ...policy },
       passed: outcomes.every((o) => o.code === 0),
@@ -275,11 +359,26 @@ async function certifyOne(
       `could not certify ${image}: ${result.errors.length} required check(s) could not be carried out (${result.errors[0]?.reason})`,
     );
     if (sayWhy) out(`${image} CANNOT BE CERTIFIED: ${err.message}`);
-    return { image, code: 2, summary: err.message, observations: result.observations, preflight: pre, error: err };
+    return {
+      image,
+      code: 2,
+      summary: err.message,
+      observations: result.observations,
+      preflight: pre,
+      error: err,
+      certification: result,
+    };
   }
   const summary = result.passed
     ? 'PASSES the policy'
     : `FAILS the policy: ${result.failures.map((f) => `${f.check}${f.scenario ? ` (${f.scenario})` : ''}`).join(', ')}`;
   out(`${image} ${summary}`);
-  return { image, code: result.passed ? 0 : 1, summary, observations: result.observations, preflight: pre };
+  return {
+    image,
+    code: result.passed ? 0 : 1,
+    summary,
+    observations: result.observations,
+    preflight: pre,
+    certification: result,
+  };
 }

@@ -5,17 +5,51 @@ import { contextHash } from '../images/build.js';
 import { imageId, inspectImage } from '../engine/images.js';
 import { toolboxSpec } from '../images/catalogue.js';
 import { LABEL } from '../engine/labels.js';
-import { EngineUnavailableError, NotReadyError } from '../errors.js';
+import { EngineUnavailableError, HarnessError, NotReadyError } from '../errors.js';
+import { parse } from './args.js';
 
-export const doctorHelp = `harness doctor
+export const doctorHelp = `harness doctor [--json]
 
 Says which container engine answers (Docker or Podman, version, socket; DOCKER_HOST
 or CONTAINER_HOST when set, else Docker's socket, then Podman's rootful and rootless), whether the
 base and toolbox images exist, and what to run when something is missing. Changes
-nothing. Exit 0 when ready, 2 when not.`;
+nothing. Exit 0 when ready, 2 when not.
+
+Options:
+  --json   print what was found as one JSON object on stdout (ready, engine, base,
+           toolbox, and the problem with its advice when not ready)`;
+
+/** What doctor found, as --json prints it. */
+export interface DoctorFindings {
+  ready: boolean;
+  engine: { kind: string; version: string; apiVersion: string; cgroupVersion: string; endpoint: string } | null;
+  base: { image: string; state: 'missing' | 'stale' | 'present' } | null;
+  toolbox: { image: string; present: boolean } | null;
+  problem?: string;
+}
+
+export async function doctorCommand(argv: string[], out: (line: string) => void): Promise<number> {
+  const { values } = parse('doctor', argv, { json: { type: 'boolean' } });
+  if (!values.json) {
+    await doctor(out);
+    return 0;
+  }
+  const findings: DoctorFindings = { ready: false, engine: null, base: null, toolbox: null };
+  try {
+    await doctor(() => undefined, findings);
+    findings.ready = true;
+  } catch (err) {
+    if (!(err instanceof HarnessError)) throw err;
+    findings.problem = err.message;
+    out(JSON.stringify(findings, null, 2));
+    return err.exitCode;
+  }
+  out(JSON.stringify(findings, null, 2));
+  return 0;
+}
 
 /** Returns the lines to print; throws a one-line error when not ready. */
-export async function doctor(out: (line: string) => void): Promise<void> {
+export async function doctor(out: (line: string) => void, findings?: DoctorFindings): Promise<void> {
   const engine = await findEngine();
   if (!engine) {
     const candidates = engineCandidates();
@@ -28,6 +62,14 @@ export async function doctor(out: (line: string) => void): Promise<void> {
   }
   const { info } = engine;
   const on = { engine };
+  if (findings)
+    findings.engine = {
+      kind: info.kind,
+      version: info.version,
+      apiVersion: info.apiVersion,
+      cgroupVersion: String(info.cgroupVersion),
+      endpoint: info.endpoint,
+    };
   out(
     `engine   ${info.kind} ${info.version} (API ${info.apiVersion}, cgroup v${info.cgroupVersion}) at ${info.endpoint}`,
   );
@@ -38,10 +80,12 @@ export async function doctor(out: (line: string) => void): Promise<void> {
   out(
     `base     ${tag}: ${baseState === 'ok' ? 'present' : baseState === 'stale' ? 'present but its recipe changed' : 'missing'}`,
   );
+  if (findings) findings.base = { image: tag, state: baseState === 'ok' ? 'present' : baseState };
   const baseId = baseState === 'missing' ? undefined : await imageId(on, tag);
   const toolboxTag = baseId ? `harness/toolbox:${contextHash(toolboxSpec(tag), baseId)}` : undefined;
   const toolboxOk = toolboxTag ? !!(await imageId(on, toolboxTag)) : false;
   out(`toolbox  ${toolboxTag ?? 'harness/toolbox'}: ${toolboxOk ? 'present' : 'missing'}`);
+  if (findings) findings.toolbox = { image: toolboxTag ?? 'harness/toolbox', present: toolboxOk };
   if (baseState !== 'ok' || !toolboxOk) {
     throw new NotReadyError(
       `not ready: the ${baseState !== 'ok' ? 'base' : 'toolbox'} image is missing or stale: run \`npx harness setup\``,

@@ -34,7 +34,7 @@ interface Command {
 const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: async () => {
     const m = await import('./doctor.js');
-    return { help: m.doctorHelp, run: async (_argv, out) => (await m.doctor(out), 0) };
+    return { help: m.doctorHelp, run: m.doctorCommand };
   },
   setup: async () => {
     const m = await import('./setup.js');

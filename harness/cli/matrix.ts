@@ -33,10 +33,11 @@ Options:
   --concurrency N      scenarios at once (default: from the cores and the engine's start
                        latency measured at the start of the run; the report says which)
   --out DIR            output folder (default reports/latest)
-  --format LIST        comma-separated: json,html,md,junit (default: all)
+  --format LIST        comma-separated: json,html,md,junit,sarif (default: all but sarif)
   --shard I/N          run only the I-th of N deterministic shares of the scenarios
                        (the lifecycle face-off runs in shard 1); join the shards'
                        report.json files with \`harness report --merge\`
+  --json               print the report as JSON on stdout (the matrix goes to stderr)
   --no-lifecycle       skip the lifecycle face-off (postStart hook vs init container vs
                        startup probe, measured from the reference pods in images/pods/)
 
@@ -44,7 +45,7 @@ Prints the matrix (subjects x checks, + all pass, - a fail, ! an error). Exit 0 
 every subject behaved as its expected row says, 1 when one did not (or a scenario could
 not be carried out), 2 on bad input or environment.`;
 
-export async function matrixCommand(argv: string[], out: (line: string) => void): Promise<number> {
+export async function matrixCommand(argv: string[], print: (line: string) => void): Promise<number> {
   const { values } = parse('matrix', argv, {
     variant: { type: 'string', multiple: true },
     program: { type: 'string' },
@@ -54,9 +55,12 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
     out: { type: 'string' },
     format: { type: 'string' },
     'no-lifecycle': { type: 'boolean' },
+    json: { type: 'boolean' },
     shard: { type: 'string' },
   });
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+  // With --json, stdout carries only the report; the matrix and the summary go to stderr.
+  const out = values.json ? (line: string) => process.stderr.write(`${line}\n`) : print;
   const formats = parseFormats(values.format, 'matrix');
   const variants = (values.variant ?? VARIANTS.map((v) => v.name)).map((name) => {
     const v = variantByName(name);
@@ -131,6 +135,7 @@ export async function matrixCommand(argv: string[], out: (line: string) => void)
     for (const r of report.results.filter((x) => x.verdict === 'error'))
       out(`  error: ${r.subject} ${r.check}: ${r.reason}`);
     out(`wrote ${paths.join(', ')}`);
+    if (values.json) print(JSON.stringify(report, null, 2));
     return unexpected.length || error ? 1 : 0;
   } finally {
     await ready.session.teardown();

@@ -30,6 +30,26 @@ export interface CertifiedImage {
   summary: string;
   /** How it started: ready after, the command PID 1 runs, its user and stop signal. */
   preflight?: { readyAfterMs: number; command: string[]; user: string; stopSignal: string };
+  /** The Dockerfile cross-check: each check's prediction from the Dockerfile beside the observation. */
+  dockerfile?: {
+    path: string;
+    pid1: string;
+    checks: {
+      check: string;
+      predicted: 'pass' | 'fail' | 'unknown';
+      why: string;
+      line: number | null;
+      observed: Verdict | null;
+      agreement: 'agree' | 'runtime-disagrees' | 'runtime-does-better' | 'no-prediction' | 'not-run';
+      says: string;
+    }[];
+    fix?: {
+      summary: string;
+      diff: string;
+      runWithInit?: boolean;
+      verified?: { image: string; verdict: 'pass' | 'fail' | 'cannot-certify'; summary: string };
+    };
+  };
 }
 
 export interface Report {

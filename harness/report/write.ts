@@ -5,20 +5,31 @@ import type { CellChange } from './diff.js';
 import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
+import { renderSarif } from './sarif.js';
 import type { Report } from './model.js';
 import { assertReport } from './validate.js';
 
-export const FORMATS = ['json', 'html', 'md', 'junit'] as const;
+export const FORMATS = ['json', 'html', 'md', 'junit', 'sarif'] as const;
 export type Format = (typeof FORMATS)[number];
+/** Written when --format is not given (SARIF is asked for). */
+export const DEFAULT_FORMATS: readonly Format[] = ['json', 'html', 'md', 'junit'];
 
-const FILES: Record<Format, string> = { json: 'report.json', html: 'report.html', md: 'report.md', junit: 'junit.xml' };
+const FILES: Record<Format, string> = {
+  json: 'report.json',
+  html: 'report.html',
+  md: 'report.md',
+  junit: 'junit.xml',
+  sarif: 'report.sarif',
+};
 
 export function parseFormats(value: string | undefined, command: string): Format[] {
-  if (!value) return [...FORMATS];
+  if (value === undefined) return [...DEFAULT_FORMATS];
   const list = value
     .split(',')
     .map((f) => f.trim())
     .filter(Boolean);
+  if (!list.length)
+    throw new BadInputError(`${command}: --format needs at least one format (formats: ${FORMATS.join(', ')})`);
   for (const f of list) {
     if (!FORMATS.includes(f as Format))
       throw new BadInputError(`${command}: unknown format "${f}" (formats: ${FORMATS.join(', ')})`);
@@ -33,7 +44,7 @@ export function parseFormats(value: string | undefined, command: string): Format
 export function writeReport(
   dir: string,
   report: Report,
-  formats: readonly Format[] = FORMATS,
+  formats: readonly Format[] = DEFAULT_FORMATS,
   changes?: CellChange[],
 ): string[] {
   assertReport(JSON.parse(JSON.stringify(report)), 'the report being written');
@@ -43,6 +54,7 @@ export function writeReport(
     html: () => renderHtml(report, { changes }),
     md: () => renderMarkdown(report, { changes }),
     junit: () => renderJunit(report),
+    sarif: () => renderSarif(report),
   };
   return formats.map((f) => {
     const path = join(dir, FILES[f]);

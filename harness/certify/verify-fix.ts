@@ -1,0 +1,80 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { Verdict } from '../checks/observation.js';
+import type { CheckContext } from '../checks/subject.js';
+import { ensureImage } from '../images/build.js';
+import { silentLogger, type Logger } from '../log.js';
+import { crossCheck, predict, proposeFix, readDockerfile, type CrossCheck, type ProposedFix } from './dockerfile.js';
+import { certifyImage, type Certification } from './gate.js';
+import type { Policy } from './policy.js';
+
+/** The Dockerfile beside what the engine showed, and the smallest fix when something failed. */
+export interface DockerfileReview {
+  path: string;
+  pid1: string;
+  checks: CrossCheck[];
+  fix?: ProposedFix;
+}
+
+/** The worst verdict of each check over its scenarios. */
+function verdictsByCheck(c: Certification): Map<string, Verdict> {
+  const rank: Record<Verdict, number> = { pass: 0, skip: 1, fail: 2, error: 3 };
+  const out = new Map<string, Verdict>();
+  for (const o of c.observations) {
+    const seen = out.get(o.check);
+    if (!seen || rank[o.verdict] > rank[seen]) out.set(o.check, o.verdict);
+  }
+  return out;
+}
+
+export function reviewDockerfile(path: string, contextDir: string, c: Certification): DockerfileReview {
+  const facts = readDockerfile(path, contextDir);
+  const checks = crossCheck(predict(facts), verdictsByCheck(c));
+  const failed = new Set(c.failures.map((f) => f.check));
+  const fix = failed.size ? proposeFix(facts, failed, contextDir) : null;
+  return {
+    path,
+    pid1: `${facts.pid1.kind}${facts.pid1.name ? ` ${facts.pid1.name}` : ''}`,
+    checks,
+    ...(fix ? { fix } : {}),
+  };
+}
+
+/**
+ * Build the image again with the proposed fix applied (a copy of the build context, the
+ * patched files written into it) and certify it under the same policy, with the
+ * engine's init when the fix says so.
+ */
+export async function verifyFix(
+  ctx: CheckContext,
+  { dockerfile, contextDir, buildArgs }: { dockerfile: string; contextDir: string; buildArgs?: Record<string, string> },
+  fix: ProposedFix,
+  policy: Policy,
+  concurrency: number,
+  log: Logger = silentLogger,
+): Promise<{ image: string; certification: Certification }> {
+  const copy = mkdtempSync(join(tmpdir(), 'harness-fix-'));
+  try {
+    cpSync(contextDir, copy, { recursive: true, filter: (src) => !/(^|\/)(\.git|node_modules)$/.test(src) });
+    const rel = relative(contextDir, dockerfile).split('\\').join('/');
+    writeFileSync(join(copy, rel), fix.dockerfile);
+    for (const [file, body] of Object.entries(fix.files)) writeFileSync(join(copy, file), body);
+    const built = await ensureImage(
+      ctx.session,
+      {
+        name: 'verify-fix',
+        contextDir: copy,
+        dockerfile: rel,
+        include: ['.'],
+        purpose: 'verify-fix',
+        ...(buildArgs && Object.keys(buildArgs).length ? { buildArgs } : {}),
+      },
+      log,
+    );
+    const fixedPolicy: Policy = fix.runWithInit ? { ...policy, run: { ...policy.run, init: true } } : policy;
+    return { image: built.tag, certification: await certifyImage(ctx, built.tag, fixedPolicy, concurrency) };
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
