@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `harness` command: runs the compiled JavaScript in dist/ when it is current (its
-// BUILD stamp matches the sources), else the TypeScript sources through tsx, saying so.
+// BUILD stamp matches the sources) or when no sources are shipped (an installed package),
+// else the TypeScript sources through tsx, saying so.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,8 @@ try {
 } catch {
   // no build yet
 }
-if (stamp && stamp === sourceDigest(root)) {
+const digest = sourceDigest(root);
+if (digest === null || (stamp && stamp === digest)) {
   await import('../dist/harness/cli/main.js');
 } else {
   if (process.env.HARNESS_QUIET_BUILD !== '1')

@@ -1,21 +1,24 @@
 // A digest of the TypeScript sources under harness/ (paths, sizes and modification
-// times): cheap enough to compute at every start of the command.
+// times): cheap enough to compute at every start of the command. Null when there are
+// none (an installed package ships only the compiled dist/).
 import { readdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 
 export function sourceDigest(root) {
   const h = createHash('sha256');
+  let sources = 0;
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
       else if (entry.name.endsWith('.ts')) {
         const st = statSync(full);
+        sources++;
         h.update(`${relative(root, full)}\0${st.size}\0${Math.trunc(st.mtimeMs)}\n`);
       }
     }
   };
   walk(join(root, 'harness'));
-  return h.digest('hex');
+  return sources ? h.digest('hex') : null;
 }

@@ -47,7 +47,8 @@ export function shardUnits(units: readonly Unit[], shard: Shard): Unit[] {
 
 /**
  * Run the battery: each scenario in its own fresh container, at most `concurrency` at
- * once, slow ones first. Each observation carries its subject's expected row, when known.
+ * once, slow ones first, each with its subject's grace period. Each observation carries
+ * its subject's expected row, when known: the one a config gives, else the catalogue's.
  */
 export async function runBattery(
   ctx: CheckContext,
@@ -59,8 +60,15 @@ export async function runBattery(
     units.map((u) => ({
       slow: u.check.slow,
       run: async () => {
-        const o: Observation<object> = await u.check.run(ctx, u.subject, u.scenario);
-        const expected = expectedRow(u.check, o.variant, o.program, o.scenario, ctx.session.engine.info.kind);
+        const grace = u.subject.graceSeconds;
+        const o: Observation<object> = await u.check.run(
+          grace ? { ...ctx, graceSeconds: grace } : ctx,
+          u.subject,
+          u.scenario,
+        );
+        const expected =
+          u.subject.expected?.[u.check.name] ??
+          expectedRow(u.check, o.variant, o.program, o.scenario, ctx.session.engine.info.kind);
         return expected ? { ...o, expected } : o;
       },
     })),

@@ -10,6 +10,8 @@ import { runToCompletion } from './engine/containers.js';
 import { monotonicMs } from './observe/clock.js';
 import { defaultConcurrency, type LoadInfo } from './run/load.js';
 import { HarnessFaultError } from './errors.js';
+import type { HarnessConfig } from './config.js';
+import { resolveImage } from './certify/gate.js';
 
 export interface Prepared {
   engine: Engine;
@@ -100,4 +102,34 @@ export async function measureEngineStart(session: Session, toolboxImage: string)
 export async function measureLoad(session: Session, toolboxImage: string, option?: number): Promise<LoadInfo> {
   if (option !== undefined) return { concurrency: option, source: 'option' };
   return defaultConcurrency(undefined, await measureEngineStart(session, toolboxImage));
+}
+
+/**
+ * The subjects of a config file: images used as they are (local, or pulled), build
+ * contexts built (cached by content hash like every image of the harness).
+ */
+export async function configSubjects(session: Session, config: HarnessConfig, log: Logger): Promise<Subject[]> {
+  const subjects: Subject[] = [];
+  for (const c of config.subjects) {
+    let image = c.image;
+    if (c.build) {
+      const built = await ensureImage(
+        session,
+        {
+          name: `config-${c.subject.name.replace(/[^A-Za-z0-9_.-]+/g, '-').toLowerCase()}`,
+          contextDir: c.build.contextDir,
+          dockerfile: c.build.dockerfile,
+          include: ['.'],
+          purpose: 'config-subject',
+          ...(Object.keys(c.build.args).length ? { buildArgs: c.build.args } : {}),
+        },
+        log,
+      );
+      image = built.tag;
+    } else if (image) {
+      await resolveImage({ session }, image, log);
+    }
+    subjects.push({ ...c.subject, image: image as string });
+  }
+  return subjects;
 }

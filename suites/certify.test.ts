@@ -213,6 +213,37 @@ describe('harness certify (the command)', () => {
     expect(report.images.map((i) => i.verdict)).toEqual(['cannot-certify', 'pass']);
   });
 
+  it('--dockerfile: the shell-form CMD line in SARIF; --verify-fix makes it pass and shows the diff', async () => {
+    const out = join(projectRoot(), 'reports/certify-test/shell-form-fix');
+    const r = await cli(
+      imageOf('shell-form'),
+      '--dockerfile',
+      join(projectRoot(), 'images/variants/shell-form/Dockerfile'),
+      '--context',
+      join(projectRoot(), 'images'),
+      '--build-arg',
+      `BASE=${inject('harness').baseImage}`,
+      '--verify-fix',
+      '--grace',
+      String(G),
+      '--format',
+      'json,sarif',
+      '--out',
+      out,
+    );
+    // The image itself still fails; the fix is shown and verified beside it.
+    expect(r.exitCode, r.all).toBe(1);
+    expect(r.stdout).toMatch(/ok graceful-stop: predicted fail \(line 6\), observed fail/);
+    expect(r.stdout).toContain('-CMD python3 /app/app.py\n+CMD ["python3", "/app/app.py"]');
+    expect(r.stdout).toMatch(/verify-fix: harness\/verify-fix:\w+ \(run with --init\) PASSES the policy/);
+    const { readFileSync } = await import('node:fs');
+    const sarif = JSON.parse(readFileSync(join(out, 'report.sarif'), 'utf8')) as {
+      runs: { results: { ruleId: string; locations: { physicalLocation: { region: { startLine: number } } }[] }[] }[];
+    };
+    const stop = sarif.runs[0]?.results.find((x) => x.ruleId === 'graceful-stop');
+    expect(stop?.locations[0]?.physicalLocation.region.startLine).toBe(6);
+  });
+
   it('exits 2 naming the key of an invalid policy', async () => {
     const bad = join(projectRoot(), 'reports/certify-test/bad-policy.yaml');
     const { mkdirSync, writeFileSync } = await import('node:fs');

@@ -11,7 +11,7 @@ import { preflight, type Preflight } from './preflight.js';
 const PULL_TIMEOUT_MS = 20_000;
 
 /** The image must be local, or pullable; a missing one is a one-line bad-input error. */
-export async function resolveImage(ctx: CheckContext, ref: string, log: Logger): Promise<void> {
+export async function resolveImage(ctx: Pick<CheckContext, 'session'>, ref: string, log: Logger): Promise<void> {
   if (await imageId(ctx.session, ref)) return;
   log(`${ref} is not local: trying to pull it`);
   const failure = await pullImage(ctx.session, ref, PULL_TIMEOUT_MS);

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
-import { parse as parseYaml } from 'yaml';
 import { BadInputError } from '../errors.js';
 import { projectRoot } from '../paths.js';
+import { readYamlFile, schemaCheck } from '../yaml-file.js';
 import { parseCommand, parseEnvFile, type RunOptions } from './run-options.js';
 
 import { CERTIFY_CHECKS } from '../checks/battery.js';
@@ -62,31 +61,12 @@ const SCHEMA = {
 
 export const DEFAULT_POLICY_FILE = join(projectRoot(), 'harness', 'certify', 'default-policy.yaml');
 
-const validate = new Ajv({ allErrors: true, strict: false }).compile(SCHEMA);
-
-function keyOf(e: ErrorObject): string {
-  const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
-  if (e.keyword === 'additionalProperties') {
-    const extra = (e.params as { additionalProperty: string }).additionalProperty;
-    return path ? `${path}.${extra}` : extra;
-  }
-  return path || '(top level)';
-}
-
-function explain(e: ErrorObject): string {
-  if (e.keyword === 'enum')
-    return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-  return e.message ?? 'is invalid';
-}
+const check = schemaCheck(SCHEMA);
 
 /** Validate a parsed policy (partial: defaults fill the rest); one-line error naming the key. */
 export function policyFrom(value: unknown, source: string): Policy {
   if (value === null || value === undefined) value = {};
-  if (!validate(value)) {
-    const e = (validate.errors ?? [])[0] as ErrorObject;
-    const what = e.keyword === 'additionalProperties' ? `unknown key "${keyOf(e)}"` : `key "${keyOf(e)}" ${explain(e)}`;
-    throw new BadInputError(`invalid policy ${source}: ${what}`);
-  }
+  check(value, `invalid policy ${source}`);
   const v = value as Partial<Omit<Policy, 'run'>> & { startup?: Partial<Policy['startup']>; run?: RawRun };
   const d = defaultPolicy();
   const policy: Policy = {
@@ -140,19 +120,7 @@ function runFrom(raw: RawRun, source: string): Policy['run'] {
   return run;
 }
 
-function parseFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new BadInputError(`cannot read policy ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  try {
-    return parseYaml(text);
-  } catch (err) {
-    throw new BadInputError(`policy ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-}
+const parseFile = (path: string): unknown => readYamlFile(path, 'policy');
 
 let defaults: Policy | undefined;
 export function defaultPolicy(): Policy {

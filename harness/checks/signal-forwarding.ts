@@ -87,8 +87,9 @@ function signalForwarding(
       }
       const exitCode = exited ? exited.exitCode : null;
       let how: SignalForwardingObserved['how'] = logged(lines) ? 'logged' : null;
-      // An arbitrary image logs nothing we know: acting on the signal means exiting.
-      if (!how && exited && !subject.readyLog) how = 'exited';
+      // An image other than the sample program logs nothing we know (even with a ready
+      // line of its own): acting on the signal means exiting.
+      if (!how && exited && !subject.variant) how = 'exited';
       if (!how && ((exited && exited.exitCode === 128 + number) || programGone)) how = 'died';
       const received = how !== null;
       return {
@@ -101,7 +102,7 @@ function signalForwarding(
               : `the program died of ${signal}${exitCode !== null ? ` (exit ${exitCode})` : ''}`
           : dropped
             ? `PID 1 leaves ${signal} at its ${pid1 === 'ignored' ? 'ignored' : 'default'} disposition: the kernel drops it (PID 1 of a namespace), it never reaches the program`
-            : subject.readyLog
+            : subject.variant
               ? `${signal} did not reach the program within ${windowMs} ms`
               : `the container did not act on ${signal} within ${windowMs} ms (still running)`,
         observed: { received, how, exitCode, pid1 },

@@ -28,6 +28,10 @@ export interface Subject {
    * ready, besides its signal masks having settled (a policy can ask for it).
    */
   minUpMs?: number;
+  /** This subject's grace period for stops, seconds (the run's when unset). */
+  graceSeconds?: number;
+  /** What each check must show for it (a user's expected row), by check name. */
+  expected?: Record<string, Record<string, unknown>>;
 }
 
 /** What every check needs besides the subject. */

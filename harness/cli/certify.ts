@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Observation } from '../checks/observation.js';
+import { evidenceLine } from '../certify/evidence.js';
 import type { CheckContext } from '../checks/subject.js';
 import { certifyImage, policyExpectation, resolveImage, type Certification } from '../certify/gate.js';
 import { DEFAULT_POLICY_FILE, loadPolicy, policyPath, type Policy } from '../certify/policy.js';
@@ -81,21 +82,6 @@ Exit 0 every image passes the policy, 1 one fails (each failed check listed with
 expected vs observed and evidence), 2 bad input or environment (no engine, an image
 neither local nor pullable, an image that exits or hangs before the battery can start,
 an invalid policy). With several images: the worst of their codes, one report.`;
-
-function evidenceLine(o: Observation<object>): string {
-  const ev = o.evidence;
-  const zombies = (ev.ps ?? []).flatMap((s) => s.processes.filter((p) => p.stat.startsWith('Z')));
-  const parts: string[] = [];
-  if (zombies.length)
-    parts.push(`ps: ${zombies.map((z) => `pid ${z.pid} (${z.comm}) stat ${z.stat} parent ${z.ppid}`).join(', ')}`);
-  if (ev.events?.length)
-    parts.push(`engine sent ${ev.events.map((e) => `signal ${e.attributes.signal}`).join(' then ')}`);
-  if (ev.state?.exitCode !== undefined) parts.push(`engine exit code ${ev.state.exitCode}`);
-  if (ev.timings?.stopDurationMs !== undefined) parts.push(`stop took ${ev.timings.stopDurationMs} ms`);
-  const last = ev.logs?.at(-1);
-  if (last) parts.push(`last log line: ${JSON.stringify(last.text.slice(0, 120))}`);
-  return parts.join('; ');
-}
 
 /** The run options of the command line, as a policy's run/startup keys (unset: not given). */
 function runOptionsOf(values: Record<string, string | boolean | string[] | undefined>): RunOptions {

@@ -1,0 +1,163 @@
+/**
+ * The harness as a library: run one check, the battery or the certification gate on an
+ * image from your own code or test suite, run a Pod manifest, and write reports.
+ *
+ *   import { runCheck, closeHarness } from 'container-lifecycle-harness';
+ *   const o = await runCheck('my/service:1.4', 'graceful-stop', { grace: 5, env: { PORT: '8080' } });
+ *   if (o.verdict !== 'pass') console.log(o.reason);
+ *   await closeHarness();
+ *
+ * The first call brings the harness up as `harness setup` does (finds the engine, builds
+ * the base and toolbox images once, cached); every scenario runs in its own container,
+ * removed afterwards.
+ */
+import { checkByName, CERTIFY_CHECKS } from './checks/battery.js';
+import type { Observation } from './checks/observation.js';
+import type { CheckContext } from './checks/subject.js';
+import { certifyImage as certifyWithContext, certifySubject, judge, resolveImage } from './certify/gate.js';
+import { policyFrom, type Policy } from './certify/policy.js';
+import type { RunOptions } from './certify/run-options.js';
+import { createInternalNetwork } from './engine/networks.js';
+import { BadInputError } from './errors.js';
+import { silentLogger, type Logger } from './log.js';
+import { PodRun } from './pod/kubelet.js';
+import { parsePod } from './pod/manifest.js';
+import { podStatus } from './pod/status.js';
+import { prepare, type Prepared } from './prepare.js';
+
+export { runBattery, plan } from './matrix.js';
+export { buildReport } from './report/build.js';
+export { writeReport, FORMATS, type Format } from './report/write.js';
+export { renderHtml } from './report/html.js';
+export { renderMarkdown } from './report/markdown.js';
+export { renderJunit } from './report/junit.js';
+export { renderSarif } from './report/sarif.js';
+export { evidenceLine } from './certify/evidence.js';
+export { CHECKS, CERTIFY_CHECKS, checkByName } from './checks/battery.js';
+export type { Observation, Verdict, Evidence } from './checks/observation.js';
+export type { Report, ReportResult } from './report/model.js';
+export type { Policy } from './certify/policy.js';
+export type { RunOptions } from './certify/run-options.js';
+export type { Subject, CheckContext } from './checks/subject.js';
+export * from './errors.js';
+
+/** An image and how to run it, as docker run would. */
+export interface ImageUnderTest extends RunOptions {
+  image: string;
+}
+
+export interface CheckOptions extends Omit<RunOptions, 'readyLog'> {
+  /** Grace period of stops, seconds (default 10, the default policy's). */
+  grace?: number;
+  /** The check's scenario (default: its first for any image, e.g. SIGTERM for signal-forwarding). */
+  scenario?: string;
+  /** A regular expression the image prints once ready. */
+  readyLog?: string | RegExp;
+  /** Policy keys to judge by (accepted exit codes, maximum stop time...). */
+  policy?: Record<string, unknown>;
+}
+
+let shared: Promise<Prepared> | undefined;
+
+/** The harness this process shares: engine, run session, base and toolbox images (brought up on first use). */
+export function harness(log: Logger = silentLogger): Promise<Prepared> {
+  shared ??= prepare(log).then((p) => {
+    // Whatever the caller forgets, the run's containers go when the process ends.
+    process.once('beforeExit', () => void closeHarness());
+    return p;
+  });
+  return shared;
+}
+
+/** Remove what the shared harness left on the engine (scenario containers are removed as they end). */
+export async function closeHarness(): Promise<void> {
+  const current = shared;
+  shared = undefined;
+  if (current) await (await current).session.teardown();
+}
+
+async function contextFor(grace: number): Promise<CheckContext> {
+  const h = await harness();
+  return { session: h.session, toolboxImage: h.toolbox.tag, graceSeconds: grace };
+}
+
+function policyFor(options: CheckOptions): Policy {
+  const grace = options.grace ?? 10;
+  const raw = { maxStopSeconds: grace / 2, ...options.policy, graceSeconds: grace };
+  const policy = policyFrom(raw, '(options)');
+  const { env, entrypoint, cmd, user, init, network } = options;
+  policy.run = {
+    ...(env ? { env } : {}),
+    ...(entrypoint ? { entrypoint } : {}),
+    ...(cmd ? { cmd } : {}),
+    ...(user ? { user } : {}),
+    ...(init ? { init } : {}),
+    ...(network ? { network } : {}),
+  };
+  const readyLog = options.readyLog instanceof RegExp ? options.readyLog.source : options.readyLog;
+  policy.startup = { ...policy.startup, readyLog: readyLog ?? null, readyPort: options.readyPort ?? null };
+  return policy;
+}
+
+/**
+ * Run one check of the certification battery on an image (any image: no shell needed in
+ * it) and judge it under the default policy with `options` laid over it.
+ */
+export async function runCheck(
+  image: string | ImageUnderTest,
+  checkName: string,
+  options: CheckOptions = {},
+): Promise<Observation<Record<string, unknown>>> {
+  const { image: ref, ...fromImage } = typeof image === 'string' ? { image } : image;
+  const all: CheckOptions = { ...fromImage, ...options };
+  const check = checkByName(checkName);
+  if (!check?.certify)
+    throw new BadInputError(
+      `unknown check "${checkName}" for an image (one of: ${CERTIFY_CHECKS.map((c) => c.name).join(', ')})`,
+    );
+  const scenario = all.scenario ?? check.certify.scenarios[0] ?? null;
+  if (!check.certify.scenarios.includes(scenario))
+    throw new BadInputError(
+      `check ${checkName} has no scenario "${scenario}" (one of: ${check.certify.scenarios.join(', ')})`,
+    );
+  const policy = policyFor(all);
+  const ctx = await contextFor(policy.graceSeconds);
+  await resolveImage(ctx, ref, silentLogger);
+  const network =
+    policy.run.network === 'internal'
+      ? await createInternalNetwork(ctx.session, `harness-lib-${ctx.session.runId}-${Date.now()}`, 'library-network')
+      : undefined;
+  const subject = certifySubject(ref, policy, network);
+  const o = check.certify.run
+    ? await check.certify.run(ctx, subject, scenario, policy)
+    : await check.run(ctx, subject, scenario);
+  return { ...o, ...judge(o, policy) } as Observation<Record<string, unknown>>;
+}
+
+/** The certification gate on one image (what `harness certify IMAGE` does), without writing a report. */
+export async function certifyImage(image: string | ImageUnderTest, options: CheckOptions = {}) {
+  const { image: ref, ...fromImage } = typeof image === 'string' ? { image } : image;
+  const policy = policyFor({ ...fromImage, ...options });
+  const ctx = await contextFor(policy.graceSeconds);
+  await resolveImage(ctx, ref, silentLogger);
+  const network =
+    policy.run.network === 'internal'
+      ? await createInternalNetwork(ctx.session, `harness-lib-${ctx.session.runId}-${Date.now()}`, 'library-network')
+      : undefined;
+  return certifyWithContext(ctx, ref, policy, 4, undefined, network);
+}
+
+/**
+ * Run a Pod manifest (YAML text) with the kubelet's lifecycle on the local engine until
+ * `deleteAfterSeconds`, and return its PodStatus and the event timeline.
+ */
+export async function runPod(manifest: string, options: { deleteAfterSeconds?: number; select?: string } = {}) {
+  const spec = parsePod(manifest, '(manifest)', options.select);
+  const h = await harness();
+  const run = new PodRun(h.session, h.toolbox.tag, spec, {
+    deleteAfterSeconds: options.deleteAfterSeconds ?? 30,
+    backoffScale: 1,
+  });
+  await run.run();
+  return { status: podStatus(run), endpoint: run.endpoint(), events: run.timeline.events };
+}

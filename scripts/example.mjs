@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Runs examples/service-check as a team would: the harness packed with `npm pack`,
+// installed from the tarball into a copy of the example in a temporary folder, the
+// example's images built, its vitest suite run on the good image (must pass) and on
+// the bad one (must fail, with the engine's evidence in the message).
+//
+// Offline: the tarball is unpacked as npm installs it, and its dependencies (and
+// vitest) are linked from this project's node_modules, so nothing is fetched.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sourceDigest } from '../bin/source-digest.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const keep = process.argv.includes('--keep');
+const work = mkdtempSync(join(tmpdir(), 'harness-example-'));
+const say = (line) => process.stderr.write(`example: ${line}\n`);
+
+function run(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...options });
+  if (r.error) throw r.error;
+  return { code: r.status ?? 1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+try {
+  // The package as published: compiled (when dist/ is older than the sources), then
+  // packed without running scripts.
+  const stamp = join(root, 'dist', 'BUILD');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8').trim() !== sourceDigest(root))
+    execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
+  const packed = run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: root });
+  if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.out}`);
+  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
+  if (!tarball) throw new Error('npm pack wrote no tarball');
+  say(`packed ${tarball}`);
+
+  const project = join(work, 'service-check');
+  cpSync(join(root, 'examples', 'service-check'), project, { recursive: true });
+  const modules = join(project, 'node_modules');
+  const pkg = join(modules, 'container-lifecycle-harness');
+  mkdirSync(pkg, { recursive: true });
+  execFileSync('tar', ['xzf', join(work, tarball), '-C', pkg, '--strip-components=1']);
+  for (const name of readdirSync(join(root, 'node_modules'))) {
+    if (name.startsWith('.') || name === 'container-lifecycle-harness') continue;
+    if (name.startsWith('@')) {
+      mkdirSync(join(modules, name), { recursive: true });
+      for (const sub of readdirSync(join(root, 'node_modules', name)))
+        symlinkSync(join(root, 'node_modules', name, sub), join(modules, name, sub));
+    } else symlinkSync(join(root, 'node_modules', name), join(modules, name));
+  }
+  say(`installed the tarball in ${project}`);
+
+  const images = run('npm', ['run', '--silent', 'build-images'], { cwd: project });
+  if (images.code !== 0) throw new Error(`building the example's images failed:\n${images.out}`);
+  say('built example/service:good and example/service:bad');
+
+  const vitest = (image) =>
+    run(process.execPath, [join(modules, 'vitest', 'vitest.mjs'), 'run', '--color=false'], {
+      cwd: project,
+      env: { ...process.env, SERVICE_IMAGE: image, FORCE_COLOR: '0' },
+    });
+  const good = vitest('example/service:good');
+  process.stdout.write(`--- good image: exit ${good.code}\n${good.out}\n`);
+  const bad = vitest('example/service:bad');
+  process.stdout.write(`--- bad image: exit ${bad.code}\n${bad.out}\n`);
+  const evidence =
+    /expected example\/service:bad to stop gracefully[\s\S]*evidence: engine sent signal 15 then signal 9/;
+  const ok = good.code === 0 && bad.code === 1 && evidence.test(bad.out);
+  say(
+    ok
+      ? 'the good image passes; the bad one fails with the evidence'
+      : `unexpected: good exit ${good.code}, bad exit ${bad.code}${evidence.test(bad.out) ? '' : ', no evidence in the failure'}`,
+  );
+  process.exitCode = ok ? 0 : 1;
+} catch (err) {
+  say(err instanceof Error ? err.message : String(err));
+  process.exitCode = 2;
+} finally {
+  if (keep) say(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}

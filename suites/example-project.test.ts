@@ -1,0 +1,21 @@
+/**
+ * The library as a team uses it: examples/service-check installs the packed tarball
+ * and asserts its own service image with the vitest matchers. The good image passes;
+ * the bad one (shell-form CMD) fails with the check's evidence in the message.
+ */
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../harness/paths.js';
+
+describe('a user-style project with the packed harness and its matchers', () => {
+  it('passes on the good image and fails on the bad one, with the evidence', async () => {
+    const r = await execa('node', [join(projectRoot(), 'scripts', 'example.mjs')], { reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toMatch(/--- good image: exit 0\n[\s\S]*4 tests[\s\S]*--- bad image: exit 1/);
+    expect(r.stdout).toMatch(
+      /expected example\/service:bad to stop gracefully within a 5 s grace period\n\s+graceful-stop: the stop signal was not acted on/,
+    );
+    expect(r.stdout).toMatch(/evidence: engine sent signal 15 then signal 9; engine exit code 137/);
+  });
+});
