@@ -4,6 +4,8 @@ import type { CheckContext, Subject } from './checks/subject.js';
 import { expectedRow } from './expected.js';
 import { runSlowFirst } from './run/pool.js';
 import { BadInputError } from './errors.js';
+import { defaultPolicy } from './certify/policy.js';
+import { judge } from './certify/gate.js';
 
 export interface Unit {
   subject: Subject;
@@ -11,11 +13,29 @@ export interface Unit {
   scenario: string | null;
 }
 
-/** Every subject x check x scenario, in report order. */
+/**
+ * Every subject x check x scenario, in report order. A catalogue subject (the sample
+ * program) gets each check's own scenarios; any other image the scenarios that work on
+ * any image (the certification gate's), and only the checks that have them.
+ */
 export function plan(subjects: readonly Subject[], checks: readonly AnyCheck[] = CHECKS): Unit[] {
   return subjects.flatMap((subject) =>
-    checks.flatMap((check) => check.scenarios.map((scenario) => ({ subject, check, scenario }))),
+    checks.flatMap((check) => {
+      const scenarios = subject.variant ? check.scenarios : (check.certify?.scenarios ?? []);
+      return scenarios.map((scenario) => ({ subject, check, scenario }));
+    }),
   );
+}
+
+/** How a scenario runs on an image other than the sample program: as the gate runs it, judged by the default policy. */
+async function runOnAnyImage(ctx: CheckContext, u: Unit): Promise<Observation<object>> {
+  const policy = { ...defaultPolicy(), graceSeconds: ctx.graceSeconds };
+  policy.maxStopSeconds = Math.min(policy.maxStopSeconds, ctx.graceSeconds);
+  const certify = u.check.certify;
+  const o = certify?.run
+    ? await certify.run(ctx, u.subject, u.scenario, policy)
+    : await u.check.run(ctx, u.subject, u.scenario);
+  return { ...o, ...judge(o, policy) };
 }
 
 /** A shard of a run: the I-th of N deterministic shares (1-based). */
@@ -61,11 +81,10 @@ export async function runBattery(
       slow: u.check.slow,
       run: async () => {
         const grace = u.subject.graceSeconds;
-        const o: Observation<object> = await u.check.run(
-          grace ? { ...ctx, graceSeconds: grace } : ctx,
-          u.subject,
-          u.scenario,
-        );
+        const c = grace ? { ...ctx, graceSeconds: grace } : ctx;
+        const o: Observation<object> = u.subject.variant
+          ? await u.check.run(c, u.subject, u.scenario)
+          : await runOnAnyImage(c, u);
         const expected =
           u.subject.expected?.[u.check.name] ??
           expectedRow(u.check, o.variant, o.program, o.scenario, ctx.session.engine.info.kind);
