@@ -2,14 +2,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CHECKS } from './checks/battery.js';
 import type { Subject } from './checks/subject.js';
-import { parseCommand, parseEnvFile, checkRegex } from './certify/run-options.js';
+import { parseCommand, parseEnvFile, checkRegex, RUN_OPTION_PROPERTIES } from './certify/run-options.js';
 import { BadInputError } from './errors.js';
 import { readYamlFile, schemaCheck } from './yaml-file.js';
 
 /** The file `harness matrix` reads from the working directory when no --config is given. */
 export const CONFIG_FILE = 'harness.config.yaml';
 
-const COMMAND = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } as const;
 const CHECK_NAMES = CHECKS.map((c) => c.name);
 
 const SCHEMA = {
@@ -39,12 +38,7 @@ const SCHEMA = {
               args: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
             },
           },
-          env: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
-          envFile: { type: 'string' },
-          entrypoint: COMMAND,
-          cmd: COMMAND,
-          user: { type: 'string', minLength: 1 },
-          init: { type: 'boolean' },
+          ...RUN_OPTION_PROPERTIES,
           ready: {
             type: 'object',
             additionalProperties: false,

@@ -81,6 +81,12 @@ async function contextFor(grace: number): Promise<CheckContext> {
   return { session: h.session, toolboxImage: h.toolbox.tag, graceSeconds: grace };
 }
 
+/** The internal engine network a policy asks for (none unless it does). */
+async function networkFor(ctx: CheckContext, policy: Policy): Promise<string | undefined> {
+  if (policy.run.network !== 'internal') return undefined;
+  return createInternalNetwork(ctx.session, `harness-lib-${ctx.session.runId}-${Date.now()}`, 'library-network');
+}
+
 function policyFor(options: CheckOptions): Policy {
   const grace = options.grace ?? 10;
   const raw = { maxStopSeconds: grace / 2, ...options.policy, graceSeconds: grace };
@@ -123,10 +129,7 @@ export async function runCheck(
   const policy = policyFor(all);
   const ctx = await contextFor(policy.graceSeconds);
   await resolveImage(ctx, ref, silentLogger);
-  const network =
-    policy.run.network === 'internal'
-      ? await createInternalNetwork(ctx.session, `harness-lib-${ctx.session.runId}-${Date.now()}`, 'library-network')
-      : undefined;
+  const network = await networkFor(ctx, policy);
   const subject = certifySubject(ref, policy, network);
   const o = check.certify.run
     ? await check.certify.run(ctx, subject, scenario, policy)
@@ -140,10 +143,7 @@ export async function certifyImage(image: string | ImageUnderTest, options: Chec
   const policy = policyFor({ ...fromImage, ...options });
   const ctx = await contextFor(policy.graceSeconds);
   await resolveImage(ctx, ref, silentLogger);
-  const network =
-    policy.run.network === 'internal'
-      ? await createInternalNetwork(ctx.session, `harness-lib-${ctx.session.runId}-${Date.now()}`, 'library-network')
-      : undefined;
+  const network = await networkFor(ctx, policy);
   return certifyWithContext(ctx, ref, policy, 4, undefined, network);
 }
 

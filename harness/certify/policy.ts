@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { projectRoot } from '../paths.js';
 import { readYamlFile, schemaCheck } from '../yaml-file.js';
-import { parseCommand, parseEnvFile, type RunOptions } from './run-options.js';
+import { parseCommand, parseEnvFile, RUN_OPTION_PROPERTIES, type RunOptions } from './run-options.js';
 
 import { CERTIFY_CHECKS } from '../checks/battery.js';
 
@@ -21,8 +21,6 @@ export interface Policy {
   /** How the image is run (docker run's env, entrypoint, command, user, network); {} keeps the image's own. */
   run: Omit<RunOptions, 'readyLog' | 'readyPort'>;
 }
-
-const COMMAND = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } as const;
 
 const SCHEMA = {
   type: 'object',
@@ -47,12 +45,7 @@ const SCHEMA = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        env: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
-        envFile: { type: 'string' },
-        entrypoint: COMMAND,
-        cmd: COMMAND,
-        user: { type: 'string', minLength: 1 },
-        init: { type: 'boolean' },
+        ...RUN_OPTION_PROPERTIES,
         network: { enum: ['none', 'internal'] },
       },
     },

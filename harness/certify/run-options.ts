@@ -23,6 +23,18 @@ export interface RunOptions {
   readyPort?: number;
 }
 
+const COMMAND_SCHEMA = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } as const;
+
+/** The JSON-schema properties of run options, as a policy's `run:` and a config subject spell them. */
+export const RUN_OPTION_PROPERTIES = {
+  env: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+  envFile: { type: 'string' },
+  entrypoint: COMMAND_SCHEMA,
+  cmd: COMMAND_SCHEMA,
+  user: { type: 'string', minLength: 1 },
+  init: { type: 'boolean' },
+} as const;
+
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /**

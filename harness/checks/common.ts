@@ -78,14 +78,7 @@ export async function awaitReady(
   let same = 0;
   let snapshots = 0;
   for (;;) {
-    let snapshot: PsSnapshot;
-    try {
-      snapshot = await container.ps(ctx.toolboxImage);
-    } catch (err) {
-      const exited = await container.exitedYet();
-      if (exited) throw new ScenarioError(`the container exited with code ${exited.exitCode} before it was ready`);
-      throw err;
-    }
+    const snapshot = await beforeReady(container, () => container.ps(ctx.toolboxImage));
     snapshots++;
     const current = signalReadinessKey(snapshot);
     if (current !== key || !snapshot.processes.some((p) => p.pid === 1)) {
@@ -106,6 +99,17 @@ export async function awaitReady(
   }
 }
 
+/** A reading taken before the container is ready: its failure, once the container has exited, is that exit. */
+async function beforeReady<T>(container: RunningContainer, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    const exited = await container.exitedYet();
+    if (exited) throw new ScenarioError(`the container exited with code ${exited.exitCode} before it was ready`);
+    throw err;
+  }
+}
+
 /** Wait until the container listens on `port` (its own /proc/net, read through the observer). */
 async function awaitPort(
   ctx: CheckContext,
@@ -116,14 +120,7 @@ async function awaitPort(
 ): Promise<Ready> {
   let snapshots = 0;
   for (;;) {
-    let ports: Set<number>;
-    try {
-      ports = await container.listeningPorts(ctx.toolboxImage);
-    } catch (err) {
-      const exited = await container.exitedYet();
-      if (exited) throw new ScenarioError(`the container exited with code ${exited.exitCode} before it was ready`);
-      throw err;
-    }
+    const ports = await beforeReady(container, () => container.listeningPorts(ctx.toolboxImage));
     snapshots++;
     if (ports.has(port)) return { how: 'ready-port', afterMs: elapsedMs(t0), snapshots };
     const exited = await container.exitedYet();
