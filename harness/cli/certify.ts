@@ -227,7 +227,7 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
   const say = values.json ? (line: string) => process.stderr.write(`${line}\n`) : out;
 
   const ready = await prepare(stderrLogger);
-  interruptHandlers.push(() => ready.session.teardown());
+  interruptHandlers.push(() => ready.session.interrupt());
   try {
     const load = await measureLoad(ready.session, ready.toolbox.tag, concurrencyOption);
     const ctx = { session: ready.session, toolboxImage: ready.toolbox.tag, graceSeconds: policy.graceSeconds };

@@ -93,7 +93,7 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
   const outDir = resolve(values.out ?? join(outputDir(), 'latest'));
 
   const ready = await prepare(stderrLogger);
-  interruptHandlers.push(() => ready.session.teardown());
+  interruptHandlers.push(() => ready.session.interrupt());
   try {
     const load = await measureLoad(ready.session, ready.toolbox.tag, concurrencyOption);
     const concurrency = load.concurrency;

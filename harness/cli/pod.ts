@@ -95,7 +95,7 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
   const outDir = resolve(values.out ?? join(outputDir(), 'pod', spec.name));
 
   const ready = await prepare(stderrLogger);
-  interruptHandlers.push(() => ready.session.teardown());
+  interruptHandlers.push(() => ready.session.interrupt());
   try {
     const run = new PodRun(
       ready.session,

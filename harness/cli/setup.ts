@@ -23,7 +23,7 @@ export async function setupCommand(argv: string[], out: (line: string) => void):
   if (values.engine !== undefined && values.engine !== 'docker' && values.engine !== 'podman')
     throw new BadInputError(`setup: --engine must be docker or podman, got "${values.engine}"`);
   const ready = await prepare(stderrLogger, { engine: values.engine });
-  interruptHandlers.push(() => ready.session.teardown());
+  interruptHandlers.push(() => ready.session.interrupt());
   await ready.session.teardown();
   out(
     `ready: ${ready.engine.info.kind} ${ready.engine.info.version} at ${ready.engine.info.endpoint}${ready.engine.info.kind === 'podman' ? ` (DOCKER_HOST=${ready.engine.connection.url})` : ''}; base ${ready.base.tag}; toolbox ${ready.toolbox.tag}`,

@@ -104,7 +104,8 @@ export async function startContainer(session: Session, spec: ContainerSpec): Pro
   const labels = session.labels(spec.purpose, spec.labels);
   let started: StartedTestContainer;
   try {
-    started = await (await harnessContainer(spec, labels)).start();
+    const container = await harnessContainer(spec, labels);
+    started = await session.creating(() => container.start());
   } catch (err) {
     // testcontainers removes nothing on a failed wait: our teardown will, by label.
     throw new ScenarioError(`${spec.purpose}: container of ${spec.image} did not start: ${firstLine(err)}`, {
@@ -179,7 +180,7 @@ export async function removeContainer(session: OnEngine, id: string, depth = 0):
     await session.engine.docker.getContainer(id).remove({ force: true, v: true });
   } catch (err) {
     const s = statusOf(err);
-    if (s === 404 || s === 409) return;
+    if (s === 404 || s === 409 || goneOnPodman(err)) return;
     // Podman refuses to remove a container others joined (a sidecar in its PID
     // namespace, a pod's containers in its sandbox's) and names them: those go first.
     const dependents = dependentsNamed(err, id);
@@ -195,6 +196,17 @@ export async function removeContainer(session: OnEngine, id: string, depth = 0):
  */
 export function stateImproper(err: unknown): boolean {
   return statusOf(err) === 500 && /container state improper/i.test(err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Podman's answer (500, "container not known" / "no such container") for a container
+ * that a parallel removal took out of its store while it was listed as "Removing".
+ */
+export function goneOnPodman(err: unknown): boolean {
+  return (
+    statusOf(err) === 500 &&
+    /container not known|no such container/i.test(err instanceof Error ? err.message : String(err))
+  );
 }
 
 /** The container ids an engine's "has dependent containers" refusal names. */
@@ -252,8 +264,8 @@ export async function putArchive(session: OnEngine, id: string, tar: Buffer, pat
  * no wait strategy, so no more requests than the engine needs.
  */
 export async function startHelper(session: Session, spec: ContainerSpec): Promise<string> {
-  const container = await session.engine.docker.createContainer(
-    createOptions(spec, session.labels(spec.purpose, spec.labels)),
+  const container = await session.creating(() =>
+    session.engine.docker.createContainer(createOptions(spec, session.labels(spec.purpose, spec.labels))),
   );
   try {
     await container.start();
@@ -284,8 +296,10 @@ export async function runToCompletion(
 
 /** The bytes of one file of an image, read from a created (never started) container. */
 export async function readFileFromImage(session: Session, image: string, path: string): Promise<Buffer> {
-  const container = await session.engine.docker.createContainer(
-    createOptions({ image, purpose: 'file-reader', cmd: ['true'] }, session.labels('file-reader')),
+  const container = await session.creating(() =>
+    session.engine.docker.createContainer(
+      createOptions({ image, purpose: 'file-reader', cmd: ['true'] }, session.labels('file-reader')),
+    ),
   );
   try {
     const archive = (await container.getArchive({ path })) as NodeJS.ReadableStream;

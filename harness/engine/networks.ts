@@ -7,13 +7,15 @@ import type { Session } from './session.js';
  * reaper remove it with the run's containers.
  */
 export async function createInternalNetwork(session: Session, name: string, purpose: string): Promise<string> {
-  const network = await session.engine.docker.createNetwork({
-    Name: name,
-    Driver: 'bridge',
-    Internal: true,
-    CheckDuplicate: true,
-    Labels: session.labels(purpose),
-  });
+  const network = await session.creating(() =>
+    session.engine.docker.createNetwork({
+      Name: name,
+      Driver: 'bridge',
+      Internal: true,
+      CheckDuplicate: true,
+      Labels: session.labels(purpose),
+    }),
+  );
   return network.id;
 }
 

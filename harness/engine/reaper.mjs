@@ -74,6 +74,7 @@ async function sweep(docker) {
         .catch(() => undefined),
     ),
   );
+  return containers.length + networks.length;
 }
 
 // The owner ends us with SIGTERM after its own teardown: nothing left to do then.
@@ -84,9 +85,14 @@ const timer = setInterval(async () => {
   // Containers created in the last instant before the owner died can still be
   // appearing: sweep twice.
   const docker = await connect();
-  await sweep(docker);
-  await new Promise((r) => setTimeout(r, 1000));
-  await sweep(docker);
+  // Sweep until two sweeps in a row find nothing: a create the engine was still
+  // answering when the run died, or a container that could not go before the one that
+  // joined it (Podman), is found by a later sweep. The deadline only stops a hang.
+  const deadline = Date.now() + 120_000;
+  for (let quiet = 0; quiet < 2 && Date.now() < deadline;) {
+    quiet = (await sweep(docker)) ? 0 : quiet + 1;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
   forward?.kill();
   process.exit(0);
 }, 500);

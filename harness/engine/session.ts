@@ -6,8 +6,9 @@ import { projectRoot } from '../paths.js';
 import { parseEngineAddress } from './address.js';
 import { statusOf, type Engine } from './connect.js';
 import { sshForwardArgs } from './ssh.js';
-import { removeContainer } from './containers.js';
+import { goneOnPodman, removeContainer } from './containers.js';
 import { LABEL, newRunId, processAlive, runLabels } from './labels.js';
+import { ScenarioError } from '../errors.js';
 
 /**
  * One run's view of the engine: every object it creates is labelled with the run id,
@@ -16,6 +17,10 @@ import { LABEL, newRunId, processAlive, runLabels } from './labels.js';
  */
 export class Session {
   private reaper?: ChildProcess;
+  /** Set once the run is interrupted: no new container or network is created after it. */
+  private closing = false;
+  private readonly creates = new Set<Promise<unknown>>();
+  private removals: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly engine: Engine,
@@ -53,14 +58,57 @@ export class Session {
     this.reaper = child;
   }
 
+  /**
+   * Create an engine object for this run: refused once the run is interrupted, and
+   * counted while in flight, so an interrupted run's teardown can wait for the creates
+   * the engine is still answering instead of listing the run's objects before they exist.
+   */
+  async creating<T>(create: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new RunInterruptedError();
+    const p = create();
+    this.creates.add(p);
+    try {
+      return await p;
+    } finally {
+      this.creates.delete(p);
+    }
+  }
+
+  /**
+   * Tear down an interrupted run: no new creates, wait (briefly) for the ones in flight,
+   * remove everything, and leave the reaper to sweep again once this process is gone
+   * (a create the engine answers after that is still found).
+   */
+  async interrupt(): Promise<{ containers: number; networks: number }> {
+    this.closing = true;
+    const deadline = new Promise((r) => setTimeout(r, INTERRUPT_WAIT_MS).unref());
+    await Promise.race([Promise.allSettled([...this.creates]), deadline]);
+    return this.teardown({ keepReaper: true });
+  }
+
   /** Remove every container and network of this run. Safe to call more than once. */
-  async teardown(): Promise<{ containers: number; networks: number }> {
-    const removed = await removeRunObjects(this.engine, { label: [`${LABEL.run}=${this.runId}`] });
-    if (this.reaper?.pid && processAlive(this.reaper.pid)) this.reaper.kill('SIGTERM');
-    this.reaper = undefined;
+  async teardown(options: { keepReaper?: boolean } = {}): Promise<{ containers: number; networks: number }> {
+    // One removal at a time (an interrupt's and the command's own may overlap): two
+    // removals of one container at once leave Podman's store half-removed.
+    const removal = this.removals.then(() => removeRunObjects(this.engine, { label: [`${LABEL.run}=${this.runId}`] }));
+    this.removals = removal.catch(() => undefined);
+    const removed = await removal;
+    if (!options.keepReaper && !this.closing && this.reaper?.pid && processAlive(this.reaper.pid))
+      this.reaper.kill('SIGTERM');
+    if (!this.closing) this.reaper = undefined;
     if (removed.containers || removed.networks)
       this.log(`removed ${removed.containers} container(s) and ${removed.networks} network(s) of run ${this.runId}`);
     return removed;
+  }
+}
+
+/** How long an interrupted run waits for the creates in flight before it sweeps (the reaper sweeps again). */
+const INTERRUPT_WAIT_MS = 10_000;
+
+/** A create refused because the run is being torn down. */
+export class RunInterruptedError extends ScenarioError {
+  constructor() {
+    super('the run was interrupted: no new containers are created');
   }
 }
 
@@ -85,7 +133,7 @@ export async function removeRunObjects(
   filters: Record<string, string[]>,
 ): Promise<{ containers: number; networks: number }> {
   const docker = engine.docker;
-  const containers = await docker.listContainers({ all: true, filters });
+  const containers = await listContainers(engine, filters);
   await Promise.all(containers.map((c) => removeContainer({ engine }, c.Id)));
   const networks = await docker.listNetworks({ filters });
   await Promise.all(
@@ -99,6 +147,31 @@ export async function removeRunObjects(
     ),
   );
   return { containers: containers.length, networks: networks.length };
+}
+
+/**
+ * The containers that carry the filters' labels. Podman 4.3's Docker-compatible list
+ * fails as a whole ("container not known") while one container is stuck half-removed
+ * (a container joined it during its removal); its own libpod list still answers, and
+ * removing the joiner first lets the stuck one go.
+ */
+async function listContainers(engine: Engine, filters: Record<string, string[]>): Promise<{ Id: string }[]> {
+  try {
+    return await engine.docker.listContainers({ all: true, filters });
+  } catch (err) {
+    if (engine.info.kind !== 'podman' || !goneOnPodman(err)) throw err;
+    return new Promise((resolve, reject) => {
+      engine.docker.modem.dial(
+        {
+          path: '/v4.0.0/libpod/containers/json?',
+          method: 'GET',
+          options: { all: true, filters: JSON.stringify(filters) },
+          statusCodes: { 200: true, 500: 'server error' },
+        },
+        (e: unknown, data: unknown) => (e ? reject(e) : resolve((data as { Id: string }[]) ?? [])),
+      );
+    });
+  }
 }
 
 /**
