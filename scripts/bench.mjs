@@ -1,76 +1,282 @@
 #!/usr/bin/env node
-// `npm run bench`: speed figures measured side by side in one run, printed as ratios.
-// CLI start: the compiled command (dist/) against the same command run from the
-// TypeScript sources through tsx, for `harness --version` and `harness report` on a
-// small report. Median of several runs each, interleaved so load hits both alike.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// `npm run bench`: the harness's speed measured side by side with what the engine
+// allows, in one run on one engine, as ratios (min / median / max over BENCH_RUNS runs,
+// default 3). Writes bench/results.json and bench/results.md and prints the table.
+//
+//   stop battery   graceful-stop over the 22 catalogue subjects: the harness at
+//                  concurrency 1 and at its default, against a naive serial loop of
+//                  docker CLI calls doing the same stops (run, wait for the ready
+//                  line, stop -t G, inspect, rm) with the same images, env and grace
+//   engine floor   bare dockerode: create, start, stop (-t 0), remove the same number
+//                  of containers at the harness's concurrency: what no harness can beat
+//   stop error     the harness's stop figure (the engine's kill-to-die event times)
+//                  against the host's clock around the stop request, per scenario
+//   scaling        graceful-stop of 1, 4, 16, 64 copies of one subject at the default
+//                  concurrency: where wall time stops growing slower than the count
+//   CLI start      `harness --version` and `harness report` on a one-result report,
+//                  compiled (dist/) against the sources through tsx
+//   peak memory    the matrix command's peak RSS (VmHWM) during the stop battery
+//
+// Needs a ready machine (`harness setup`; the sample images are built on first use).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const runs = Number(process.env.BENCH_RUNS) || 9;
+const runs = Number(process.env.BENCH_RUNS) || 3;
+const GRACE = 2;
+const say = (line) => process.stderr.write(`bench: ${line}\n`);
+const stamp = join(root, 'dist', 'BUILD');
 execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'ignore' });
+const harnessBin = join(root, 'bin', 'harness.mjs');
+if (!existsSync(stamp)) throw new Error('dist/ was not built');
+const { VARIANTS, PROGRAMS } = await import(join(root, 'dist', 'harness', 'images', 'catalogue.js'));
 
-const dir = mkdtempSync(join(tmpdir(), 'harness-bench-'));
-const report = join(dir, 'report.json');
-writeFileSync(
-  report,
-  JSON.stringify({
-    schemaVersion: 1,
-    kind: 'matrix',
-    engine: { kind: 'docker', version: '20.10.24', endpoint: '/var/run/docker.sock' },
-    startedAt: '2026-11-29T00:00:00.000Z',
-    finishedAt: '2026-11-29T00:01:00.000Z',
-    graceSeconds: 2,
-    concurrency: 4,
-    totals: { pass: 1, fail: 0, error: 0, skip: 0 },
-    results: [
-      {
-        subject: 'tini/aware',
-        variant: 'tini',
-        program: 'aware',
-        check: 'graceful-stop',
-        scenario: null,
-        did: 'stopped it',
-        verdict: 'pass',
-        reason: 'exited 0',
-        expected: null,
-        observed: { exitCode: 0, stopDurationMs: 150, killed: false },
-        evidence: {},
-        durationMs: 900,
-      },
-    ],
-  }),
+const work = mkdtempSync(join(tmpdir(), 'harness-bench-'));
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1], n: s.length };
+};
+const ms = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** Run the harness CLI; returns wall ms, its report, and its peak RSS (kB) read from /proc. */
+function harness(args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = ms();
+    const child = spawn(process.execPath, [harnessBin, ...args], {
+      cwd: root,
+      env: { ...process.env, HARNESS_QUIET_BUILD: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let peakKb = 0;
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', () => undefined);
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch {
+        // gone
+      }
+    }, 200);
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      const wallMs = ms() - t0;
+      if (code !== 0 && code !== 1)
+        reject(new Error(`harness ${args.join(' ')} exited ${code}: ${err.split('\n').slice(-3).join(' ')}`));
+      else resolve({ wallMs, peakKb, code });
+    });
+  });
+}
+
+const docker = (args, opts = {}) => execFileSync('docker', args, { encoding: 'utf8', ...opts }).trim();
+
+// The catalogue's images, built by a first (unmeasured) harness run.
+say('warming up: building the sample images if needed');
+await harness([
+  'matrix',
+  '--check',
+  'graceful-stop',
+  '--no-lifecycle',
+  '--format',
+  'json',
+  '--out',
+  join(work, 'warm'),
+]);
+const warm = JSON.parse(readFileSync(join(work, 'warm', 'report.json'), 'utf8'));
+const concurrency = warm.concurrency;
+const imageOf = (variant) =>
+  docker(['images', `harness/sample-${variant}`, '--format', '{{.Repository}}:{{.Tag}}']).split('\n')[0];
+const subjects = VARIANTS.flatMap((v) =>
+  PROGRAMS.map((p) => ({ name: `${v.name}/${p}`, image: imageOf(v.name), env: `APP_MODE=${p}`, init: !!v.init })),
 );
 
-const compiled = [join(root, 'bin', 'harness.mjs')];
-const fromSources = ['--import', 'tsx', join(root, 'harness', 'cli', 'main.ts')];
-const cases = [
-  ['harness --version', ['--version']],
-  ['harness report (1 result)', ['report', '--input', report, '--out', join(dir, 'out')]],
-];
-const time = (args) => {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'ignore' });
-  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}`);
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-};
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The naive serial loop: docker CLI calls, one subject after the other. */
+function naiveLoop(list) {
+  const t0 = ms();
+  for (const s of list) {
+    const id = docker(['run', '-d', '--network', 'none', '-e', s.env, ...(s.init ? ['--init'] : []), s.image]);
+    const deadline = Date.now() + 60_000;
+    while (!/ready pid=/.test(docker(['logs', id], { stdio: ['ignore', 'pipe', 'pipe'] })) && Date.now() < deadline)
+      spawnSync('sleep', ['0.05']);
+    docker(['stop', '-t', String(GRACE), id]);
+    docker(['inspect', '--format', '{{.State.ExitCode}}', id]);
+    docker(['rm', id]);
+  }
+  return ms() - t0;
+}
 
-const rows = [];
-for (const [name, args] of cases) {
+/** The engine's floor: create, start, stop at once, remove; `n` containers, `c` at a time. */
+async function engineFloor(n, c) {
+  const Docker = (await import('dockerode')).default;
+  const d = new Docker();
+  const image = imageOf('exec-form');
+  const t0 = ms();
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      next++;
+      const ctr = await d.createContainer({
+        Image: image,
+        Cmd: ['sleep', '3600'],
+        HostConfig: { NetworkMode: 'none' },
+      });
+      await ctr.start();
+      await ctr.stop({ t: 0 });
+      await ctr.remove({ force: true });
+    }
+  };
+  await Promise.all(Array.from({ length: c }, worker));
+  return ms() - t0;
+}
+
+const results = {
+  machine: `${cpus().length} cores, ${cpus()[0]?.model ?? ''}`.trim(),
+  engine: warm.engine,
+  runs,
+  grace: GRACE,
+  concurrency,
+  figures: {},
+};
+const record = (key, values, unit, note) => (results.figures[key] = { ...stats(values), unit, note });
+
+const h1 = [];
+const hN = [];
+const naive = [];
+const floor = [];
+const peak = [];
+const stopErr = [];
+for (let r = 0; r < runs; r++) {
+  say(`run ${r + 1}/${runs}: the harness at concurrency 1`);
+  const one = await harness([
+    'matrix',
+    '--check',
+    'graceful-stop',
+    '--no-lifecycle',
+    '--concurrency',
+    '1',
+    '--grace',
+    String(GRACE),
+    '--format',
+    'json',
+    '--out',
+    join(work, `c1-${r}`),
+  ]);
+  h1.push(one.wallMs);
+  say(`run ${r + 1}/${runs}: the harness at its default concurrency (${concurrency})`);
+  const def = await harness([
+    'matrix',
+    '--check',
+    'graceful-stop',
+    '--no-lifecycle',
+    '--grace',
+    String(GRACE),
+    '--format',
+    'json',
+    '--out',
+    join(work, `cN-${r}`),
+  ]);
+  hN.push(def.wallMs);
+  peak.push(def.peakKb / 1024);
+  for (const res of JSON.parse(readFileSync(join(work, `cN-${r}`, 'report.json'), 'utf8')).results) {
+    const t = res.evidence.timings ?? {};
+    if (typeof t.stopRequestMs === 'number' && typeof t.stopDurationMs === 'number')
+      stopErr.push(Math.abs(t.stopRequestMs - t.stopDurationMs));
+  }
+  say(`run ${r + 1}/${runs}: the naive serial docker CLI loop`);
+  naive.push(naiveLoop(subjects));
+  say(`run ${r + 1}/${runs}: the engine floor (${subjects.length} containers, ${concurrency} at a time)`);
+  floor.push(await engineFloor(subjects.length, concurrency));
+}
+record('harness-c1', h1, 'ms', `graceful-stop x ${subjects.length} subjects, harness at concurrency 1`);
+record('harness-default', hN, 'ms', `the same at the default concurrency (${concurrency})`);
+record('naive-loop', naive, 'ms', 'the same stops by a serial docker CLI loop');
+record('engine-floor', floor, 'ms', `create+start+stop(-t 0)+remove x ${subjects.length}, ${concurrency} at a time`);
+record('stop-error', stopErr, 'ms', "|host request time - engine's kill-to-die time| per stop");
+record('peak-rss', peak, 'MiB', 'matrix command, peak RSS (VmHWM)');
+
+const scaling = {};
+for (const copies of [1, 4, 16, 64]) {
+  const walls = [];
+  for (let r = 0; r < runs; r++) {
+    // Copies of one subject, as a config file lists them: one scenario per copy.
+    const cfg = join(work, `scale-${copies}.yaml`);
+    writeFileSync(
+      cfg,
+      `grace: ${GRACE}\nchecks: [graceful-stop]\nsubjects:\n${Array.from({ length: copies }, (_, i) => `  - {name: tini-${i}, image: "${imageOf('tini')}", ready: {log: "ready pid="}}`).join('\n')}\n`,
+    );
+    walls.push(
+      (await harness(['matrix', '--config', cfg, '--format', 'json', '--out', join(work, `scale-${copies}-${r}`)]))
+        .wallMs,
+    );
+  }
+  scaling[copies] = stats(walls);
+  say(`scaling: ${copies} copies: median ${Math.round(scaling[copies].median)} ms`);
+}
+results.scaling = scaling;
+
+// CLI start: compiled against the sources through tsx.
+const small = join(work, 'small.json');
+const one = JSON.parse(readFileSync(join(work, 'cN-0', 'report.json'), 'utf8'));
+writeFileSync(
+  small,
+  JSON.stringify({ ...one, results: one.results.slice(0, 1), totals: { pass: 1, fail: 0, error: 0, skip: 0 } }),
+);
+const timeNode = (args) => {
+  const t0 = ms();
+  const r = spawnSync(process.execPath, args, {
+    cwd: root,
+    stdio: 'ignore',
+    env: { ...process.env, HARNESS_QUIET_BUILD: '1' },
+  });
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}`);
+  return ms() - t0;
+};
+for (const [key, args] of [
+  ['cli-version', ['--version']],
+  ['cli-report', ['report', '--input', small, '--out', join(work, 'small-out')]],
+]) {
   const a = [];
   const b = [];
-  for (let i = 0; i < runs; i++) {
-    a.push(time([...compiled, ...args]));
-    b.push(time([...fromSources, ...args]));
+  for (let i = 0; i < Math.max(5, runs); i++) {
+    a.push(timeNode([harnessBin, ...args]));
+    b.push(timeNode(['--import', 'tsx', join(root, 'harness', 'cli', 'main.ts'), ...args]));
   }
-  rows.push({ name, compiledMs: Math.round(median(a)), tsxMs: Math.round(median(b)) });
+  record(key, a, 'ms', `harness ${args[0]} compiled`);
+  record(`${key}-tsx`, b, 'ms', `harness ${args[0]} from the sources through tsx`);
 }
-console.log(`CLI start, median of ${runs} runs each (interleaved)`);
-console.log('| command | compiled (dist/) | from sources (tsx) | ratio |');
-console.log('|---|---|---|---|');
-for (const r of rows)
-  console.log(`| ${r.name} | ${r.compiledMs} ms | ${r.tsxMs} ms | ${(r.tsxMs / r.compiledMs).toFixed(1)}x faster |`);
+
+const f = results.figures;
+const ratio = (a, b) => (f[a].median / f[b].median).toFixed(2);
+results.ratios = {
+  'harness at concurrency 1 / naive loop': ratio('harness-c1', 'naive-loop'),
+  'harness at default concurrency / naive loop': ratio('harness-default', 'naive-loop'),
+  'harness at default concurrency / engine floor': ratio('harness-default', 'engine-floor'),
+  'per scenario at concurrency 1, harness / naive (ms)': `${Math.round(f['harness-c1'].median / subjects.length)} / ${Math.round(f['naive-loop'].median / subjects.length)}`,
+  'scaling 64 copies / 1 copy (wall)': (scaling[64].median / scaling[1].median).toFixed(1),
+  'CLI --version, tsx / compiled': ratio('cli-version-tsx', 'cli-version'),
+};
+
+const fmt = (s, unit) => `${Math.round(s.min)} / ${Math.round(s.median)} / ${Math.round(s.max)} ${unit}`;
+const md = [
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${results.machine}; ${results.engine.kind} ${results.engine.version}; ${runs} runs; grace ${GRACE} s; default concurrency ${concurrency}.`,
+  '',
+  '| figure | min / median / max | what |',
+  '|---|---|---|',
+  ...Object.entries(f).map(([k, v]) => `| ${k} | ${fmt(v, v.unit)} | ${v.note} |`),
+  ...Object.entries(scaling).map(
+    ([k, v]) =>
+      `| scaling-${k} | ${fmt(v, 'ms')} | graceful-stop of ${k} copies of tini/aware at the default concurrency |`,
+  ),
+  '',
+  '| ratio | value |',
+  '|---|---|',
+  ...Object.entries(results.ratios).map(([k, v]) => `| ${k} | ${v} |`),
+].join('\n');
+mkdirSync(join(root, 'bench'), { recursive: true });
+writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(root, 'bench', 'results.md'), `${md}\n`);
+process.stdout.write(`${md}\n`);

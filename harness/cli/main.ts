@@ -62,7 +62,17 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   },
 };
 
-const out: Out = (line) => process.stdout.write(`${line}\n`);
+// A reader that goes away (`harness certify IMAGE | head -3`) closes stdout: the rest of
+// the output is dropped and the run finishes (teardown included) with its own exit code,
+// never a stack trace.
+let stdoutClosed = false;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  stdoutClosed = true;
+});
+const out: Out = (line) => {
+  if (!stdoutClosed) process.stdout.write(`${line}\n`);
+};
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -116,6 +126,6 @@ try {
 }
 // Exit once the output is flushed: idle keep-alive sockets to the engine must not hold
 // the command open after its work (and teardown) is done.
-await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+if (!stdoutClosed) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
 await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
 process.exit(code);

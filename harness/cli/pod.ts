@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { makeOutputDir } from '../report/write.js';
 import { join, resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { stderrLogger } from '../log.js';
@@ -113,7 +114,7 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
       ? undefined
       : inBackground(runScenarioPods(ctx, FACEOFF_SCENARIOS, ready.base.tag));
     await run.run();
-    mkdirSync(outDir, { recursive: true });
+    makeOutputDir(outDir);
     const path = join(outDir, 'pod.json');
     const doc = {
       apiVersion: 'v1',

@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
 import type { CellChange } from './diff.js';
 import { renderHtml } from './html.js';
@@ -48,7 +48,7 @@ export function writeReport(
   changes?: CellChange[],
 ): string[] {
   assertReport(JSON.parse(JSON.stringify(report)), 'the report being written');
-  mkdirSync(dir, { recursive: true });
+  makeOutputDir(dir);
   const render: Record<Format, () => string> = {
     json: () => `${JSON.stringify(report, null, 2)}\n`,
     html: () => renderHtml(report, { changes }),
@@ -58,7 +58,41 @@ export function writeReport(
   };
   return formats.map((f) => {
     const path = join(dir, FILES[f]);
-    writeFileSync(path, render[f]());
+    writeOutput(path, render[f]());
     return path;
   });
+}
+
+const codeOf = (err: unknown) => (err as NodeJS.ErrnoException).code ?? String(err);
+
+/**
+ * Make an output folder one level at a time (Node's recursive mkdir spins on some
+ * paths, /proc among them): a folder that cannot be made is a one-line error.
+ */
+export function makeOutputDir(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  if (!statSync(at).isDirectory()) throw new BadInputError(`cannot write reports to ${dir}: ${at} is not a folder`);
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      if (codeOf(err) !== 'EEXIST') throw new BadInputError(`cannot write reports to ${dir}: ${codeOf(err)}`);
+    }
+  }
+}
+
+/** Write an output file; a full disk or a refused write is a one-line error, not a stack trace. */
+export function writeOutput(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (err) {
+    throw new BadInputError(`cannot write ${path}: ${codeOf(err)}`);
+  }
 }
