@@ -17,7 +17,10 @@ export function parse<T extends Options>(
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (err) {
-    const message = (err as Error).message.split('\n')[0]?.replace(/\. To specify a positional.*$/, '');
+    let message = (err as Error).message.split('\n')[0]?.replace(/\. To specify a positional.*$/, '') ?? '';
+    // parseArgs reads `--grace -1` as a flag without its value.
+    const ambiguous = /^Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
+    if (ambiguous) message = `${ambiguous[1]}: a value that starts with "-" is given as ${ambiguous[1]}=VALUE`;
     throw new BadInputError(`${command}: ${message} (see \`harness ${command} --help\`)`);
   }
 }
