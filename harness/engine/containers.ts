@@ -247,10 +247,17 @@ export async function waitForExit(
   }
 }
 
+/**
+ * The most lines of a container's log the harness reads at once (its last ones): an
+ * image that floods stdout would otherwise make every read, and every report, as large
+ * as everything it ever printed.
+ */
+export const LOG_TAIL_LINES = 1000;
+
 export async function containerLogs(session: OnEngine, id: string): Promise<LogLine[]> {
   const buffer = (await session.engine.docker
     .getContainer(id)
-    .logs({ stdout: true, stderr: true, timestamps: true, follow: false })) as unknown as Buffer;
+    .logs({ stdout: true, stderr: true, timestamps: true, follow: false, tail: LOG_TAIL_LINES })) as unknown as Buffer;
   return demuxLogs(Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer), true);
 }
 

@@ -148,7 +148,13 @@ export function stopSignalSpec(variant: Variant, variantTag: string): ImageSpec 
 }
 
 /** Images the certify suites use besides the catalogue: shell-less and broken ones. */
-export const CERTIFY_FIXTURES = ['scratch-catatonit', 'scratch-sleeper', 'crash-on-start', 'needs-port'] as const;
+export const CERTIFY_FIXTURES = [
+  'scratch-catatonit',
+  'scratch-sleeper',
+  'crash-on-start',
+  'needs-port',
+  'floods-stdout',
+] as const;
 
 export function certifyFixtureSpec(name: string, base: string): ImageSpec {
   return {
