@@ -9,6 +9,7 @@ import { sshForwardArgs } from './ssh.js';
 import { goneOnPodman, removeContainer } from './containers.js';
 import { LABEL, newRunId, processAlive, runLabels } from './labels.js';
 import { ScenarioError } from '../errors.js';
+import { EventLog } from './events.js';
 
 /**
  * One run's view of the engine: every object it creates is labelled with the run id,
@@ -21,6 +22,8 @@ export class Session {
   private closing = false;
   private readonly creates = new Set<Promise<unknown>>();
   private removals: Promise<unknown> = Promise.resolve();
+  /** This process's live record of the run's container events (see EventLog). */
+  readonly eventLog: EventLog;
 
   private constructor(
     readonly engine: Engine,
@@ -28,7 +31,9 @@ export class Session {
     /** The process whose death ends the run (its objects are then swept). */
     readonly ownerPid: number,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.eventLog = new EventLog(this, `${LABEL.run}=${runId}`);
+  }
 
   /** Open a new run: sweep what dead runs left, then start the reaper. */
   static async open(engine: Engine, log: Logger, options: { runId?: string; reaper?: boolean } = {}): Promise<Session> {
@@ -65,7 +70,9 @@ export class Session {
    */
   async creating<T>(create: () => Promise<T>): Promise<T> {
     if (this.closing) throw new RunInterruptedError();
-    const p = create();
+    // Subscribed before the first create, so the log holds every event of the run; a
+    // create asked for before an interrupt is waited for (and removed) by its teardown.
+    const p = this.eventLog.open().then(create);
     this.creates.add(p);
     try {
       return await p;
@@ -93,6 +100,7 @@ export class Session {
     const removal = this.removals.then(() => removeRunObjects(this.engine, { label: [`${LABEL.run}=${this.runId}`] }));
     this.removals = removal.catch(() => undefined);
     const removed = await removal;
+    this.eventLog.close();
     if (!options.keepReaper && !this.closing && this.reaper?.pid && processAlive(this.reaper.pid))
       this.reaper.kill('SIGTERM');
     if (!this.closing) this.reaper = undefined;

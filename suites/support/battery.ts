@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkByName } from '../../harness/checks/battery.js';
 import type { Observation } from '../../harness/checks/observation.js';
 import { expectedRow, mismatches } from '../../harness/expected.js';
@@ -6,7 +6,7 @@ import { PROGRAMS, VARIANTS } from '../../harness/images/catalogue.js';
 import { plan, runBattery } from '../../harness/matrix.js';
 import { catalogueSubject } from '../../harness/prepare.js';
 import { harnessContext, imageOf } from './harness.js';
-import { witness, type Witnessed } from './witness.js';
+import { EventWatch, witness, type Witnessed } from './witness.js';
 
 /** Grace period of every stop in the battery suites. */
 export const G = 2;
@@ -66,14 +66,19 @@ export function batterySuite(
   const key = (subject: string, scenario: string | null) => `${subject}|${scenario ?? ''}`;
   let engineKind = 'docker';
 
+  let watch: EventWatch | undefined;
+  afterAll(() => watch?.stop());
+
   beforeAll(async () => {
     const endpoint = inject('harness').endpoint;
+    const context = await harnessContext(G);
+    watch = new EventWatch(endpoint, { 'io.harness.run': context.session.runId, 'io.harness.check': checkName });
     const ctx = {
-      ...(await harnessContext(G)),
+      ...context,
       beforeRemove: async (id: string, o: Observation<object>) => {
         witnessed.set(
           key(o.subject, o.scenario),
-          await witness(id, endpoint, Date.now() - o.durationMs).catch((e: unknown) =>
+          await witness(id, endpoint, Date.now() - o.durationMs, watch).catch((e: unknown) =>
             e instanceof Error ? e : new Error(String(e)),
           ),
         );

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 
 export interface WitnessedProcess {
   /** Host pid. */
@@ -36,9 +36,71 @@ export interface Witnessed {
   logs: string[];
 }
 
-function docker(args: string[], endpoint: string) {
+function docker(args: string[], endpoint: string, timeout = 60_000) {
   const host = /^[a-z]+:\/\//.test(endpoint) ? endpoint : `unix://${endpoint}`;
-  return execa('docker', args, { env: { DOCKER_HOST: host }, timeout: 60_000 });
+  return execa('docker', args, { env: { DOCKER_HOST: host }, timeout, buffer: timeout > 0 });
+}
+
+type WitnessedEvent = Witnessed['events'][number];
+
+function parseEvent(line: string): (WitnessedEvent & { id?: string }) | undefined {
+  try {
+    const e = JSON.parse(line) as {
+      Action: string;
+      id?: string;
+      timeNano: number;
+      Actor?: { ID?: string; Attributes?: Record<string, string> };
+    };
+    return {
+      id: e.Actor?.ID ?? e.id,
+      action: e.Action,
+      signal: e.Actor?.Attributes?.signal,
+      exitCode: e.Actor?.Attributes?.exitCode,
+      timeNano: e.timeNano,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The witness's own live `docker events` for the containers carrying `labels`, started
+ * before they are made: the engine keeps only its latest events for a later query (256
+ * on Docker), which a busy run overruns long before a scenario ends.
+ */
+export class EventWatch {
+  private readonly byId = new Map<string, WitnessedEvent[]>();
+  private readonly child: ResultPromise;
+
+  constructor(endpoint: string, labels: Record<string, string>) {
+    const filters = Object.entries(labels).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`]);
+    const since = String(Math.floor(Date.now() / 1000) - 5);
+    this.child = docker(
+      ['events', '--since', since, '--filter', 'type=container', ...filters, '--format', '{{json .}}'],
+      endpoint,
+      0,
+    );
+    this.child.catch(() => undefined);
+    let buffered = '';
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const e of lines.map(parseEvent)) {
+        if (!e?.id) continue;
+        const { id, ...event } = e;
+        this.byId.set(id, [...(this.byId.get(id) ?? []), event]);
+      }
+    });
+  }
+
+  events(id: string): WitnessedEvent[] {
+    return this.byId.get(id) ?? [];
+  }
+
+  stop(): void {
+    this.child.kill();
+  }
 }
 
 function readProc(pid: number): WitnessedProcess | undefined {
@@ -97,7 +159,7 @@ async function restingPid1(pid1: number): Promise<WitnessedProcess | undefined> 
  * What the witness sees of container `id`; `sinceMs` (wall clock) bounds the engine's
  * event search from below (the scenario's start). The CLI calls run side by side.
  */
-export async function witness(id: string, endpoint: string, sinceMs: number): Promise<Witnessed> {
+export async function witness(id: string, endpoint: string, sinceMs: number, watch?: EventWatch): Promise<Witnessed> {
   const since = Math.floor(sinceMs / 1000) - 2;
   const until = Math.ceil(Date.now() / 1000) + 1;
   const [inspected, ev, logs] = await Promise.all([
@@ -127,19 +189,19 @@ export async function witness(id: string, endpoint: string, sinceMs: number): Pr
     const pid1 = await restingPid1(inspect.State.Pid);
     processes = processTree(inspect.State.Pid).map((p) => (p.pid === pid1?.pid ? pid1 : p));
   }
-  const events = ev.stdout
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => {
-      const e = JSON.parse(l) as { Action: string; timeNano: number; Actor?: { Attributes?: Record<string, string> } };
-      return {
-        action: e.Action,
-        signal: e.Actor?.Attributes?.signal,
-        exitCode: e.Actor?.Attributes?.exitCode,
-        timeNano: e.timeNano,
-      };
-    })
-    .filter((e) => e.action === 'kill' || e.action === 'die' || e.action === 'start');
+  // What the live watch saw, joined with what the engine still keeps (the latest events).
+  const queried = String(ev.stdout).split('\n').map(parseEvent);
+  const seen = new Map<string, WitnessedEvent>();
+  for (const e of [...(watch?.events(id) ?? []), ...queried]) {
+    if (!e || !['kill', 'die', 'start'].includes(e.action)) continue;
+    seen.set(`${e.action}|${e.timeNano}`, {
+      action: e.action,
+      signal: e.signal,
+      exitCode: e.exitCode,
+      timeNano: e.timeNano,
+    });
+  }
+  const events = [...seen.values()].sort((a, b) => a.timeNano - b.timeNano);
   return {
     status: inspect.State.Status,
     running: inspect.State.Running,
