@@ -69,6 +69,8 @@ export function shardUnits(units: readonly Unit[], shard: Shard): Unit[] {
  * Run the battery: each scenario in its own fresh container, at most `concurrency` at
  * once, slow ones first, each with its subject's grace period. Each observation carries
  * its subject's expected row, when known: the one a config gives, else the catalogue's.
+ * Once the engine stops answering (`session.lost`), no further scenario starts: the
+ * observations of those that ran are returned.
  */
 export async function runBattery(
   ctx: CheckContext,
@@ -85,6 +87,8 @@ export async function runBattery(
         const o: Observation<object> = u.subject.variant
           ? await u.check.run(c, u.subject, u.scenario)
           : await runOnAnyImage(c, u);
+        // A scenario not carried out may be the engine gone: then no further one starts.
+        if (o.verdict === 'error') await ctx.session.stillAnswers();
         const expected =
           u.subject.expected?.[u.check.name] ??
           expectedRow(u.check, o.variant, o.program, o.scenario, ctx.session.engine.info.kind);
@@ -93,5 +97,6 @@ export async function runBattery(
     })),
     concurrency,
     onResult,
-  );
+    () => !!ctx.session.lost,
+  ).then((all) => all.filter((o) => o !== undefined));
 }

@@ -16,6 +16,8 @@
 //   CLI start      `harness --version` and `harness report` on a one-result report,
 //                  compiled (dist/) against the sources through tsx
 //   peak memory    the matrix command's peak RSS (VmHWM) during the stop battery
+//   probe jitter   a pod with exec, httpGet and tcpSocket probes at a 1 s period: the
+//                  gaps between one probe's consecutive results (bench/probe-jitter.yaml)
 //
 // Needs a ready machine (`harness setup`; the sample images are built on first use).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -218,6 +220,42 @@ for (const copies of [1, 4, 16, 64]) {
 }
 results.scaling = scaling;
 
+// Probe-period jitter: one pod with exec, httpGet and tcpSocket probes at a 1 s period;
+// the gaps between one probe's consecutive results, against the period asked for.
+const PROBE_RESULTS = 21;
+const gaps = { exec: [], http: [], tcp: [] };
+for (let r = 0; r < runs; r++) {
+  const out = join(work, `probe-${r}`);
+  say(`run ${r + 1}/${runs}: probe jitter (${PROBE_RESULTS} results per probe, 1 s period)`);
+  await harness([
+    'pod',
+    'run',
+    join(root, 'bench', 'probe-jitter.yaml'),
+    '--until',
+    `exec.ProbeSucceeded>=${PROBE_RESULTS}`,
+    '--until',
+    `web.ProbeSucceeded>=${2 * PROBE_RESULTS + 1}`,
+    '--no-faceoff',
+    '--out',
+    out,
+  ]);
+  // Until the deletion: readiness goes on probing during termination, on a loaded engine.
+  const all = JSON.parse(readFileSync(join(out, 'pod.json'), 'utf8')).events;
+  const end = all.find((e) => e.reason === 'Killing')?.atMs ?? Infinity;
+  const events = all.filter((e) => e.atMs < end);
+  const series = {
+    exec: (e) => e.container === 'exec' && e.message.startsWith('Readiness'),
+    http: (e) => e.container === 'web' && e.message.startsWith('Readiness'),
+    tcp: (e) => e.container === 'web' && e.message.startsWith('Liveness'),
+  };
+  for (const [kind, pick] of Object.entries(series)) {
+    const at = events.filter((e) => e.reason === 'ProbeSucceeded' && pick(e)).map((e) => e.atMs);
+    for (let i = 1; i < at.length; i++) gaps[kind].push(at[i] - at[i - 1]);
+  }
+}
+for (const [kind, values] of Object.entries(gaps))
+  record(`probe-gap-${kind}`, values, 'ms', `gap between two ${kind} probe results at a 1000 ms period`);
+
 // CLI start: compiled against the sources through tsx.
 const small = join(work, 'small.json');
 const one = JSON.parse(readFileSync(join(work, 'cN-0', 'report.json'), 'utf8'));
@@ -258,6 +296,14 @@ results.ratios = {
   'per scenario at concurrency 1, harness / naive (ms)': `${Math.round(f['harness-c1'].median / subjects.length)} / ${Math.round(f['naive-loop'].median / subjects.length)}`,
   'scaling 64 copies / 1 copy (wall)': (scaling[64].median / scaling[1].median).toFixed(1),
   'CLI --version, tsx / compiled': ratio('cli-version-tsx', 'cli-version'),
+  'probe period, actual / configured (exec, http, tcp; median)': ['exec', 'http', 'tcp']
+    .map((k) => (f[`probe-gap-${k}`].median / 1000).toFixed(3))
+    .join(', '),
+  'probe gap, worst |actual - configured| (ms)': Math.round(
+    Math.max(
+      ...['exec', 'http', 'tcp'].flatMap((k) => [f[`probe-gap-${k}`].max - 1000, 1000 - f[`probe-gap-${k}`].min]),
+    ),
+  ),
 };
 
 const fmt = (s, unit) => `${Math.round(s.min)} / ${Math.round(s.median)} / ${Math.round(s.max)} ${unit}`;

@@ -1,5 +1,6 @@
 /**
- * Images that misbehave on purpose: the harness still reaches a verdict, with bounded
+ * Images that misbehave on purpose (flood stdout, fill their pids limit, outgrow their
+ * memory limit): the harness still reaches a verdict or a precise error, with bounded
  * evidence, and removes what it started.
  */
 import { describe, expect, inject, it } from 'vitest';
@@ -34,6 +35,50 @@ describe('an image that floods stdout', () => {
     expect(logs.filter((l) => /^flood: line \d+ of a tight loop$/.test(l.text)).length).toBeGreaterThan(
       LOG_TAIL_LINES - 5,
     );
+    expect(await runContainers(ctx.session, { 'io.harness.subject': image })).toEqual([]);
+  });
+});
+
+describe('an image at its pids limit', () => {
+  it('stops cleanly, and an exec into it is an error that names the limit, not a verdict', async () => {
+    const ctx = await harnessContext(G);
+    const image = inject('harness').fixtures['fills-pids'] as string;
+    const policy = defaultPolicy();
+    const subject = certifySubject(image, {
+      ...policy,
+      graceSeconds: G,
+      startup: { ...policy.startup, readyLog: '^ready:' },
+    });
+    const [stop, inject_] = await Promise.all([
+      checkByName('graceful-stop')?.run(ctx, subject, null),
+      checkByName('zombie-reaping')?.run(ctx, subject, 'injected'),
+    ]);
+    expect(stop?.verdict, stop?.reason).toBe('pass');
+    expect(stop?.observed).toMatchObject({ exitCode: 0, killed: false });
+    expect(inject_?.verdict).toBe('error');
+    expect(inject_?.reason).toMatch(
+      /nothing can be exec'd into container [0-9a-f]{12}: it is at its pids limit \(256 of 256 processes\)$/,
+    );
+    expect(await runContainers(ctx.session, { 'io.harness.subject': image })).toEqual([]);
+  });
+});
+
+describe('an image that needs more memory than its limit to shut down', () => {
+  it('exits 137 with no SIGKILL from the engine, and the result says the kernel OOM-killed it', async () => {
+    const ctx = await harnessContext(G);
+    const image = inject('harness').fixtures['eats-memory'] as string;
+    const policy = defaultPolicy();
+    const subject = certifySubject(image, {
+      ...policy,
+      graceSeconds: G,
+      startup: { ...policy.startup, readyLog: '^ready$' },
+    });
+    const o = await checkByName('graceful-stop')?.run(ctx, subject, null);
+    expect(o?.observed).toMatchObject({ exitCode: 137, killed: false });
+    expect(o?.evidence.state?.oomKilled).toBe(true);
+    expect(o?.evidence.events?.map((e) => e.attributes.signal)).toEqual(['15']);
+    expect(o?.reason).toMatch(/; the kernel OOM-killed it at the container's memory limit \(512 MiB\)$/);
+    expect(o?.evidence.logs?.at(-1)?.text).toBe('flushing on SIGTERM');
     expect(await runContainers(ctx.session, { 'io.harness.subject': image })).toEqual([]);
   });
 });

@@ -210,6 +210,9 @@ export function scenario<O extends object>(
         evidence: { ...result.evidence, readiness },
         durationMs: elapsedMs(t0),
       };
+      // The exit state when the check read one; else asked of the engine for a result that did not pass.
+      const state = result.evidence.state;
+      if (state ? state.oomKilled : observation.verdict !== 'pass') observation.reason += await oomNote(container);
       await ctx.beforeRemove?.(container.id, observation).catch(() => undefined);
       return observation;
     } catch (err) {
@@ -217,7 +220,7 @@ export function scenario<O extends object>(
       return {
         ...base(subject, meta.check, meta.scenario, meta.did),
         verdict: 'error',
-        reason: `the scenario could not be carried out: ${(notes[0] ?? '').split('\n')[0]}`,
+        reason: `the scenario could not be carried out: ${(notes[0] ?? '').split('\n')[0]}${container ? await oomNote(container) : ''}`,
         observed: meta.empty,
         evidence: { notes },
         durationMs: elapsedMs(t0),
@@ -227,6 +230,18 @@ export function scenario<O extends object>(
     }
   };
   return ctx.limiter ? ctx.limiter.run(run) : run();
+}
+
+/**
+ * What a result that did not pass must also say when the kernel killed the program at
+ * the container's memory limit: its exit code (137) is then no answer to the harness's
+ * signals. Empty otherwise (or when the container is gone).
+ */
+async function oomNote(container: RunningContainer): Promise<string> {
+  const info = await container.inspect().catch(() => undefined);
+  if (!info?.State.OOMKilled) return '';
+  const limit = info.HostConfig.Memory ? ` (${Math.round(info.HostConfig.Memory / 2 ** 20)} MiB)` : '';
+  return `; the kernel OOM-killed it at the container's memory limit${limit}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { checkByName, CHECKS } from '../checks/battery.js';
-import { BadInputError } from '../errors.js';
+import { BadInputError, EngineUnavailableError } from '../errors.js';
 import { mismatches } from '../expected.js';
 import { PROGRAMS, VARIANTS, variantByName, type Program } from '../images/catalogue.js';
 import { stderrLogger } from '../log.js';
@@ -45,7 +45,8 @@ Options:
 
 Prints the matrix (subjects x checks, + all pass, - a fail, ! an error). Exit 0 when
 every subject behaved as its expected row says, 1 when one did not (or a scenario could
-not be carried out), 2 on bad input or environment.`;
+not be carried out), 2 on bad input or environment, and when the engine stops answering
+during the run (the report of what ran is written, marked incomplete).`;
 
 export async function matrixCommand(argv: string[], print: (line: string) => void): Promise<number> {
   const { values } = parse('matrix', argv, {
@@ -121,7 +122,11 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
     const observations = await runBattery(ctx, units, concurrency, (o, done, total) =>
       progress(done, total, `${o.subject} ${o.check}${o.scenario ? ` ${o.scenario}` : ''}: ${o.verdict}`),
     );
-    const rows = lifecycle ? faceOffRows(await lifecycle()) : undefined;
+    const lost = ready.session.lost;
+    // With the engine gone the face-off has nothing to measure with: its rows are left out.
+    const rows = lifecycle
+      ? await lifecycle().then(faceOffRows, (err: unknown) => (lost ? undefined : Promise.reject(err)))
+      : undefined;
     const report = buildReport({
       kind: 'matrix',
       engine: ready.engine.info,
@@ -134,8 +139,13 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
     });
     if (rows) report.lifecycle = { rows };
     if (shard) report.shard = shard;
+    if (lost) report.incomplete = { reason: lost, planned: units.length, ran: observations.length };
     const paths = writeReport(outDir, report, formats);
     out(renderTextMatrix(report.results));
+    if (lost)
+      throw new EngineUnavailableError(
+        `${lost}: ${observations.length} of ${units.length} scenarios ran; the partial report, marked incomplete, is in ${outDir}`,
+      );
     // A result differs when it has an expected row and misses it; a config subject's
     // check without one is expected to pass.
     const unexpected = report.results.filter((r) =>

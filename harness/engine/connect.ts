@@ -115,6 +115,19 @@ export async function probeCandidate(candidate: Candidate, timeoutMs = 3000): Pr
   }
 }
 
+/** Whether the engine still answers a ping (two tries, `timeoutMs` each: a busy engine is not a gone one). */
+export async function engineAnswers(engine: Engine, timeoutMs = 5000): Promise<boolean> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await (await clientFor(engine.connection, timeoutMs)).ping();
+      return true;
+    } catch {
+      // refused, no socket, or no answer in time: try once more
+    }
+  }
+  return false;
+}
+
 /** Ping one address (a URL or a socket path); resolve to the engine, or null. */
 export function probeEndpoint(endpoint: string, timeoutMs = 3000): Promise<Engine | null> {
   return probeCandidate({ address: parseEngineAddress(endpoint), source: endpoint, explicit: true }, timeoutMs);

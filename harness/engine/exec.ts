@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { OnEngine } from './connect.js';
 import { signalOfExitCode } from './signals.js';
+import { ScenarioError } from '../errors.js';
 
 /**
  * What a command run in a container did, in the shape execa gives for a local one.
@@ -26,6 +27,26 @@ export interface ExecOptions {
   /** Run without attaching: nothing can hold the call open, and no output is kept. */
   detach?: boolean;
   user?: string;
+}
+
+/**
+ * Why the engine refused to start an exec, when the container explains it: a container
+ * at its pids limit cannot start one more process, and the engine only says "OCI
+ * runtime exec failed" (runc's "read init-p: connection reset by peer"). Otherwise the
+ * engine's own error.
+ */
+export async function execRefused(session: OnEngine, id: string, err: unknown): Promise<unknown> {
+  const stats = (await session.engine.docker
+    .getContainer(id)
+    .stats({ stream: false, 'one-shot': true } as { stream: false })
+    .catch(() => undefined)) as { pids_stats?: { current?: number; limit?: number } } | undefined;
+  const pids = stats?.pids_stats;
+  if (pids?.current && pids.limit && pids.current >= pids.limit)
+    return new ScenarioError(
+      `nothing can be exec'd into container ${id.slice(0, 12)}: it is at its pids limit (${pids.current} of ${pids.limit} processes)`,
+      { cause: err },
+    );
+  return err;
 }
 
 /** Poll an exec until its process has ended; false when `timeoutMs` passes first. */
@@ -73,10 +94,14 @@ export async function execInContainer(
   let stderr = '';
   let ended: boolean;
   if (detach) {
-    await exec.start({ Detach: true });
+    await exec
+      .start({ Detach: true })
+      .catch(async (err: unknown) => Promise.reject(await execRefused(session, id, err)));
     ended = await execEnded(exec, timeoutMs);
   } else {
-    const stream = await exec.start({ hijack: true, stdin: false });
+    const stream = await exec
+      .start({ hijack: true, stdin: false })
+      .catch(async (err: unknown) => Promise.reject(await execRefused(session, id, err)));
     const out = new PassThrough();
     const err = new PassThrough();
     const outText = collect(out);

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
 import { projectRoot } from '../paths.js';
 import { parseEngineAddress } from './address.js';
-import { statusOf, type Engine } from './connect.js';
+import { engineAnswers, statusOf, type Engine } from './connect.js';
 import { sshForwardArgs } from './ssh.js';
 import { goneOnPodman, removeContainer } from './containers.js';
 import { LABEL, newRunId, processAlive, runLabels } from './labels.js';
@@ -22,6 +22,8 @@ export class Session {
   private closing = false;
   private readonly creates = new Set<Promise<unknown>>();
   private removals: Promise<unknown> = Promise.resolve();
+  /** Set once the engine stopped answering during the run: the sentence that says so. */
+  lost?: string;
   /** This process's live record of the run's container events (see EventLog). */
   readonly eventLog: EventLog;
 
@@ -93,13 +95,35 @@ export class Session {
     return this.teardown({ keepReaper: true });
   }
 
+  /**
+   * Whether the engine still answers, asked when a scenario failed to be carried out:
+   * once it did not, the run stops starting scenarios and `lost` says why.
+   */
+  async stillAnswers(): Promise<boolean> {
+    if (this.lost) return false;
+    if (await engineAnswers(this.engine)) return true;
+    this.lost ??= `the ${this.engine.info.kind} engine at ${this.engine.info.endpoint} stopped answering during the run`;
+    return false;
+  }
+
   /** Remove every container and network of this run. Safe to call more than once. */
   async teardown(options: { keepReaper?: boolean } = {}): Promise<{ containers: number; networks: number }> {
     // One removal at a time (an interrupt's and the command's own may overlap): two
     // removals of one container at once leave Podman's store half-removed.
     const removal = this.removals.then(() => removeRunObjects(this.engine, { label: [`${LABEL.run}=${this.runId}`] }));
     this.removals = removal.catch(() => undefined);
-    const removed = await removal;
+    let removed: { containers: number; networks: number };
+    try {
+      removed = await removal;
+    } catch (err) {
+      if (!this.lost && (await this.stillAnswers())) throw err;
+      // Nothing to remove them with: the next run (or `harness clean`) sweeps them.
+      this.eventLog.close();
+      this.log(
+        `${this.lost}: the objects of run ${this.runId} are removed by the next run or \`harness clean\` once it answers again`,
+      );
+      return { containers: 0, networks: 0 };
+    }
     this.eventLog.close();
     if (!options.keepReaper && !this.closing && this.reaper?.pid && processAlive(this.reaper.pid))
       this.reaper.kill('SIGTERM');

@@ -154,6 +154,8 @@ export const CERTIFY_FIXTURES = [
   'crash-on-start',
   'needs-port',
   'floods-stdout',
+  'fills-pids',
+  'eats-memory',
 ] as const;
 
 export function certifyFixtureSpec(name: string, base: string): ImageSpec {

@@ -13,6 +13,7 @@ export const CSS = `
 header{padding:16px 24px;border-bottom:1px solid var(--line);background:#f6f8fa}h1{font-size:20px;margin:0 0 6px}h2{font-size:16px;margin:24px 0 8px}
 main{padding:0 24px 40px}.meta{display:flex;flex-wrap:wrap;gap:6px 18px;color:var(--muted)}.meta b{color:#1f2328;font-weight:600}
 .chip{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;font-size:12px}
+.incomplete{border:1px solid var(--error);background:var(--error-bg);padding:.5em .8em}
 .v-pass{color:var(--pass);background:var(--pass-bg)}.v-fail{color:var(--fail);background:var(--fail-bg)}.v-partial{color:var(--partial);background:var(--partial-bg)}.v-error{color:var(--error);background:var(--error-bg)}.v-skip{color:var(--skip);background:var(--skip-bg)}
 table{border-collapse:collapse}th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 table.matrix th{background:#f6f8fa;position:sticky;top:0}table.matrix td.cell{padding:0}
@@ -207,6 +208,7 @@ export function renderHtml(report: Report, options: { changes?: CellChange[]; ti
 <span>results <b>${report.results.length}</b>: <span class="chip v-pass">${t.pass} pass</span> <span class="chip v-fail">${t.fail} fail</span> <span class="chip v-error">${t.error} error</span> <span class="chip v-skip">${t.skip} skip</span></span>
 ${report.kind === 'certify' ? `<span>verdict <b class="chip v-${report.passed ? 'pass' : 'fail'}">${report.passed ? 'PASSES' : 'FAILS'} the policy</b></span>` : ''}</div></header>
 <main>
+${report.incomplete ? `<p class="incomplete"><b>Incomplete:</b> ${h(report.incomplete.reason)}; ${report.incomplete.ran} of ${report.incomplete.planned} scenarios ran.</p>` : ''}
 ${changesSection(options.changes)}
 <h2>Matrix</h2>
 <p class="legend">Each cell: the key figure of the check (exit code and stop time, signals received, zombies left, ...), coloured by verdict (<span class="chip v-pass">pass</span> <span class="chip v-partial">partial</span> <span class="chip v-fail">fail</span> <span class="chip v-error">error</span>); <span class="unexpected">≠</span> marks an observation that differs from the subject's expected row. Click a cell for its evidence.</p>

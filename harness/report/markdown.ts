@@ -21,6 +21,11 @@ export function renderMarkdown(report: Report, options: { changes?: CellChange[]
     `${md(enginesLabel(report))} · ${md(report.startedAt)} · grace ${report.graceSeconds} s · ${md(report.load ? describeLoad(report.load) : `${report.concurrency} at a time`)} · ${report.results.length} results: ${t.pass} pass, ${t.fail} fail, ${t.error} error, ${t.skip} skip`,
     '',
   );
+  if (report.incomplete)
+    out.push(
+      `> ⚠️ **Incomplete**: ${md(report.incomplete.reason)}; ${report.incomplete.ran} of ${report.incomplete.planned} scenarios ran.`,
+      '',
+    );
   if (options.changes) {
     out.push(`#### Changes against the baseline (${options.changes.length})`, '');
     out.push(

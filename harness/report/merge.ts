@@ -115,6 +115,15 @@ export function mergeReports(inputs: NamedReport[]): Report {
   if (multiEngine) merged.engines = [...engines.values()];
   else delete merged.engines;
   if (lifecycle) merged.lifecycle = lifecycle;
+  // One incomplete input makes the whole incomplete.
+  const incomplete = inputs.filter((i) => i.report.incomplete);
+  delete merged.incomplete;
+  if (incomplete.length)
+    merged.incomplete = {
+      reason: incomplete.map((i) => `${i.file}: ${i.report.incomplete?.reason}`).join('; '),
+      planned: inputs.reduce((n, i) => n + (i.report.incomplete?.planned ?? i.report.results.length), 0),
+      ran: inputs.reduce((n, i) => n + (i.report.incomplete?.ran ?? i.report.results.length), 0),
+    };
   if (first.report.passed !== undefined) merged.passed = passed;
   return merged;
 }

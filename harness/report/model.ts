@@ -70,6 +70,8 @@ export interface Report {
   passed?: boolean;
   /** certify: each image's own answer (several images share one report). */
   images?: CertifiedImage[];
+  /** The run stopped before every planned scenario ran (the engine stopped answering). */
+  incomplete?: { reason: string; planned: number; ran: number };
   /** A shard's share of the scenarios (`harness matrix --shard I/N`). */
   shard?: { index: number; total: number };
   /** A merged report: the engines its results ran on, when more than one. */

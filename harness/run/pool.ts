@@ -6,12 +6,14 @@ export async function runPool<T>(
   tasks: readonly (() => Promise<T>)[],
   concurrency: number,
   onDone?: (result: T, done: number, total: number) => void,
+  /** Once true, no further task starts (those running finish); the unstarted stay holes. */
+  stopped: () => boolean = () => false,
 ): Promise<T[]> {
   const results = new Array<T>(tasks.length);
   let next = 0;
   let done = 0;
   const worker = async () => {
-    while (next < tasks.length) {
+    while (next < tasks.length && !stopped()) {
       const i = next++;
       const task = tasks[i];
       if (!task) continue;
@@ -32,12 +34,14 @@ export async function runSlowFirst<T>(
   tasks: readonly { slow: boolean; run: () => Promise<T> }[],
   concurrency: number,
   onDone?: (result: T, done: number, total: number) => void,
+  stopped?: () => boolean,
 ): Promise<T[]> {
   const order = tasks.map((t, i) => ({ t, i })).sort((a, b) => Number(b.t.slow) - Number(a.t.slow));
   const results = await runPool(
     order.map(({ t }) => t.run),
     concurrency,
     onDone,
+    stopped,
   );
   const inOrder = new Array<T>(tasks.length);
   order.forEach(({ i }, k) => {

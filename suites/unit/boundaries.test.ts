@@ -176,4 +176,24 @@ describe('work run in the background', () => {
     expect(started).toEqual(['b', 'd', 'a', 'c']);
     expect(results).toEqual(['a', 'b', 'c', 'd']);
   });
+  it('starts no further task once stopped (an engine gone), leaving the unstarted as holes', async () => {
+    const started: string[] = [];
+    let stop = false;
+    const task = (name: string, slow: boolean) => ({
+      slow,
+      run: async () => {
+        started.push(name);
+        if (name === 'd') stop = true;
+        return name;
+      },
+    });
+    const results = await runSlowFirst(
+      [task('a', false), task('b', true), task('c', false), task('d', true)],
+      1,
+      undefined,
+      () => stop,
+    );
+    expect(started).toEqual(['b', 'd']);
+    expect(results).toEqual([undefined, 'b', undefined, 'd']);
+  });
 });

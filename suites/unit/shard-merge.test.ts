@@ -87,6 +87,36 @@ describe('report --merge', () => {
     expect(reportErrors(merged)).toEqual([]);
   });
 
+  it('stays incomplete when one shard is, and says so in every format', () => {
+    const cut = shardReport(2, 2);
+    const ran = cut.results.slice(0, 3);
+    const partial = reportOf(ran, {
+      shard: { index: 2, total: 2 },
+      incomplete: {
+        reason: 'the docker engine at unix:///x stopped answering during the run',
+        planned: cut.results.length,
+        ran: 3,
+      },
+    });
+    const merged = mergeReports([
+      { file: 'a.json', report: shardReport(1, 2) },
+      { file: 'b.json', report: partial },
+    ]);
+    const first = shardReport(1, 2).results.length;
+    expect(merged.incomplete).toEqual({
+      reason: 'b.json: the docker engine at unix:///x stopped answering during the run',
+      planned: first + cut.results.length,
+      ran: first + 3,
+    });
+    expect(reportErrors(merged)).toEqual([]);
+    expect(renderMarkdown(merged)).toContain(
+      `**Incomplete**: b.json: the docker engine at unix:///x stopped answering during the run; ${first + 3} of ${first + cut.results.length} scenarios ran.`,
+    );
+    expect(renderHtml(merged)).toContain('<p class="incomplete"><b>Incomplete:</b> b.json: the docker engine');
+    const whole2 = mergeReports([1, 2].map((i) => ({ file: `s${i}.json`, report: shardReport(i, 2) })));
+    expect(whole2.incomplete).toBeUndefined();
+  });
+
   it('refuses overlapping shards, different grace periods and mixed report kinds, naming the files', () => {
     const a = shardReport(1, 2);
     expect(() =>
