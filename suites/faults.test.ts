@@ -6,26 +6,32 @@
 import { describe, expect, inject, it } from 'vitest';
 import { checkByName } from '../harness/checks/battery.js';
 import { certifySubject } from '../harness/certify/gate.js';
-import { defaultPolicy } from '../harness/certify/policy.js';
+import { defaultPolicy, type Policy } from '../harness/certify/policy.js';
 import { LOG_TAIL_LINES } from '../harness/engine/containers.js';
 import { runContainers } from '../harness/engine/session.js';
 import { harnessContext } from './support/harness.js';
 
 const G = 2;
 
+/** A certify fixture as certify runs it, with a grace of G and the ready line it prints. */
+async function fixtureSubject(name: string, readyLog: string, over: Partial<Policy> = {}) {
+  const ctx = await harnessContext(G);
+  const image = inject('harness').fixtures[name] as string;
+  const policy = defaultPolicy();
+  const subject = certifySubject(image, {
+    ...policy,
+    graceSeconds: G,
+    startup: { ...policy.startup, readyLog },
+    ...over,
+  });
+  return { ctx, image, subject };
+}
+
 describe('an image that floods stdout', () => {
   it('is judged (SIGKILL after the grace period) with only the last lines of its log as evidence', async () => {
-    const ctx = await harnessContext(G);
-    const image = inject('harness').fixtures['floods-stdout'] as string;
     // A program that keeps spawning (seq, sleep) never shows settled signal masks: it
     // says it is ready by printing, as a user would configure it.
-    const policy = defaultPolicy();
-    const subject = certifySubject(image, {
-      ...policy,
-      graceSeconds: G,
-      maxStopSeconds: G,
-      startup: { ...policy.startup, readyLog: '^flood: line' },
-    });
+    const { ctx, image, subject } = await fixtureSubject('floods-stdout', '^flood: line', { maxStopSeconds: G });
     const o = await checkByName('graceful-stop')?.run(ctx, subject, null);
     expect(o?.verdict, o?.reason).toBe('fail');
     expect(o?.observed).toMatchObject({ killed: true, exitCode: 137 });
@@ -41,14 +47,7 @@ describe('an image that floods stdout', () => {
 
 describe('an image at its pids limit', () => {
   it('stops cleanly, and an exec into it is an error that names the limit, not a verdict', async () => {
-    const ctx = await harnessContext(G);
-    const image = inject('harness').fixtures['fills-pids'] as string;
-    const policy = defaultPolicy();
-    const subject = certifySubject(image, {
-      ...policy,
-      graceSeconds: G,
-      startup: { ...policy.startup, readyLog: '^ready:' },
-    });
+    const { ctx, image, subject } = await fixtureSubject('fills-pids', '^ready:');
     const [stop, inject_] = await Promise.all([
       checkByName('graceful-stop')?.run(ctx, subject, null),
       checkByName('zombie-reaping')?.run(ctx, subject, 'injected'),
@@ -65,14 +64,7 @@ describe('an image at its pids limit', () => {
 
 describe('an image that needs more memory than its limit to shut down', () => {
   it('exits 137 with no SIGKILL from the engine, and the result says the kernel OOM-killed it', async () => {
-    const ctx = await harnessContext(G);
-    const image = inject('harness').fixtures['eats-memory'] as string;
-    const policy = defaultPolicy();
-    const subject = certifySubject(image, {
-      ...policy,
-      graceSeconds: G,
-      startup: { ...policy.startup, readyLog: '^ready$' },
-    });
+    const { ctx, image, subject } = await fixtureSubject('eats-memory', '^ready$');
     const o = await checkByName('graceful-stop')?.run(ctx, subject, null);
     expect(o?.observed).toMatchObject({ exitCode: 137, killed: false });
     expect(o?.evidence.state?.oomKilled).toBe(true);
