@@ -40,8 +40,7 @@ export async function containerEvents(
       cancel.abort();
     }
   }
-  const recorded = log.waitFor(id, until, timeoutMs);
-  const r = await recorded;
+  const r = await log.waitFor(id, until, timeoutMs);
   if (Array.isArray(r)) return r;
   if (r === null) return queryEvents(session, id, sinceWallMs, until, timeoutMs, what);
   throw new ScenarioError(
@@ -91,12 +90,7 @@ async function queryEvents(
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
       for (const line of lines.filter((l) => l.trim())) {
-        const e = JSON.parse(line) as {
-          Action: string;
-          timeNano: number;
-          Actor?: { Attributes?: Record<string, string> };
-        };
-        events.push({ action: e.Action, timeNano: e.timeNano, attributes: e.Actor?.Attributes ?? {} });
+        events.push(toEvent(JSON.parse(line) as RawEvent));
       }
       if (until(events)) return events;
     }
