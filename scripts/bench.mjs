@@ -9,6 +9,13 @@
 //                  line, stop -t G, inspect, rm) with the same images, env and grace
 //   engine floor   bare dockerode: create, start, stop (-t 0), remove the same number
 //                  of containers at the harness's concurrency: what no harness can beat
+//   full matrix    the whole battery over the catalogue (no lifecycle face-off) against
+//                  a naive serial loop of docker CLI calls doing each of its scenarios
+//                  (scripts/bench-naive.mjs), BENCH_MATRIX_RUNS times (default 2)
+//   certify        `harness certify` of one sample image against the engine floor for
+//                  as many containers as the certification created (counted from the
+//                  engine's events), at its concurrency, plus one grace period when a
+//                  scenario had to wait one out
 //   stop error     the harness's stop figure (the engine's kill-to-die event times)
 //                  against the host's clock around the stop request, per scenario
 //   scaling        graceful-stop of 1, 4, 16, 64 copies of one subject at the default
@@ -21,6 +28,7 @@
 //
 // Needs a ready machine (`harness setup`; the sample images are built on first use).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { naiveScenario } from './bench-naive.mjs';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -90,8 +98,8 @@ await harness([
 ]);
 const warm = JSON.parse(readFileSync(join(work, 'warm', 'report.json'), 'utf8'));
 const concurrency = warm.concurrency;
-const imageOf = (variant) =>
-  docker(['images', `harness/sample-${variant}`, '--format', '{{.Repository}}:{{.Tag}}']).split('\n')[0];
+const imageOfRepo = (repo) => docker(['images', repo, '--format', '{{.Repository}}:{{.Tag}}']).split('\n')[0];
+const imageOf = (variant) => imageOfRepo(`harness/sample-${variant}`);
 const subjects = VARIANTS.flatMap((v) =>
   PROGRAMS.map((p) => ({ name: `${v.name}/${p}`, image: imageOf(v.name), env: `APP_MODE=${p}`, init: !!v.init })),
 );
@@ -200,6 +208,87 @@ record('engine-floor', floor, 'ms', `create+start+stop(-t 0)+remove x ${subjects
 record('stop-error', stopErr, 'ms', "|host request time - engine's kill-to-die time| per stop");
 record('peak-rss', peak, 'MiB', 'matrix command, peak RSS (VmHWM)');
 
+// The full matrix against the naive serial loop doing each of its scenarios.
+const matrixRuns = Number(process.env.BENCH_MATRIX_RUNS) || 2;
+const full = [];
+const fullNaive = [];
+let scenarioCount = 0;
+for (let r = 0; r < matrixRuns; r++) {
+  say(`full matrix ${r + 1}/${matrixRuns}: the harness`);
+  const out = join(work, `full-${r}`);
+  full.push(
+    (await harness(['matrix', '--no-lifecycle', '--grace', String(GRACE), '--format', 'json', '--out', out])).wallMs,
+  );
+  const scenarios = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).results.map((x) => {
+    const variant = VARIANTS.find((v) => v.name === x.variant);
+    const repo = `harness/sample-${x.variant}${x.check === 'stop-signal' ? '-sigint' : ''}`;
+    return { ...x, init: !!variant?.init, grace: GRACE, image: imageOfRepo(repo) };
+  });
+  scenarioCount = scenarios.length;
+  say(`full matrix ${r + 1}/${matrixRuns}: the naive serial loop (${scenarios.length} scenarios)`);
+  const t0 = ms();
+  for (const [i, sc] of scenarios.entries()) {
+    naiveScenario(sc);
+    if ((i + 1) % 50 === 0) say(`  naive loop: ${i + 1}/${scenarios.length}`);
+  }
+  fullNaive.push(ms() - t0);
+}
+record('full-matrix', full, 'ms', `harness matrix --no-lifecycle: ${scenarioCount} scenarios`);
+record('full-matrix-naive', fullNaive, 'ms', `the same ${scenarioCount} scenarios by a serial docker CLI loop`);
+
+// certify of one image against the engine floor for the containers it created.
+const certifyImage = imageOf('tini');
+const certify = [];
+const certifyFloor = [];
+let certifyContainers = 0;
+for (let r = 0; r < runs; r++) {
+  say(`run ${r + 1}/${runs}: certify ${certifyImage}, then the engine floor for as many containers`);
+  const creates = spawn(
+    'docker',
+    [
+      'events',
+      '--filter',
+      'type=container',
+      '--filter',
+      'event=create',
+      '--filter',
+      'label=io.harness.managed=true',
+      '--format',
+      '{{.ID}}',
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  let ids = '';
+  creates.stdout.on('data', (d) => (ids += d));
+  const out = join(work, `certify-${r}`);
+  const run = await harness(['certify', certifyImage, '--format', 'json', '--out', out]);
+  // Events arrive in order: once a marker container's create shows in the watch, every
+  // create of the certification has too.
+  const marker = docker(['create', '--label', 'io.harness.managed=true', '--network', 'none', certifyImage]);
+  const deadline = Date.now() + 60_000;
+  while (!ids.includes(marker) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  docker(['rm', marker]);
+  creates.kill();
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  certifyContainers = ids.split('\n').filter((id) => id && id !== marker).length;
+  const graceWait = report.results.some((x) => x.observed?.killed === true) ? report.graceSeconds * 1000 : 0;
+  certify.push(run.wallMs);
+  certifyFloor.push((await engineFloor(certifyContainers, report.concurrency)) + graceWait);
+  results.certify = {
+    image: certifyImage,
+    containers: certifyContainers,
+    concurrency: report.concurrency,
+    graceWaitMs: graceWait,
+  };
+}
+record('certify', certify, 'ms', `harness certify of ${certifyImage} (${certifyContainers} containers)`);
+record(
+  'certify-floor',
+  certifyFloor,
+  'ms',
+  'engine floor for as many containers, + a grace period if one was waited out',
+);
+
 const scaling = {};
 for (const copies of [1, 4, 16, 64]) {
   const walls = [];
@@ -293,6 +382,8 @@ results.ratios = {
   'harness at concurrency 1 / naive loop': ratio('harness-c1', 'naive-loop'),
   'harness at default concurrency / naive loop': ratio('harness-default', 'naive-loop'),
   'harness at default concurrency / engine floor': ratio('harness-default', 'engine-floor'),
+  'full matrix, harness / naive serial loop': ratio('full-matrix', 'full-matrix-naive'),
+  'certify of one image / engine floor': ratio('certify', 'certify-floor'),
   'per scenario at concurrency 1, harness / naive (ms)': `${Math.round(f['harness-c1'].median / subjects.length)} / ${Math.round(f['naive-loop'].median / subjects.length)}`,
   'scaling 64 copies / 1 copy (wall)': (scaling[64].median / scaling[1].median).toFixed(1),
   'CLI --version, tsx / compiled': ratio('cli-version-tsx', 'cli-version'),

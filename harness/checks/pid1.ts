@@ -1,4 +1,5 @@
 import { restingSnapshot, scenario } from './common.js';
+import { ScenarioError } from '../errors.js';
 import { defineCheck } from './definition.js';
 import type { Observation } from './observation.js';
 import type { ProcessRow } from '../observe/ps.js';
@@ -36,7 +37,8 @@ function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<Pid1Obse
       // boot and set its handlers), or the snapshot that showed the masks settled.
       const snapshot = ready.snapshot ?? (await container.ps(ctx.toolboxImage));
       const first = snapshot.processes.find((p) => p.pid === 1);
-      const name = first?.comm ?? null;
+      if (!first) throw new ScenarioError('no PID 1 in the snapshot of its PID namespace');
+      const name = first.comm;
       // The disposition from a reading of PID 1 at rest (not mid-way out of a signal wait).
       const resting = await restingSnapshot(ctx, container, snapshot);
       const masks = resting?.processes.find((p) => p.pid === 1)?.masks;
@@ -47,16 +49,15 @@ function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<Pid1Obse
         sigterm,
       };
       const handling = sigterm ? `; PID 1: ${describeDisposition(sigterm, 'SIGTERM', true)}` : '';
-      const isShell = !!name && (SHELLS.has(name) || /\.(sh|bash)$/.test(name));
+      const isShell = SHELLS.has(name) || /\.(sh|bash)$/.test(name);
       return {
         verdict: isShell ? 'fail' : 'pass',
-        reason: !name
-          ? 'no PID 1 in the snapshot'
-          : (INITS.has(name)
-              ? `an init (${name}) is PID 1`
-              : isShell
-                ? `a shell (${name}) is PID 1: it does not forward signals`
-                : `the program itself (${name}) is PID 1: it must handle signals and reap children itself`) + handling,
+        reason:
+          (INITS.has(name)
+            ? `an init (${name}) is PID 1`
+            : isShell
+              ? `a shell (${name}) is PID 1: it does not forward signals`
+              : `the program itself (${name}) is PID 1: it must handle signals and reap children itself`) + handling,
         observed,
         evidence: {
           ps: resting && resting !== snapshot ? [snapshot, resting] : [snapshot],

@@ -27,8 +27,10 @@ export interface ContainerSpec {
   network?: string;
   /** The process's working directory (the image's when unset). */
   workingDir?: string;
-  /** PID namespace: private by default, or `container:<id>`. */
+  /** PID namespace: private by default, `container:<id>`, or `host` (the node's). */
   pidMode?: string;
+  /** Capabilities added to the engine's default set. */
+  capAdd?: string[];
   user?: string;
   /** Resolve start() only once a log line matches. */
   readyLog?: RegExp;
@@ -66,6 +68,7 @@ export function createOptions(spec: ContainerSpec, labels: Record<string, string
       Init: spec.init ?? false,
       NetworkMode: spec.network ?? 'none',
       PidMode: spec.pidMode,
+      CapAdd: spec.capAdd,
       SecurityOpt: ['no-new-privileges'],
       PidsLimit: spec.pidsLimit ?? DEFAULT_LIMITS.pidsLimit,
       Memory: spec.memoryBytes ?? DEFAULT_LIMITS.memoryBytes,

@@ -1,4 +1,4 @@
-import { execInContainer } from '../engine/exec.js';
+import { execInContainer, type ExecResult } from '../engine/exec.js';
 import { removeContainer, startHelper } from '../engine/containers.js';
 import type { Session } from '../engine/session.js';
 import { HarnessFaultError, ScenarioError } from '../errors.js';
@@ -55,7 +55,8 @@ export function parsePsSnapshot(text: string): ProcessRow[] {
     if (!m) continue;
     const pid = Number(m[1]);
     const ppid = Number(m[2]);
-    if (pid === self || ppid === self || observers.has(pid) || observers.has(ppid)) continue;
+    // "self 0": read from outside the namespace, nothing of the reader's is in it.
+    if ((self > 0 && (pid === self || ppid === self)) || observers.has(pid) || observers.has(ppid)) continue;
     const row: ProcessRow = { pid, ppid, stat: m[3] ?? '', comm: (m[4] ?? '').trim(), args: args.get(pid) ?? '' };
     const mask = masks.get(pid);
     if (mask) row.masks = mask;
@@ -64,14 +65,98 @@ export function parsePsSnapshot(text: string): ProcessRow[] {
   return rows;
 }
 
+/** What observes one container's PID namespace: its process table and listening ports. */
+export interface ContainerObserver {
+  /** A `ps` of the container's PID namespace, with every process's signal masks. */
+  snapshot(): Promise<PsSnapshot>;
+  /**
+   * The TCP ports the container listens on, read from its PID 1's /proc/net/tcp and
+   * tcp6 (its network namespace's sockets): no network and no tool inside it needed.
+   */
+  listeningPorts(): Promise<Set<number>>;
+  /** Release what observing it took (a sidecar); nothing for the node's observer. */
+  remove(): Promise<void>;
+}
+
+/** Exit status of ps-snapshot --ns-of when the namespace cannot be read (no permission). */
+const NS_UNREADABLE = 4;
+
+/**
+ * The node's observer: one toolbox container per run in the node's PID namespace
+ * (--pid host, with CAP_SYS_PTRACE to read the namespaces and masks of processes of any
+ * user), asked with an exec for the process table of one container's PID namespace,
+ * given its PID 1's pid on the node. One container for the whole run instead of a
+ * sidecar per observed container, and nothing of the harness's inside the container's
+ * namespace. When the engine will not run it (a node PID namespace is refused), each
+ * container gets its own sidecar instead (see Observer).
+ */
+export class NodeObserver {
+  private static readonly started = new WeakMap<Session, Promise<NodeObserver | null>>();
+
+  private constructor(
+    private readonly session: Session,
+    readonly id: string,
+  ) {}
+
+  /** The session's node observer, started on first use; null when the engine refuses it. */
+  static of(session: Session, toolboxImage: string): Promise<NodeObserver | null> {
+    let observer = NodeObserver.started.get(session);
+    if (!observer) {
+      observer = startHelper(session, {
+        image: toolboxImage,
+        purpose: 'node-observer',
+        pidMode: 'host',
+        capAdd: ['SYS_PTRACE'],
+        entrypoint: ['sleep', 'infinity'],
+        cmd: [],
+      }).then(
+        (id) => new NodeObserver(session, id),
+        () => null,
+      );
+      NodeObserver.started.set(session, observer);
+    }
+    return observer;
+  }
+
+  /**
+   * The observer of one container whose PID 1 is `nodePid` on the node. Should the node
+   * not be allowed to read that namespace, `fallback` (a sidecar) observes it instead.
+   */
+  watch(targetId: string, nodePid: number, fallback: () => Promise<ContainerObserver>): ContainerObserver {
+    let sidecar: Promise<ContainerObserver> | undefined;
+    const unreadable = (r: ExecResult) => r.exitCode === NS_UNREADABLE;
+    return {
+      snapshot: async () => {
+        if (sidecar) return (await sidecar).snapshot();
+        const atMs = monotonicMs();
+        const r = await this.exec(['ps-snapshot', '--ns-of', String(nodePid)]);
+        if (unreadable(r)) return (await (sidecar ??= fallback())).snapshot();
+        if (r.failed) throw snapshotFailed(targetId, 'the node observer', r);
+        return { atMs, processes: parsePsSnapshot(r.stdout) };
+      },
+      listeningPorts: async () => {
+        if (sidecar) return (await sidecar).listeningPorts();
+        return readPorts(targetId, (paths) => this.exec(['sh', '-c', `cat ${paths}; true`]), `/proc/${nodePid}`);
+      },
+      remove: async () => {
+        await (await sidecar?.catch(() => undefined))?.remove();
+      },
+    };
+  }
+
+  private exec(cmd: string[]) {
+    return execInContainer(this.session, this.id, cmd, SNAPSHOT_HANG_MS);
+  }
+}
+
 /**
  * The observation sidecar of one container: a toolbox container joined to its PID
  * namespace (so images with no ps or shell can be observed), started once and asked
- * for each snapshot with an exec, far cheaper than a container per snapshot. Its own
- * processes carry HARNESS_OBSERVER=1 and are left out of the snapshots. It dies with
- * the container's PID 1 (the kernel ends the namespace).
+ * for each snapshot with an exec. Its own processes carry HARNESS_OBSERVER=1 and are
+ * left out of the snapshots. It dies with the container's PID 1 (the kernel ends the
+ * namespace). Used where the node's observer cannot see the container.
  */
-export class Observer {
+export class Observer implements ContainerObserver {
   private constructor(
     private readonly session: Session,
     readonly id: string,
@@ -96,40 +181,42 @@ export class Observer {
     return new Observer(session, id, targetId);
   }
 
-  /** A `ps` of the container's PID namespace, with every process's signal masks. */
   async snapshot(): Promise<PsSnapshot> {
     const atMs = monotonicMs();
     const r = await execInContainer(this.session, this.id, ['ps-snapshot'], SNAPSHOT_HANG_MS);
-    if (r.failed) {
-      throw new ScenarioError(
-        `ps of ${this.targetId.slice(0, 12)} through its observer ${r.timedOut ? `did not finish within ${SNAPSHOT_HANG_MS / 1000} s` : `exited ${r.exitCode}`}`,
-        { detail: `${r.stdout}\n${r.stderr}`.trim() },
-      );
-    }
+    if (r.failed) throw snapshotFailed(this.targetId, 'its observer', r);
     return { atMs, processes: parsePsSnapshot(r.stdout) };
   }
 
-  /**
-   * The TCP ports the container listens on, read from its PID 1's /proc/net/tcp and
-   * tcp6 (its network namespace's sockets): no network and no tool inside it needed.
-   */
-  async listeningPorts(): Promise<Set<number>> {
-    const r = await execInContainer(
-      this.session,
-      this.id,
-      ['sh', '-c', 'cat /proc/1/net/tcp /proc/1/net/tcp6 2>/dev/null; true'],
-      SNAPSHOT_HANG_MS,
+  listeningPorts(): Promise<Set<number>> {
+    return readPorts(
+      this.targetId,
+      (path) => execInContainer(this.session, this.id, ['sh', '-c', `cat ${path}; true`], SNAPSHOT_HANG_MS),
+      '/proc/1',
     );
-    if (r.failed)
-      throw new ScenarioError(
-        `the listening ports of ${this.targetId.slice(0, 12)} could not be read through its observer`,
-      );
-    return listeningPorts(r.stdout);
   }
 
   remove(): Promise<void> {
     return removeContainer(this.session, this.id);
   }
+}
+
+function snapshotFailed(targetId: string, through: string, r: ExecResult): ScenarioError {
+  return new ScenarioError(
+    `ps of ${targetId.slice(0, 12)} through ${through} ${r.timedOut ? `did not finish within ${SNAPSHOT_HANG_MS / 1000} s` : `exited ${r.exitCode}`}`,
+    { detail: `${r.stdout}\n${r.stderr}`.trim() },
+  );
+}
+
+async function readPorts(
+  targetId: string,
+  cat: (paths: string) => Promise<ExecResult>,
+  proc: string,
+): Promise<Set<number>> {
+  const r = await cat(`${proc}/net/tcp ${proc}/net/tcp6 2>/dev/null`);
+  if (r.failed)
+    throw new ScenarioError(`the listening ports of ${targetId.slice(0, 12)} could not be read through its observer`);
+  return listeningPorts(r.stdout);
 }
 
 /** Ports in state LISTEN (0A) in /proc/net/tcp or tcp6 text ("sl local_address rem_address st ..."). */

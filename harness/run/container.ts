@@ -17,7 +17,7 @@ import type { LogLine } from '../engine/logs.js';
 import type { Session } from '../engine/session.js';
 import { ScenarioError } from '../errors.js';
 import { engineTimeMs, engineTimeSet, monotonicMs } from '../observe/clock.js';
-import { Observer, type PsSnapshot } from '../observe/ps.js';
+import { NodeObserver, Observer, type ContainerObserver, type PsSnapshot } from '../observe/ps.js';
 import { engineStopTiming } from '../observe/stop-timing.js';
 
 /** Deadline for what the engine has to answer at once: it only stops a hang. */
@@ -72,7 +72,7 @@ export class ExitedContainer {
 
 /** A container that was started and has not been seen to exit. */
 export class RunningContainer {
-  private observer?: Promise<Observer>;
+  private observer?: Promise<ContainerObserver>;
 
   private constructor(
     private readonly session: Session,
@@ -157,19 +157,28 @@ export class RunningContainer {
     return configOf(await this.inspect());
   }
 
-  /** A ps snapshot of the container's PID namespace, through its observer sidecar (started on first use). */
+  /** A ps snapshot of the container's PID namespace, through its observer (see observedBy). */
   async ps(toolboxImage: string): Promise<PsSnapshot> {
     return (await this.observedBy(toolboxImage)).snapshot();
   }
 
-  /** The TCP ports it listens on, through its observer sidecar (started on first use). */
+  /** The TCP ports it listens on, through its observer (see observedBy). */
   async listeningPorts(toolboxImage: string): Promise<Set<number>> {
     return (await this.observedBy(toolboxImage)).listeningPorts();
   }
 
-  /** Its observer sidecar, started on first use (a failed start is tried again next time). */
-  private async observedBy(toolboxImage: string): Promise<Observer> {
-    this.observer ??= Observer.start(this.session, toolboxImage, this.id, this.spec.labels);
+  /**
+   * Its observer, chosen on first use: the run's node observer when it can see this
+   * container's PID namespace, else a sidecar of its own (a failed start is tried
+   * again next time).
+   */
+  private async observedBy(toolboxImage: string): Promise<ContainerObserver> {
+    this.observer ??= (async () => {
+      const node = await NodeObserver.of(this.session, toolboxImage);
+      const nodePid = (await this.inspect()).State.Pid;
+      const sidecar = () => Observer.start(this.session, toolboxImage, this.id, this.spec.labels);
+      return node && nodePid > 0 ? node.watch(this.id, nodePid, sidecar) : await sidecar();
+    })();
     try {
       return await this.observer;
     } catch (err) {

@@ -33,6 +33,21 @@ describe('ps snapshot parser', () => {
     expect(rows.filter(isZombie).map((r) => r.pid)).toEqual([7]);
   });
 
+  it("keeps PID 1 (parent 0) in the node observer's snapshot, read from outside the namespace", () => {
+    const fromNode = [
+      'self 0',
+      '    1     0 Ss   sh',
+      '    8     1 S    python3',
+      '--',
+      '    1 /bin/sh',
+      '    8 python3',
+    ];
+    expect(parsePsSnapshot(fromNode.join('\n')).map((r) => [r.pid, r.ppid])).toEqual([
+      [1, 0],
+      [8, 1],
+    ]);
+  });
+
   it('rejects output that is not a snapshot', () => {
     expect(() => parsePsSnapshot('bash: ps: not found')).toThrow(/unexpected/);
   });
