@@ -17,6 +17,7 @@ Behaviour is chosen by environment variables (or the same names as --flags):
 Every line goes to stdout, flushed: "ready pid=N", "signal SIGTERM", "exit code=N".
 """
 import os
+import select
 import signal
 import sys
 import time
@@ -54,6 +55,29 @@ def on_stop(signum, _frame):
     sys.exit(0)
 
 
+def waker():
+    """
+    A pipe the interpreter writes to whenever a signal with a Python handler arrives
+    (signal.set_wakeup_fd): waiting on it instead of in sleep() or pause() cannot miss a
+    signal that lands just before the wait starts (its handler would otherwise only run
+    once the wait ends on its own).
+    """
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    os.set_blocking(w, False)
+    signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+    return r
+
+
+def wait(r, seconds):
+    """Wait up to `seconds` or until a signal arrives; handlers run on return."""
+    select.select([r], [], [], seconds)
+    try:
+        os.read(r, 512)
+    except BlockingIOError:
+        pass
+
+
 def grandchild_signal(signum, _frame):
     log("grandchild pid=%d signal %s" % (os.getpid(), signal.Signals(signum).name))
     if signum in (signal.SIGTERM, signal.SIGINT):
@@ -80,9 +104,10 @@ def short_lived():
 def long_lived():
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, grandchild_signal)
+    r = waker()
     log("grandchild pid=%d started" % os.getpid())
     while True:
-        signal.pause()
+        wait(r, 3600)
 
 
 def main():
@@ -103,11 +128,12 @@ def main():
     if setting("APP_ZOMBIE", "") == "1":
         orphan(short_lived)
 
+    r = waker()
     log("ready pid=%d mode=%s" % (os.getpid(), mode))
     exit_after = setting("APP_EXIT_AFTER", "")
     deadline = time.monotonic() + float(exit_after) if exit_after else None
     while deadline is None or time.monotonic() < deadline:
-        time.sleep(0.05 if deadline else 3600)
+        wait(r, max(0, deadline - time.monotonic()) if deadline else 3600)
 
     kill_self = setting("APP_KILL_SELF", "")
     if kill_self:
