@@ -130,7 +130,14 @@ export class NodeObserver {
         if (sidecar) return (await sidecar).snapshot();
         const atMs = monotonicMs();
         const r = await this.exec(['ps-snapshot', '--ns-of', String(nodePid)]);
-        if (unreadable(r)) return (await (sidecar ??= fallback())).snapshot();
+        if (unreadable(r)) {
+          // A sidecar that failed to start is tried again on the next snapshot.
+          sidecar ??= fallback().catch((err: unknown) => {
+            sidecar = undefined;
+            throw err;
+          });
+          return (await sidecar).snapshot();
+        }
         if (r.failed) throw snapshotFailed(targetId, 'the node observer', r);
         return { atMs, processes: parsePsSnapshot(r.stdout) };
       },
