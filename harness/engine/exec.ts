@@ -139,3 +139,74 @@ export async function execInContainer(
     stderr,
   };
 }
+
+/**
+ * A long-lived command in a running container with its stdin open: lines written to it,
+ * stdout read line by line (stderr kept for the reason it ended). For a server that
+ * answers many requests over one exec instead of one exec per request.
+ */
+export interface ExecStream {
+  /** Send one line; false when the stream has already ended. */
+  writeLine(line: string): boolean;
+  /** Settles when the command's output ends (it exited or the stream broke), with its last stderr line. */
+  readonly ended: Promise<string>;
+  /** Close its stdin (the command ends when it reads that) and drop the stream. */
+  close(): void;
+}
+
+export async function openExecStream(
+  session: OnEngine,
+  id: string,
+  cmd: string[],
+  onLine: (line: string) => void,
+): Promise<ExecStream> {
+  const exec = await session.engine.docker
+    .getContainer(id)
+    .exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
+  const stream = await exec
+    .start({ hijack: true, stdin: true })
+    .catch(async (err: unknown) => Promise.reject(await execRefused(session, id, err)));
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const errText = collect(err);
+  session.engine.docker.modem.demuxStream(stream, out, err);
+  let pending = '';
+  out.on('data', (d: Buffer) => {
+    pending += d.toString('utf8');
+    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line.trim()) onLine(line);
+    }
+  });
+  let open = true;
+  const ended = new Promise<string>((resolve) => {
+    const done = (e?: unknown) => {
+      if (!open) return;
+      open = false;
+      out.end();
+      err.end();
+      const last = errText.text().trim().split('\n').at(-1) ?? '';
+      resolve(last || (e instanceof Error ? e.message : 'its output ended'));
+    };
+    stream.once('end', () => done());
+    stream.once('close', () => done());
+    stream.once('error', done);
+  });
+  return {
+    writeLine(line) {
+      if (!open) return false;
+      stream.write(`${line}\n`);
+      return true;
+    },
+    ended,
+    close() {
+      if (!open) return;
+      try {
+        stream.end();
+      } finally {
+        stream.destroy();
+      }
+    },
+  };
+}

@@ -43,6 +43,7 @@ export const MESSAGES = {
   backOffWaiting: (delay: string, c: string, pod: string) =>
     `back-off ${delay} restarting failed container=${c} pod=${pod}`,
   unhealthy: (probe: string, output: string) => `${probe} probe failed: ${output}`,
+  probeErrored: (probe: string, output: string) => `${probe} probe errored and resulted in unknown state: ${output}`,
   probeWarning: (probe: string, output: string) => `${probe} probe warning: ${output}`,
   postStartFailed: 'PostStartHook failed',
   preStopFailed: 'PreStopHook failed',

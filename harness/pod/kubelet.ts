@@ -223,6 +223,7 @@ export class PodRun {
       await Promise.all([...[...this.live.values()].map((l) => l.instance), ...this.dead].map((i) => i.remove()));
       this.sandboxReady = false;
       await this.sandbox?.remove();
+      this.net.close();
       await this.net.node.remove();
       await removeNetwork(this.session, this.net.id);
       this.emit('Normal', 'SandboxRemoved', null, 'pod deleted');

@@ -9,7 +9,8 @@ import type { PodNetwork } from '../network.js';
  * tcp and grpc): its result and the output the kubelet's events quote.
  */
 export interface ProbeOutcome {
-  result: 'success' | 'warning' | 'failure';
+  /** `error`: the prober itself failed (no answer, the exec refused): the kubelet throws the result away. */
+  result: 'success' | 'warning' | 'failure' | 'error';
   output: string;
 }
 
@@ -20,27 +21,6 @@ export function resolvePort(port: number | string, c: Container): number {
   if (typeof port === 'number') return port;
   const named = (c.ports ?? []).find((p) => p.name === port);
   return named?.containerPort ?? Number(port);
-}
-
-/** Run net-probe on the node-side helper: it reaches the pod IP as the kubelet does from the node. */
-export async function netProbe(
-  net: PodNetwork,
-  args: string[],
-  timeoutMs: number,
-): Promise<{ result: ProbeOutcome['result']; status: number | null; output: string }> {
-  const r = await net.node.exec(['net-probe', ...args], timeoutMs + 5000);
-  const line = r.stdout.trim().split('\n').at(-1);
-  if (line) {
-    try {
-      return JSON.parse(line) as { result: ProbeOutcome['result']; status: number | null; output: string };
-    } catch {
-      // not an answer: said below
-    }
-  }
-  const why = r.timedOut
-    ? `no answer from the node-side prober within ${Math.round(timeoutMs / 1000) + 5} s`
-    : `the node-side prober failed: ${r.stderr.trim().split('\n').at(-1) || `exit ${r.exitCode}`}`;
-  return { result: 'failure', status: null, output: why };
 }
 
 /** net-probe's arguments for an httpGet (probe or hook): host defaults to the pod IP. */
@@ -72,7 +52,7 @@ export async function execOutcome(
   try {
     r = await instance.exec(command, timeoutMs);
   } catch (err) {
-    return { result: 'failure', output: (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '' };
+    return { result: 'error', output: (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '' };
   }
   if (r.timedOut)
     return { result: 'failure', output: `command ${JSON.stringify(command.join(' '))} timed out`, exec: r };
@@ -101,6 +81,6 @@ export async function runProbe(
     args = ['tcp', probe.tcpSocket.host || net.podIP, String(resolvePort(probe.tcpSocket.port, c)), String(timeoutS)];
   else if (probe.grpc) args = ['grpc', net.podIP, String(probe.grpc.port), probe.grpc.service ?? '', String(timeoutS)];
   else return { result: 'failure', output: 'unknown probe handler' };
-  const r = await netProbe(net, args, timeoutS * 1000);
+  const r = await net.probe(args, timeoutS * 1000);
   return { result: r.result, output: r.output };
 }

@@ -80,6 +80,11 @@ export class ProbeWorker {
     const outcome = await runProbe(this.probe, this.c, this.instance, this.net);
     if (stop.aborted) return false;
     const name = PROBE_NAMES[kind];
+    if (outcome.result === 'error') {
+      // worker.go: "Prober error, throw away the result."
+      host.emit('Warning', 'Unhealthy', this.c.name, MESSAGES.probeErrored(name, outcome.output));
+      return true;
+    }
     let result: ProbeResult;
     if (outcome.result === 'failure') {
       result = 'Failure';
