@@ -48,3 +48,19 @@ describe('exec results', () => {
     expect(r).toMatchObject({ exitCode: 5, failed: true, timedOut: false, stdout: '', stderr: '' });
   });
 });
+
+describe('a long-lived exec with its stdin open', () => {
+  it('answers line by line and ends when its stdin closes, with its last stderr line', async () => {
+    const lines: string[] = [];
+    const stream = await container.execStream(
+      ['sh', '-c', 'while read l; do echo "got $l"; done; echo "stdin closed" >&2'],
+      (line) => lines.push(line),
+    );
+    expect(stream.writeLine('one')).toBe(true);
+    expect(stream.writeLine('two')).toBe(true);
+    await expect.poll(() => lines, { timeout: 60_000 }).toEqual(['got one', 'got two']);
+    stream.close();
+    expect(await stream.ended).toBe('stdin closed');
+    expect(stream.writeLine('three')).toBe(false);
+  });
+});

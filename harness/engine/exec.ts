@@ -150,8 +150,11 @@ export interface ExecStream {
   writeLine(line: string): boolean;
   /** Settles when the command's output ends (it exited or the stream broke), with its last stderr line. */
   readonly ended: Promise<string>;
-  /** Close its stdin (the command ends when it reads that) and drop the stream. */
-  close(): void;
+  /**
+   * Close its stdin: the command ends when it reads that, and its last output is still
+   * read. A stream still open `graceMs` later (default 10 s) is dropped.
+   */
+  close(graceMs?: number): void;
 }
 
 export async function openExecStream(
@@ -195,18 +198,15 @@ export async function openExecStream(
   });
   return {
     writeLine(line) {
-      if (!open) return false;
+      if (!open || stream.writableEnded) return false;
       stream.write(`${line}\n`);
       return true;
     },
     ended,
-    close() {
-      if (!open) return;
-      try {
-        stream.end();
-      } finally {
-        stream.destroy();
-      }
+    close(graceMs = 10_000) {
+      if (!open || stream.writableEnded) return;
+      stream.end();
+      setTimeout(() => stream.destroy(), graceMs).unref();
     },
   };
 }

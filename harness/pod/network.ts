@@ -1,4 +1,4 @@
-import { openExecStream, type ExecStream } from '../engine/exec.js';
+import type { ExecStream } from '../engine/exec.js';
 import { addressOn, createInternalNetwork } from '../engine/networks.js';
 import type { Session } from '../engine/session.js';
 import { RunningContainer } from '../run/container.js';
@@ -28,10 +28,7 @@ class NodeProber {
   private readonly waiting = new Map<number, (a: NetAnswer) => void>();
   private nextId = 1;
 
-  constructor(
-    private readonly session: Session,
-    private readonly node: RunningContainer,
-  ) {}
+  constructor(private readonly node: RunningContainer) {}
 
   private start(): Promise<ExecStream | null> {
     this.server ??= new Promise<ExecStream | null>((resolve) => {
@@ -42,26 +39,28 @@ class NodeProber {
           resolve(null);
         }
       }, SERVE_READY_MS);
-      const opened = openExecStream(this.session, this.node.id, ['net-probe', 'serve'], (line) => {
-        let msg: Partial<NetAnswer> & { id?: number | null; ready?: boolean };
-        try {
-          msg = JSON.parse(line) as typeof msg;
-        } catch {
-          return;
-        }
-        if (msg.ready && !ready) {
-          ready = true;
+      const opened = this.node
+        .execStream(['net-probe', 'serve'], (line) => {
+          let msg: Partial<NetAnswer> & { id?: number | null; ready?: boolean };
+          try {
+            msg = JSON.parse(line) as typeof msg;
+          } catch {
+            return;
+          }
+          if (msg.ready && !ready) {
+            ready = true;
+            clearTimeout(timer);
+            void opened.then((s) => resolve(s));
+            return;
+          }
+          const done = typeof msg.id === 'number' ? this.waiting.get(msg.id) : undefined;
+          if (done && msg.result) done({ result: msg.result, status: msg.status ?? null, output: msg.output ?? '' });
+        })
+        .catch(() => {
           clearTimeout(timer);
-          void opened.then((s) => resolve(s));
-          return;
-        }
-        const done = typeof msg.id === 'number' ? this.waiting.get(msg.id) : undefined;
-        if (done && msg.result) done({ result: msg.result, status: msg.status ?? null, output: msg.output ?? '' });
-      }).catch(() => {
-        clearTimeout(timer);
-        resolve(null);
-        return null;
-      });
+          resolve(null);
+          return null;
+        });
       void opened.then((s) =>
         s?.ended.then((why) => {
           // Whoever still waits is answered; the next probe starts a new server.
@@ -134,12 +133,11 @@ export class PodNetwork {
   private readonly prober: NodeProber;
 
   private constructor(
-    session: Session,
     readonly name: string,
     readonly id: string,
     readonly node: RunningContainer,
   ) {
-    this.prober = new NodeProber(session, node);
+    this.prober = new NodeProber(node);
   }
 
   /** The pod's IP, once its sandbox is attached ('' before). */
@@ -156,7 +154,7 @@ export class PodNetwork {
       cmd: [],
       network: name,
     });
-    return new PodNetwork(session, name, id, node);
+    return new PodNetwork(name, id, node);
   }
 
   /** Read the sandbox's address on the pod network. */

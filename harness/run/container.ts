@@ -12,7 +12,7 @@ import {
   type ContainerSpec,
 } from '../engine/containers.js';
 import { containerEvents, type EngineEvent } from '../engine/events.js';
-import { execInContainer, type ExecOptions, type ExecResult } from '../engine/exec.js';
+import { execInContainer, openExecStream, type ExecOptions, type ExecResult, type ExecStream } from '../engine/exec.js';
 import type { LogLine } from '../engine/logs.js';
 import type { Session } from '../engine/session.js';
 import { ScenarioError } from '../errors.js';
@@ -142,6 +142,11 @@ export class RunningContainer {
 
   exec(cmd: string[], timeoutMs: number, options: ExecOptions = {}): Promise<ExecResult> {
     return execInContainer(this.session, this.id, cmd, timeoutMs, options);
+  }
+
+  /** A long-lived command with its stdin open, its stdout read line by line (see ExecStream). */
+  execStream(cmd: string[], onLine: (line: string) => void): Promise<ExecStream> {
+    return openExecStream(this.session, this.id, cmd, onLine);
   }
 
   logs(): Promise<LogLine[]> {
