@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { DockerfileParser, JSONInstruction, type Instruction } from 'dockerfile-ast';
+import { CHECKS } from '../checks/battery.js';
+import type { DockerfileReading, Predicted } from '../checks/definition.js';
 import type { Verdict } from '../checks/observation.js';
 import { BadInputError } from '../errors.js';
 
@@ -172,61 +174,43 @@ export function readDockerfile(path: string, contextDir = dirname(path)): Docker
   return facts;
 }
 
-/** What the Dockerfile predicts for each certify check. */
-export function predict(f: DockerfileFacts): Prediction[] {
+/** The Dockerfile as the checks read it (see DockerfileReading). */
+export function readingOf(f: DockerfileFacts): DockerfileReading {
   const start = f.entrypoint ?? f.cmd;
   const line = start?.line ?? null;
   const p = f.pid1;
-  const stop = f.stopSignal ? ` (STOPSIGNAL ${f.stopSignal.value}, line ${f.stopSignal.line})` : '';
-  const deaf = (check: string, then: string): Prediction | undefined => {
+  const stopNote = f.stopSignal ? ` (STOPSIGNAL ${f.stopSignal.value}, line ${f.stopSignal.line})` : '';
+  const deaf = (then: string): Predicted | undefined => {
     if (p.kind === 'shell')
       return {
-        check,
         predicted: 'fail',
         why: `${start?.keyword} in shell form${start?.form === 'exec' ? ` runs ${p.name}` : ''}: a shell is PID 1, it neither acts on the stop signal nor passes it on, ${then}`,
         line,
       };
     if (p.kind === 'script' && f.script && !f.script.execsLast)
       return {
-        check,
         predicted: 'fail',
         why: `the entrypoint script ${f.script.file} does not \`exec\` its last command (line ${f.script.lastLine}: ${f.script.lastCommand}): the shell stays PID 1 and keeps the signal, ${then}`,
         line,
       };
     return undefined;
   };
-  const signalled = (check: string, then: string, fine: string): Prediction =>
-    deaf(check, then) ??
+  const signalled = (then: string, fine: string): Predicted =>
+    deaf(then) ??
     (p.kind === 'init'
-      ? { check, predicted: 'pass', why: `${p.name} is PID 1 and passes the stop signal on${stop}`, line }
+      ? { predicted: 'pass', why: `${p.name} is PID 1 and passes the stop signal on${stopNote}`, line }
       : {
-          check,
           predicted: 'unknown',
-          why: `${p.kind === 'script' ? `the script execs the program` : `${p.name || 'the program'} is PID 1 itself`}: ${fine}${stop}`,
+          why: `${p.kind === 'script' ? `the script execs the program` : `${p.name || 'the program'} is PID 1 itself`}: ${fine}${stopNote}`,
           line,
         });
-  return [
-    p.kind === 'shell'
-      ? { check: 'pid1', predicted: 'fail', why: `a shell (${p.name}) is PID 1`, line }
-      : p.kind === 'script' && f.script && !f.script.execsLast
-        ? { check: 'pid1', predicted: 'fail', why: `the entrypoint script's shell stays PID 1`, line }
-        : { check: 'pid1', predicted: 'pass', why: `${p.name || 'the program'} is PID 1`, line },
-    signalled('signal-forwarding', 'so the program never sees it', 'it acts on SIGTERM only if it installs a handler'),
-    signalled(
-      'graceful-stop',
-      'so the engine SIGKILLs after the grace period',
-      'it stops in time only if it handles SIGTERM',
-    ),
-    signalled('exit-code', 'so the exit code is 137 (SIGKILL)', 'its exit code is its own'),
-    p.kind === 'init'
-      ? { check: 'zombie-reaping', predicted: 'pass', why: `${p.name} reaps orphans`, line }
-      : {
-          check: 'zombie-reaping',
-          predicted: 'fail',
-          why: `no init: ${p.kind === 'program' ? `${p.name || 'the program'}` : p.kind === 'script' && f.script?.execsLast ? 'the program the script execs' : 'the shell'} is PID 1 and inherits every orphan; few programs reap them`,
-          line,
-        },
-  ];
+  return { facts: f, line, stopNote, deaf, signalled };
+}
+
+/** What the Dockerfile predicts for each check that reads it, in report order. */
+export function predict(f: DockerfileFacts): Prediction[] {
+  const reading = readingOf(f);
+  return CHECKS.flatMap((c) => (c.fromDockerfile ? [{ check: c.name, ...c.fromDockerfile(reading) }] : []));
 }
 
 /** Each prediction beside what the engine showed. */
@@ -305,7 +289,7 @@ export function proposeFix(f: DockerfileFacts, failed: Set<string>, contextDir: 
   const text = readFileSync(f.path, 'utf8');
   const rel = posix.basename(f.path);
   const start = f.entrypoint ?? f.cmd;
-  const signals = ['graceful-stop', 'signal-forwarding', 'exit-code', 'pid1'].some((c) => failed.has(c));
+  const signals = CHECKS.some((c) => c.fixedByExecForm && failed.has(c.name));
   if (signals && start && f.pid1.kind === 'shell' && start.form === 'shell') {
     const words = execFormOf(start.text);
     const replacement = words
@@ -343,7 +327,7 @@ export function proposeFix(f: DockerfileFacts, failed: Set<string>, contextDir: 
       runWithInit: true,
     };
   }
-  if (failed.has('zombie-reaping') && f.pid1.kind !== 'init') {
+  if (CHECKS.some((c) => c.fixedByInit && failed.has(c.name)) && f.pid1.kind !== 'init') {
     return {
       summary: 'run it with an init as PID 1 (docker run --init, or tini as ENTRYPOINT): it reaps the orphans',
       dockerfile: text,

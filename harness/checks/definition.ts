@@ -1,3 +1,4 @@
+import type { DockerfileFacts, Prediction } from '../certify/dockerfile.js';
 import type { Policy } from '../certify/policy.js';
 import type { VariantFacts } from '../images/catalogue.js';
 import type { Observation, Verdict } from './observation.js';
@@ -14,6 +15,28 @@ export interface CatalogueSubject {
   variant: string;
   facts: VariantFacts;
   program: 'aware' | 'naive';
+}
+
+/** A prediction from the Dockerfile, before it is labelled with its check. */
+export type Predicted = Omit<Prediction, 'check'>;
+
+/**
+ * The Dockerfile as a check reads it to predict its own verdict (certify --dockerfile):
+ * the facts, the start line, and the two readings several checks share.
+ */
+export interface DockerfileReading {
+  facts: DockerfileFacts;
+  /** The ENTRYPOINT or CMD line that starts PID 1 (null when it is inherited). */
+  line: number | null;
+  /** ' (STOPSIGNAL X, line N)' when the Dockerfile declares one, else ''. */
+  stopNote: string;
+  /**
+   * A fail when the stop signal cannot reach the program (a shell, or an entrypoint
+   * script that does not `exec`, is PID 1), its reason ending with `then`; else undefined.
+   */
+  deaf(then: string): Predicted | undefined;
+  /** A check that needs the stop signal to reach the program: deaf's fail, a pass behind an init, else unknown (`fine` says on what it depends). */
+  signalled(then: string, fine: string): Predicted;
 }
 
 /**
@@ -38,6 +61,14 @@ export interface CheckDefinition<O extends object = object> {
   keyFigure(results: readonly Judged<O>[]): string;
   /** Stop duration and outcome, for the report's stop chart. */
   stopBar?(observed: O): { stopDurationMs: number; killed: boolean; exitCode: number | null } | undefined;
+  /** How a failure is fixed, in a few sentences: the help text of its SARIF rule. */
+  readonly remedy: string;
+  /** Its verdict as a Dockerfile predicts it (absent: the Dockerfile says nothing of it). */
+  fromDockerfile?(d: DockerfileReading): Predicted;
+  /** It fails when the stop signal never reaches the program: an exec-form start is the fix to propose. */
+  readonly fixedByExecForm?: boolean;
+  /** It fails when nothing reaps orphans: running with an init as PID 1 is the fix to propose. */
+  readonly fixedByInit?: boolean;
   /** Part of the certification gate: how it is run on any image and judged under a policy. */
   readonly certify?: CertifyPart<O>;
 }

@@ -66,6 +66,7 @@ function execProbeZombies(ctx: CheckContext, subject: Subject): Promise<Observat
 export const execProbeZombiesCheck = defineCheck<ExecProbeZombiesObserved>({
   name: 'exec-probe-zombies',
   description: "whether the children of exec probes killed on timeout are reaped (they are PID 1's to reap)",
+  remedy: 'Commands run by exec probes leave zombies when PID 1 does not reap: run an init as PID 1.',
   scenarios: [null],
   slow: false,
   run: (ctx, subject) => execProbeZombies(ctx, subject),

@@ -137,6 +137,10 @@ function exitCodeOnStopSignal(
 export const exitCodeCheck = defineCheck<ExitCodeObserved | ExitOnStopSignalObserved>({
   name: 'exit-code',
   description: "whether the container's exit code carries the program's (N, or 128+S)",
+  remedy:
+    "The exit code on the stop signal is not one the policy accepts: a 137 means SIGKILL after the grace period; the program's own code was lost. Handle SIGTERM and exit 0, or let an init report 128+signal.",
+  fixedByExecForm: true,
+  fromDockerfile: (d) => d.signalled('so the exit code is 137 (SIGKILL)', 'its exit code is its own'),
   scenarios: EXIT_SCENARIOS,
   slow: false,
   run: (ctx, subject, sc) => exitCode(ctx, subject, (sc ?? 'exit-3') as ExitScenario),

@@ -98,6 +98,11 @@ function gracefulStop(ctx: CheckContext, subject: Subject): Promise<Observation<
 export const gracefulStopCheck = defineCheck<GracefulStopObserved>({
   name: 'graceful-stop',
   description: 'stop with a grace period: exit code, duration, whether SIGKILL was needed',
+  remedy:
+    'The container did not exit on its stop signal within the grace period, so the engine (or the kubelet) SIGKILLed it and in-flight work was lost. Make the program PID 1 (exec form) or forward signals through an init, and handle SIGTERM (or declare the STOPSIGNAL it handles).',
+  fixedByExecForm: true,
+  fromDockerfile: (d) =>
+    d.signalled('so the engine SIGKILLs after the grace period', 'it stops in time only if it handles SIGTERM'),
   scenarios: [null],
   slow: true,
   run: (ctx, subject) => gracefulStop(ctx, subject),

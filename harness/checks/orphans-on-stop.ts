@@ -80,6 +80,8 @@ function orphansOnStop(ctx: CheckContext, subject: Subject): Promise<Observation
 export const orphansOnStopCheck = defineCheck<OrphansOnStopObserved>({
   name: 'orphans-on-stop',
   description: 'whether long-lived grandchildren are signalled on stop',
+  remedy:
+    'Long-lived grandchildren are SIGKILLed with PID 1 instead of being signalled: run an init that signals the whole group (tini -g, dumb-init) or have the program stop its children.',
   scenarios: [null],
   slow: true,
   run: (ctx, subject) => orphansOnStop(ctx, subject),

@@ -71,6 +71,15 @@ function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<Pid1Obse
 export const pid1Check = defineCheck<Pid1Observed>({
   name: 'pid1',
   description: 'which program is PID 1, the process tree, and what PID 1 does with SIGTERM',
+  remedy:
+    'A shell or a script as PID 1 keeps the signals the engine sends. Start the program in exec form (CMD ["prog", "arg"]), `exec` it from an entrypoint script, or put an init (tini, dumb-init, docker run --init) in front of it.',
+  fixedByExecForm: true,
+  fromDockerfile: ({ facts: { pid1: p, script }, line }) =>
+    p.kind === 'shell'
+      ? { predicted: 'fail', why: `a shell (${p.name}) is PID 1`, line }
+      : p.kind === 'script' && script && !script.execsLast
+        ? { predicted: 'fail', why: `the entrypoint script's shell stays PID 1`, line }
+        : { predicted: 'pass', why: `${p.name || 'the program'} is PID 1`, line },
   scenarios: [null],
   slow: false,
   run: (ctx, subject) => pid1(ctx, subject),

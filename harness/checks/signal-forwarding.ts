@@ -115,6 +115,11 @@ function signalForwarding(
 export const signalForwardingCheck = defineCheck<SignalForwardingObserved>({
   name: 'signal-forwarding',
   description: 'whether each signal sent to the container reaches the program',
+  remedy:
+    'The program never saw the signal: a shell-form CMD or an entrypoint script without `exec` keeps it. Use the exec form, `exec "$@"`, or an init that forwards signals (tini, dumb-init).',
+  fixedByExecForm: true,
+  fromDockerfile: (d) =>
+    d.signalled('so the program never sees it', 'it acts on SIGTERM only if it installs a handler'),
   scenarios: FORWARDED_SIGNALS,
   slow: false,
   run: (ctx, subject, sc) => signalForwarding(ctx, subject, sc ?? 'SIGTERM'),

@@ -61,6 +61,7 @@ function stopSignal(ctx: CheckContext, subject: Subject): Promise<Observation<St
 export const stopSignalCheck = defineCheck<StopSignalObserved>({
   name: 'stop-signal',
   description: 'with STOPSIGNAL SIGINT declared, which signal the program receives on stop',
+  remedy: 'The declared STOPSIGNAL did not reach the program: a shell or a script in front of it kept it.',
   scenarios: ['SIGINT'],
   slow: true,
   run: (ctx, subject) => stopSignal(ctx, subject),

@@ -137,6 +137,17 @@ export async function leftZombies(
 export const zombieReapingCheck = defineCheck<ZombieReapingObserved>({
   name: 'zombie-reaping',
   description: 'whether an orphan that exits is reaped (by the program, or injected)',
+  remedy:
+    'Orphaned children re-parented to PID 1 were never reaped and stay as zombies. Run an init as PID 1 (tini, dumb-init, catatonit, docker run --init) or reap children in the program (waitpid on SIGCHLD).',
+  fixedByInit: true,
+  fromDockerfile: ({ facts: { pid1: p, script }, line }) =>
+    p.kind === 'init'
+      ? { predicted: 'pass', why: `${p.name} reaps orphans`, line }
+      : {
+          predicted: 'fail',
+          why: `no init: ${p.kind === 'program' ? `${p.name || 'the program'}` : p.kind === 'script' && script?.execsLast ? 'the program the script execs' : 'the shell'} is PID 1 and inherits every orphan; few programs reap them`,
+          line,
+        },
   scenarios: ZOMBIE_SCENARIOS,
   slow: false,
   run: (ctx, subject, sc) => zombieReaping(ctx, subject, (sc ?? 'injected') as ZombieScenario),

@@ -9,23 +9,6 @@ import type { CertifiedImage, Report, ReportResult } from './model.js';
 /** The README section each check's rule links to (its anchor in the battery table). */
 const README_SECTION = 'the-battery';
 
-/** How a failure is fixed, per check: the help text of its rule. */
-const HELP: Record<string, string> = {
-  pid1: 'A shell or a script as PID 1 keeps the signals the engine sends. Start the program in exec form (CMD ["prog", "arg"]), `exec` it from an entrypoint script, or put an init (tini, dumb-init, docker run --init) in front of it.',
-  'signal-forwarding':
-    'The program never saw the signal: a shell-form CMD or an entrypoint script without `exec` keeps it. Use the exec form, `exec "$@"`, or an init that forwards signals (tini, dumb-init).',
-  'graceful-stop':
-    'The container did not exit on its stop signal within the grace period, so the engine (or the kubelet) SIGKILLed it and in-flight work was lost. Make the program PID 1 (exec form) or forward signals through an init, and handle SIGTERM (or declare the STOPSIGNAL it handles).',
-  'zombie-reaping':
-    'Orphaned children re-parented to PID 1 were never reaped and stay as zombies. Run an init as PID 1 (tini, dumb-init, catatonit, docker run --init) or reap children in the program (waitpid on SIGCHLD).',
-  'exit-code':
-    "The exit code on the stop signal is not one the policy accepts: a 137 means SIGKILL after the grace period; the program's own code was lost. Handle SIGTERM and exit 0, or let an init report 128+signal.",
-  'exec-probe-zombies': 'Commands run by exec probes leave zombies when PID 1 does not reap: run an init as PID 1.',
-  'orphans-on-stop':
-    'Long-lived grandchildren are SIGKILLed with PID 1 instead of being signalled: run an init that signals the whole group (tini -g, dumb-init) or have the program stop its children.',
-  'stop-signal': 'The declared STOPSIGNAL did not reach the program: a shell or a script in front of it kept it.',
-};
-
 interface SarifLocation {
   physicalLocation?: { artifactLocation: { uri: string }; region: { startLine: number } };
   logicalLocations?: { name: string; kind: string }[];
@@ -57,7 +40,7 @@ export function renderSarif(report: Report, baseDir = process.cwd()): string {
     name: c.name.replace(/(^|-)(\w)/g, (_m, _d, ch: string) => ch.toUpperCase()),
     shortDescription: { text: c.description },
     fullDescription: { text: c.description },
-    help: { text: HELP[c.name] ?? c.description },
+    help: { text: c.remedy },
     helpUri: `${pathToFileURL(join(projectRoot(), 'README.md')).href}#${README_SECTION}`,
     defaultConfiguration: { level: 'error' },
   }));
