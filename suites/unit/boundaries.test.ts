@@ -4,7 +4,10 @@
  * racing a reaper, error chains kept in a scenario's evidence, work run in the
  * background, slow work first.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CHECKS } from '../../harness/checks/battery.js';
 import { scenario } from '../../harness/checks/common.js';
 import type { CheckContext } from '../../harness/checks/subject.js';
 import { configOf, createOptions, type ContainerDetails } from '../../harness/engine/containers.js';
@@ -195,5 +198,40 @@ describe('work run in the background', () => {
     );
     expect(started).toEqual(['b', 'd']);
     expect(results).toEqual([undefined, 'b', undefined, 'd']);
+  });
+});
+
+describe('what a check is lives in its definition', () => {
+  /** Files outside harness/checks/ allowed to name a check: the public API that runs one by name. */
+  const API = new Set(['harness/index.ts', 'harness/vitest.ts']);
+  const names = CHECKS.map((c) => c.name);
+
+  function sources(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
+  }
+
+  it('no code outside harness/checks/ names a check in a string (so none switches on one)', () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const found: string[] = [];
+    for (const file of sources(join(root, 'harness'))) {
+      const rel = relative(root, file).split('\\').join('/');
+      if (rel.startsWith('harness/checks/') || API.has(rel)) continue;
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (/^\s*(\*|\/\/)/.test(line)) return;
+          for (const n of names)
+            if (new RegExp(`['"\`]${n}['"\`]`).test(line)) found.push(`${rel}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('every check has a remedy, and the SARIF rule and Dockerfile prediction come from the definitions', () => {
+    for (const c of CHECKS) expect(c.remedy.length, c.name).toBeGreaterThan(40);
+    const predicted = CHECKS.filter((c) => c.fromDockerfile).map((c) => c.name);
+    expect(predicted).toEqual(['pid1', 'signal-forwarding', 'graceful-stop', 'zombie-reaping', 'exit-code']);
   });
 });
