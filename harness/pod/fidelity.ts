@@ -28,6 +28,13 @@ export const FIDELITY: readonly FidelityNote[] = [
     applies: (s) => anyProbe(s, (c) => PROBE_KINDS.some((k) => c[k])),
   },
   {
+    behaviour: 'A prober error (no answer from the prober, an exec the runtime refuses) is thrown away',
+    follows: 'prober/worker.go doProbe, prober/prober.go',
+    level: 'reproduced',
+    how: 'an Unhealthy event "<Probe> probe errored and resulted in unknown state: ..."; the result neither counts towards a threshold nor resets one',
+    applies: (s) => anyProbe(s, (c) => PROBE_KINDS.some((k) => c[k])),
+  },
+  {
     behaviour: 'httpGet / tcpSocket / gRPC probes and httpGet hooks from the node to the pod IP',
     follows: 'probe/http, probe/tcp, probe/grpc, lifecycle/handlers.go',
     level: 'reproduced',
