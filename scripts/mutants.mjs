@@ -10,95 +10,50 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MUTANTS, staleMutants } from './mutants-list.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** One breakage per check: [file, text it replaces, replacement, what it breaks]. */
-const MUTANTS = {
-  pid1: [
-    'harness/checks/pid1.ts',
-    'const name = first?.comm ?? null;',
-    'const name = snapshot.processes.at(-1)?.comm ?? null;',
-    'names the last process instead of PID 1',
-  ],
-  'signal-forwarding': [
-    'harness/checks/signal-forwarding.ts',
-    "if (!how && ((exited && exited.exitCode === 128 + number) || programGone)) how = 'died';",
-    '',
-    'does not count a program that died of the signal',
-  ],
-  'graceful-stop': [
-    'harness/checks/graceful-stop.ts',
-    'const { observed, evidence } = await measureStop(ctx, container, t0);',
-    'const { observed: measured, evidence } = await measureStop(ctx, container, t0);\nconst observed = { ...measured, killed: false };',
-    "ignores the engine's SIGKILL events",
-  ],
-  'zombie-reaping': [
-    'harness/checks/zombie-reaping.ts',
-    'let zombies = settled.processes.filter(isZombie);',
-    'let zombies = settled.processes.filter((p) => isZombie(p) && p.ppid !== 1);',
-    "leaves PID 1's zombies uncounted",
-  ],
-  'exec-probe-zombies': [
-    'harness/checks/exec-probe-zombies.ts',
-    'observed: { probes: PROBES, zombies: zombies.length },',
-    'observed: { probes: PROBES, zombies: Math.min(zombies.length, 1) },',
-    'counts at most one zombie however many probes left',
-  ],
-  'exit-code': [
-    'harness/checks/exit-code.ts',
-    'observed: { exitCode: exited.exitCode, wanted, survived: false },',
-    'observed: { exitCode: wanted, wanted, survived: false },',
-    "reports the program's code instead of the container's",
-  ],
-  'orphans-on-stop': [
-    'harness/checks/orphans-on-stop.ts',
-    'observed: { grandchildren: started, signalled, reached,',
-    'observed: { grandchildren: started, signalled: programDied ? 0 : signalled, reached,',
-    "hides the orphans' signals when the program died of its own",
-  ],
-  'stop-signal': [
-    'harness/checks/stop-signal.ts',
-    'const declared = (await container.config()).stopSignal;',
-    "const declared = 'SIGTERM';",
-    "takes the engine's default for the image's STOPSIGNAL",
-  ],
-};
-
-const dir = mkdtempSync(join(tmpdir(), 'harness-mutants-'));
-try {
-  execFileSync('sh', ['-c', `git -C "${root}" archive HEAD | tar -x -C "${dir}"`]);
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  for (const [check, [file, from, to]] of Object.entries(MUTANTS)) {
-    const path = join(dir, file);
-    const text = readFileSync(path, 'utf8');
-    if (!text.includes(from)) throw new Error(`mutant of ${check}: ${file} no longer has the line it breaks`);
-    writeFileSync(path, text.replace(from, to));
+const stale = staleMutants((file) => readFileSync(join(root, file), 'utf8'));
+if (stale.length) {
+  for (const line of stale) console.error(`mutants: ${line}`);
+  process.exitCode = 2;
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'harness-mutants-'));
+  try {
+    execFileSync('sh', ['-c', `git -C "${root}" archive HEAD | tar -x -C "${dir}"`]);
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+    for (const [check, [file, from, to]] of Object.entries(MUTANTS)) {
+      const path = join(dir, file);
+      const text = readFileSync(path, 'utf8');
+      if (!text.includes(from)) throw new Error(`mutant of ${check}: ${file} no longer has the line it breaks`);
+      writeFileSync(path, text.replace(from, to));
+    }
+    const out = join(dir, 'mutants.json');
+    const suites = Object.keys(MUTANTS).map((c) => `suites/battery/${c}.test.ts`);
+    console.log(`running ${suites.length} battery suites against their mutants in ${dir}`);
+    spawnSync('npx', ['vitest', 'run', '--project', 'engine', '--reporter=json', `--outputFile=${out}`, ...suites], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    if (!existsSync(out)) throw new Error('the suites wrote no results');
+    const results = JSON.parse(readFileSync(out, 'utf8')).testResults;
+    let allCaught = true;
+    const rows = [];
+    for (const [check, [, , , what]] of Object.entries(MUTANTS)) {
+      const suite = results.find((r) => r.name.endsWith(`suites/battery/${check}.test.ts`));
+      const failed = (suite?.assertionResults ?? []).filter((a) => a.status === 'failed');
+      const byWitness = failed.filter((a) => a.failureMessages.some((m) => m.includes(`${check}.test.ts:`))).length;
+      const byRow = failed.filter((a) => a.failureMessages.some((m) => m.includes('to deeply equal []'))).length;
+      if (!byWitness) allCaught = false;
+      rows.push(`| ${check} | ${what} | ${failed.length} | ${byWitness} | ${byRow} |`);
+    }
+    console.log('| check | mutant | tests failed | by the witness | by the expected row |');
+    console.log('|---|---|---|---|---|');
+    for (const row of rows) console.log(row);
+    console.log(allCaught ? 'every mutant was caught by its witness' : 'a mutant escaped its witness');
+    process.exitCode = allCaught ? 0 : 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const out = join(dir, 'mutants.json');
-  const suites = Object.keys(MUTANTS).map((c) => `suites/battery/${c}.test.ts`);
-  console.log(`running ${suites.length} battery suites against their mutants in ${dir}`);
-  spawnSync('npx', ['vitest', 'run', '--project', 'engine', '--reporter=json', `--outputFile=${out}`, ...suites], {
-    cwd: dir,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  if (!existsSync(out)) throw new Error('the suites wrote no results');
-  const results = JSON.parse(readFileSync(out, 'utf8')).testResults;
-  let allCaught = true;
-  const rows = [];
-  for (const [check, [, , , what]] of Object.entries(MUTANTS)) {
-    const suite = results.find((r) => r.name.endsWith(`suites/battery/${check}.test.ts`));
-    const failed = (suite?.assertionResults ?? []).filter((a) => a.status === 'failed');
-    const byWitness = failed.filter((a) => a.failureMessages.some((m) => m.includes(`${check}.test.ts:`))).length;
-    const byRow = failed.filter((a) => a.failureMessages.some((m) => m.includes('to deeply equal []'))).length;
-    if (!byWitness) allCaught = false;
-    rows.push(`| ${check} | ${what} | ${failed.length} | ${byWitness} | ${byRow} |`);
-  }
-  console.log('| check | mutant | tests failed | by the witness | by the expected row |');
-  console.log('|---|---|---|---|---|');
-  for (const row of rows) console.log(row);
-  console.log(allCaught ? 'every mutant was caught by its witness' : 'a mutant escaped its witness');
-  process.exitCode = allCaught ? 0 : 1;
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }
