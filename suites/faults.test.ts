@@ -56,8 +56,10 @@ describe('an image at its pids limit', () => {
     expect(stop?.verdict, stop?.reason).toBe('pass');
     expect(stop?.observed).toMatchObject({ exitCode: 0, killed: false });
     expect(inject_?.verdict).toBe('error');
+    // The exec is refused at the limit; or, when it slips in just before the last
+    // process is made, its own fork finds the limit full. Either way an error, never a verdict.
     expect(inject_?.reason).toMatch(
-      /nothing can be exec'd into container [0-9a-f]{12}: it is at its pids limit \(256 of 256 processes\)$/,
+      /nothing can be exec'd into container [0-9a-f]{12}: it is at its pids limit \(256 of 256 processes\)$|the injected zombie maker exited 2$/,
     );
     expect(await runContainers(ctx.session, { 'io.harness.subject': image })).toEqual([]);
   });
