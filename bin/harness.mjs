@@ -15,14 +15,22 @@ try {
   // no build yet
 }
 const digest = sourceDigest(root);
-if (digest === null || (stamp && stamp === digest)) {
-  await import('../dist/harness/cli/main.js');
-} else {
-  if (process.env.HARNESS_QUIET_BUILD !== '1')
-    process.stderr.write(
-      `harness: ${stamp ? 'dist/ is older than the sources' : 'no build in dist/'}: running from TypeScript (slower to start; \`npm run build\` compiles it)\n`,
-    );
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../harness/cli/main.ts');
+try {
+  if (digest === null || (stamp && stamp === digest)) {
+    await import('../dist/harness/cli/main.js');
+  } else {
+    if (process.env.HARNESS_QUIET_BUILD !== '1')
+      process.stderr.write(
+        `harness: ${stamp ? 'dist/ is older than the sources' : 'no build in dist/'}: running from TypeScript (slower to start; \`npm run build\` compiles it)\n`,
+      );
+    const { register } = await import('tsx/esm/api');
+    register();
+    await import('../harness/cli/main.ts');
+  }
+} catch (err) {
+  // A package the harness needs is missing: its dependencies were never installed.
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  const missing = /Cannot find (?:package|module) '([^']+)'/.exec(String(err.message))?.[1] ?? 'a module';
+  process.stderr.write(`harness: ${missing} is not installed: run \`npm ci\` in ${root}\n`);
+  process.exitCode = 2;
 }

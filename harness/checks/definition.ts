@@ -74,6 +74,8 @@ export interface CheckDefinition<O extends object = object> {
 }
 
 export interface CertifyPart<O extends object> {
+  /** What the gate asks of an image, in one line: certify's help lists it. */
+  readonly question: string;
   /** The scenarios run on a certified image. */
   readonly scenarios: readonly (string | null)[];
   /** Run one on any image (defaults to the definition's run). */

@@ -156,6 +156,7 @@ export const exitCodeCheck = defineCheck<ExitCodeObserved | ExitOnStopSignalObse
       .map((r) => ('survived' in r.observed && r.observed.survived ? 'alive' : String(r.observed.exitCode)))
       .join(', '),
   certify: {
+    question: 'the exit code on its stop signal is an accepted one?',
     scenarios: ['on-stop-signal'],
     run: (ctx, subject, _sc, policy) => exitCodeOnStopSignal(ctx, subject, policy.acceptedExitCodes),
     expectation: (policy) => `exit code on its stop signal one of ${policy.acceptedExitCodes.join(', ')}`,

@@ -120,6 +120,7 @@ export const gracefulStopCheck = defineCheck<GracefulStopObserved>({
       ? { stopDurationMs: o.stopDurationMs, killed: !!o.killed, exitCode: o.exitCode }
       : undefined,
   certify: {
+    question: 'stopped with the grace period: exits on its stop signal in time?',
     scenarios: [null],
     expectation: (policy) =>
       `exits on its stop signal within ${policy.maxStopSeconds} s of a ${policy.graceSeconds} s grace period, no SIGKILL, exit code one of ${policy.acceptedExitCodes.join(', ')}`,

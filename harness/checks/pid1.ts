@@ -109,6 +109,7 @@ export const pid1Check = defineCheck<Pid1Observed>({
     return `${first?.observed.pid1 ?? '?'}${term ? ` TERM ${term}` : ''}`;
   },
   certify: {
+    question: 'which program is PID 1 (a shell as PID 1 is a warning)',
     scenarios: [null],
     expectation: () => 'PID 1 is not a shell',
   },

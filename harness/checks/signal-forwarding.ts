@@ -129,6 +129,7 @@ export const signalForwardingCheck = defineCheck<SignalForwardingObserved>({
   },
   keyFigure: (results) => `${results.filter((r) => r.observed.received === true).length}/${results.length} recv`,
   certify: {
+    question: 'does it act on SIGTERM and SIGINT?',
     scenarios: ['SIGTERM', 'SIGINT'],
     expectation: () => 'acts on the signal (exits)',
   },

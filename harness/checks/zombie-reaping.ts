@@ -156,6 +156,7 @@ export const zombieReapingCheck = defineCheck<ZombieReapingObserved>({
   expected: ({ facts }) => ({ zombies: facts.role === 'program' ? 1 : 0 }),
   keyFigure: (results) => `${results.map((r) => r.observed.zombies ?? '?').join('/')} Z`,
   certify: {
+    question: "a static helper exec'd into it orphans a child: is it reaped?",
     scenarios: ['injected'],
     expectation: (policy) => (policy.allowZombies ? 'zombies allowed' : 'no zombie left after an orphan exits'),
     judge: (o, policy) =>

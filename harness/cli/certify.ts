@@ -2,6 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Observation } from '../checks/observation.js';
 import { evidenceLine } from '../certify/evidence.js';
 import type { CheckContext } from '../checks/subject.js';
+import { CERTIFY_CHECKS } from '../checks/battery.js';
 import { certifyImage, policyExpectation, resolveImage, type Certification } from '../certify/gate.js';
 import { DEFAULT_POLICY_FILE, loadPolicy, policyPath, type Policy } from '../certify/policy.js';
 import {
@@ -30,16 +31,18 @@ import { parse, positiveNumber } from './args.js';
 import { interruptHandlers } from './interrupt.js';
 import { progressReporter } from './progress.js';
 
+/** The gate's checks, one line each, from their definitions. */
+function gateLines(): string {
+  const width = Math.max(...CERTIFY_CHECKS.map((c) => c.name.length)) + 2;
+  return CERTIFY_CHECKS.map((c) => `  ${c.name.padEnd(width)} ${c.certify?.question ?? c.description}`).join('\n');
+}
+
 export const certifyHelp = `harness certify IMAGE... [options]
 
 Runs the battery against each IMAGE as it is (its ENTRYPOINT, CMD, USER and
 STOPSIGNAL; no shell or ps needed inside it), or as the run options below configure
 it, and passes or fails it under a policy:
-  graceful-stop      stopped with the grace period: exits on its stop signal in time?
-  exit-code          the exit code on its stop signal is an accepted one?
-  zombie-reaping     a static helper exec'd into it orphans a child: is it reaped?
-  pid1               which program is PID 1 (a shell as PID 1 is a warning)
-  signal-forwarding  does it act on SIGTERM and SIGINT?
+${gateLines()}
 The image first has to start and stay up (or print its ready line, or listen on its
 ready port) within the policy's startup timeout. Containers run with no network
 (unless --network internal), no-new-privileges, a pids and a memory limit, nothing

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECKS } from '../../harness/checks/battery.js';
+import { certifyHelp } from '../../harness/cli/certify.js';
 import { scenario } from '../../harness/checks/common.js';
 import type { CheckContext } from '../../harness/checks/subject.js';
 import { configOf, createOptions, type ContainerDetails } from '../../harness/engine/containers.js';
@@ -233,5 +234,14 @@ describe('what a check is lives in its definition', () => {
     for (const c of CHECKS) expect(c.remedy.length, c.name).toBeGreaterThan(40);
     const predicted = CHECKS.filter((c) => c.fromDockerfile).map((c) => c.name);
     expect(predicted).toEqual(['pid1', 'signal-forwarding', 'graceful-stop', 'zombie-reaping', 'exit-code']);
+  });
+
+  it("certify's help lists the gate's checks from their definitions, one line each", () => {
+    const gate = CHECKS.filter((c) => c.certify);
+    const listed = certifyHelp
+      .split('\n')
+      .filter((line) => gate.some((c) => line.startsWith(`  ${c.name} `)))
+      .map((line) => line.trim().split(/\s{2,}/));
+    expect(listed).toEqual(gate.map((c) => [c.name, c.certify?.question]));
   });
 });

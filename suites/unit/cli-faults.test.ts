@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../harness/paths.js';
@@ -35,5 +35,24 @@ describe('output that cannot be written', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('a checkout whose dependencies were never installed', () => {
+  it('one line naming the missing package and the fix, exit 2', async () => {
+    // The command as a fresh clone has it: its sources, no dist/, no node_modules.
+    const clone = mkdtempSync(join(tmpdir(), 'harness-bare-clone-'));
+    for (const file of ['bin/harness.mjs', 'bin/source-digest.mjs']) {
+      mkdirSync(dirname(join(clone, file)), { recursive: true });
+      copyFileSync(join(projectRoot(), file), join(clone, file));
+    }
+    mkdirSync(join(clone, 'harness/cli'), { recursive: true });
+    writeFileSync(join(clone, 'harness/cli/main.ts'), "import 'dockerode';\n");
+    const r = await execa('node', [join(clone, 'bin/harness.mjs'), '--version'], {
+      reject: false,
+      env: { HARNESS_QUIET_BUILD: '1' },
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe(`harness: tsx is not installed: run \`npm ci\` in ${clone}`);
   });
 });
