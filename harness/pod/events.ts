@@ -111,3 +111,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * A sleep of at least `ms` on the monotonic clock the pod's events use, as Go's
+ * time.Sleep behind the kubelet's sleep hook is. Node's timers run on the event loop's
+ * clock, whole milliseconds, so a timer alone can end up to 1 ms short. Ends early
+ * (false) only when `signal` aborts.
+ */
+export async function sleepAtLeast(ms: number, signal?: AbortSignal): Promise<boolean> {
+  const end = monotonicMs() + ms;
+  for (let left = ms; left > 0; left = end - monotonicMs()) if (!(await sleep(Math.ceil(left), signal))) return false;
+  return true;
+}

@@ -1,6 +1,6 @@
 import type { Container, LifecycleHandler } from 'kubernetes-types/core/v1.js';
 import type { RunningContainer } from '../run/container.js';
-import { sleep } from './events.js';
+import { sleepAtLeast } from './events.js';
 import type { PodNetwork } from './network.js';
 import { execOutcome, httpArgs, KUBE_VERSION } from './prober/prober.js';
 
@@ -42,7 +42,7 @@ export async function runHook(
     return { ok: r.status !== null, detail: r.status !== null ? `HTTP ${r.status}` : r.output };
   }
   if (hook.sleep) {
-    const ran = await sleep(Math.min(hook.sleep.seconds * 1000, timeoutMs), signal);
+    const ran = await sleepAtLeast(Math.min(hook.sleep.seconds * 1000, timeoutMs), signal);
     return {
       ok: true,
       detail: ran && hook.sleep.seconds * 1000 <= timeoutMs ? `slept ${hook.sleep.seconds} s` : 'sleep cut short',

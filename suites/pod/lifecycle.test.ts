@@ -10,6 +10,9 @@ import { engineTimeMs } from '../../harness/observe/clock.js';
 import { stopBands } from '../../harness/observe/stop-timing.js';
 import { harnessContext } from '../support/harness.js';
 
+/** Event times are kept to 0.1 ms: a difference of two of them may be off by that much. */
+const EVENT_CLOCK_MS = 0.1;
+
 let outcomes = new Map<string, PodOutcome>();
 
 // Each pod runs until what its rules need has happened (POD_SCENARIOS), then is
@@ -215,7 +218,7 @@ describe('hooks and startup probes', () => {
     const sig = o.events.find((e) => e.reason === 'StopSignal' && e.container === 'slow-poststart') as PodEvent;
     const sigkill = o.events.find((e) => e.reason === 'SIGKILL' && e.container === 'slow-poststart') as PodEvent;
     // The preStop sleeps 2 s (the whole grace period); the stop signal still gets 2 s.
-    expect(sig.atMs - pre.atMs).toBeGreaterThanOrEqual(2000);
+    expect(sig.atMs - pre.atMs).toBeGreaterThanOrEqual(2000 - EVENT_CLOCK_MS);
     expectKilledAfterGrace(o, sig.atMs, sigkill.atMs, 2);
   });
 });
@@ -322,7 +325,8 @@ describe('start order, expansion, working directory', () => {
     const hookDone = first(o, 'PostStartHookSucceeded', 'proxy') as PodEvent;
     const hookStart = first(o, 'PostStartHookStarted', 'proxy') as PodEvent;
     const appCreated = first(o, 'Created', 'app') as PodEvent;
-    expect(hookDone.atMs - hookStart.atMs).toBeGreaterThanOrEqual(3000);
+    // The hook sleeps 3 s.
+    expect(hookDone.atMs - hookStart.atMs).toBeGreaterThanOrEqual(3000 - EVENT_CLOCK_MS);
     expect(appCreated.atMs).toBeGreaterThanOrEqual(hookDone.atMs);
   });
 

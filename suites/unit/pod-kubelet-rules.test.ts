@@ -4,7 +4,8 @@
  * event formats, and manifests as users write them (workloads, several documents).
  */
 import { describe, expect, it } from 'vitest';
-import { goDuration, MESSAGES } from '../../harness/pod/events.js';
+import { goDuration, MESSAGES, sleepAtLeast } from '../../harness/pod/events.js';
+import { monotonicMs } from '../../harness/observe/clock.js';
 import { containerEnv, expand } from '../../harness/pod/expansion.js';
 import { fidelityMarkdown, notesFor } from '../../harness/pod/fidelity.js';
 import { parsePod, resolveProbe, type PodSpecResolved } from '../../harness/pod/manifest.js';
@@ -269,6 +270,30 @@ describe('CrashLoopBackOff', () => {
     expect(MESSAGES.backOff('app', 'p_default(u)')).toBe(
       'Back-off restarting failed container app in pod p_default(u)',
     );
+  });
+});
+
+describe('the sleep hook', () => {
+  it('sleeps at least its duration on the clock the events use (a Node timer alone can end up to 1 ms short)', async () => {
+    // Started late in a millisecond, where the event loop's whole-millisecond clock
+    // makes a bare 3 ms timer end early now and then.
+    const short: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      while (monotonicMs() % 1 < 0.9);
+      const start = monotonicMs();
+      expect(await sleepAtLeast(3)).toBe(true);
+      const took = monotonicMs() - start;
+      if (took < 3) short.push(took);
+    }
+    expect(short).toEqual([]);
+  });
+
+  it('ends early, false, when its signal aborts', async () => {
+    const stop = new AbortController();
+    const start = monotonicMs();
+    setTimeout(() => stop.abort(), 10);
+    expect(await sleepAtLeast(60_000, stop.signal)).toBe(false);
+    expect(monotonicMs() - start).toBeLessThan(60_000);
   });
 });
 
