@@ -15,6 +15,15 @@ export const LABEL = {
   recipe: 'io.harness.recipe',
 } as const;
 
+/** The tag the harness gives an image it built: its name and content hash. */
+export const builtImageTag = (name: string, hash: string): string => `harness/${name}:${hash}`;
+
+/**
+ * Which labels harness-built images carry, part of every image's content hash (and the
+ * base image's recipe), so a change here rebuilds them. 2: no run labels on images.
+ */
+export const IMAGE_LABEL_SCHEME = '2';
+
 export function newRunId(): string {
   return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }

@@ -7,9 +7,10 @@ import { parseEngineAddress } from './address.js';
 import { engineAnswers, statusOf, type Engine } from './connect.js';
 import { sshForwardArgs } from './ssh.js';
 import { goneOnPodman, removeContainer } from './containers.js';
-import { LABEL, newRunId, processAlive, runLabels } from './labels.js';
+import { builtImageTag, LABEL, newRunId, processAlive, runLabels } from './labels.js';
 import { ScenarioError } from '../errors.js';
 import { EventLog } from './events.js';
+import { forgetRun, recordedRuns, recordRun } from './runs.js';
 
 /**
  * One run's view of the engine: every object it creates is labelled with the run id,
@@ -40,6 +41,8 @@ export class Session {
   /** Open a new run: sweep what dead runs left, then start the reaper. */
   static async open(engine: Engine, log: Logger, options: { runId?: string; reaper?: boolean } = {}): Promise<Session> {
     const session = new Session(engine, options.runId ?? newRunId(), process.pid, log);
+    // Recorded before anything is created: only recorded runs are ever swept.
+    recordRun(session.runId, session.ownerPid);
     await sweepDeadRuns(engine, log);
     if (options.reaper !== false) session.startReaper();
     return session;
@@ -127,6 +130,9 @@ export class Session {
     this.eventLog.close();
     if (!options.keepReaper && !this.closing && this.reaper?.pid && processAlive(this.reaper.pid))
       this.reaper.kill('SIGTERM');
+    // The owner's run is over with nothing left: its record goes (an interrupted one's
+    // stays until a sweep finds its owner gone and nothing of it left).
+    if (!this.closing && this.ownerPid === process.pid) forgetRun(this.runId);
     if (!this.closing) this.reaper = undefined;
     if (removed.containers || removed.networks)
       this.log(`removed ${removed.containers} container(s) and ${removed.networks} network(s) of run ${this.runId}`);
@@ -165,7 +171,7 @@ export async function removeRunObjects(
   filters: Record<string, string[]>,
 ): Promise<{ containers: number; networks: number }> {
   const docker = engine.docker;
-  const containers = await listContainers(engine, filters);
+  const containers = await ownContainers(engine, await listContainers(engine, filters));
   await Promise.all(containers.map((c) => removeContainer({ engine }, c.Id)));
   const networks = await docker.listNetworks({ filters });
   await Promise.all(
@@ -181,13 +187,50 @@ export async function removeRunObjects(
   return { containers: containers.length, networks: networks.length };
 }
 
+type Listed = { Id: string; ImageID?: string; Labels?: Record<string, string> };
+
+/**
+ * The listed containers whose run label was set when they were created, not inherited
+ * from their image: a container someone started from an image that carries the
+ * harness's labels (an image built FROM one of the harness's, or labelled to look like
+ * one) is not the harness's to remove.
+ */
+async function ownContainers<C extends { Id: string; ImageID?: string; Labels?: Record<string, string> }>(
+  engine: Engine,
+  containers: C[],
+): Promise<C[]> {
+  const imageRuns = new Map<string, Promise<string | undefined>>();
+  const runOfImage = (id: string) => {
+    let run = imageRuns.get(id);
+    if (!run) {
+      run = engine.docker
+        .getImage(id)
+        .inspect()
+        .then(
+          (i) => i.Config?.Labels?.[LABEL.run],
+          () => undefined,
+        );
+      imageRuns.set(id, run);
+    }
+    return run;
+  };
+  const own = await Promise.all(
+    containers.map(async (c) => {
+      const run = c.Labels?.[LABEL.run];
+      if (!run || !c.ImageID) return true;
+      return (await runOfImage(c.ImageID)) !== run;
+    }),
+  );
+  return containers.filter((_, i) => own[i]);
+}
+
 /**
  * The containers that carry the filters' labels. Podman 4.3's Docker-compatible list
  * fails as a whole ("container not known") while one container is stuck half-removed
  * (a container joined it during its removal); its own libpod list still answers, and
  * removing the joiner first lets the stuck one go.
  */
-async function listContainers(engine: Engine, filters: Record<string, string[]>): Promise<{ Id: string }[]> {
+async function listContainers(engine: Engine, filters: Record<string, string[]>): Promise<Listed[]> {
   try {
     return await engine.docker.listContainers({ all: true, filters });
   } catch (err) {
@@ -200,35 +243,44 @@ async function listContainers(engine: Engine, filters: Record<string, string[]>)
           options: { all: true, filters: JSON.stringify(filters) },
           statusCodes: { 200: true, 500: 'server error' },
         },
-        (e: unknown, data: unknown) => (e ? reject(e) : resolve((data as { Id: string }[]) ?? [])),
+        (e: unknown, data: unknown) => (e ? reject(e) : resolve((data as Listed[]) ?? [])),
       );
     });
   }
 }
 
 /**
- * Remove the images that carry the filters' labels, children first (sample images
- * before the base they were built on); one already gone is not an error.
+ * Remove the images the harness built, children first (sample images before the base
+ * they were built on); one already gone is not an error. An image is the harness's when
+ * it still carries the tag the harness gave it (`harness/<name>:<content hash>`, from
+ * its own labels): an image built FROM one of them inherits the labels, not that tag,
+ * and stays; so does a harness image another image is built on (the engine refuses).
  */
-export async function removeLabelledImages(engine: Engine, filters: Record<string, string[]>): Promise<number> {
-  const list = await engine.docker.listImages({ filters });
+export async function removeBuiltImages(engine: Engine): Promise<number> {
+  const list = await engine.docker.listImages({ filters: { label: [LABEL.image, LABEL.hash] } });
+  const built = list.filter((img) =>
+    (img.RepoTags ?? []).includes(builtImageTag(img.Labels?.[LABEL.image] ?? '', img.Labels?.[LABEL.hash] ?? '')),
+  );
   let removed = 0;
-  for (const img of list.sort((a, b) => b.Created - a.Created)) {
+  for (const img of built.sort((a, b) => b.Created - a.Created)) {
     try {
       await engine.docker.getImage(img.Id).remove({ force: true });
       removed++;
     } catch (err) {
-      if (statusOf(err) !== 404) throw err;
+      if (statusOf(err) !== 404 && statusOf(err) !== 409) throw err;
     }
   }
   return removed;
 }
 
 /**
- * Remove objects left by runs of this host whose owning process is gone. Objects of
- * live runs (a parallel shard, another terminal) are left alone.
+ * Remove objects left by runs of this host whose owning process is gone, and only of
+ * runs the harness recorded (see runs.ts): a label alone proves nothing. Objects of
+ * live runs (a parallel shard, another terminal) are left alone; the record of a dead
+ * run with nothing left goes too.
  */
 export async function sweepDeadRuns(engine: Engine, log: Logger): Promise<number> {
+  const recorded = recordedRuns();
   const filters = { label: [`${LABEL.managed}=true`, `${LABEL.host}=${hostname()}`] };
   const [containers, networks] = await Promise.all([
     engine.docker.listContainers({ all: true, filters }),
@@ -236,15 +288,38 @@ export async function sweepDeadRuns(engine: Engine, log: Logger): Promise<number
   ]);
   const dead = new Set<string>();
   for (const labels of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels ?? {})]) {
-    if (!processAlive(Number(labels[LABEL.pid]))) dead.add(labels[LABEL.run] ?? '');
+    const runId = labels[LABEL.run] ?? '';
+    if (recorded.has(runId) && !processAlive(Number(labels[LABEL.pid]))) dead.add(runId);
   }
   let count = 0;
   for (const runId of dead) {
     const r = await removeRunObjects(engine, { label: [`${LABEL.run}=${runId}`] });
     count += r.containers + r.networks;
   }
+  for (const [runId, pid] of recorded) if (!processAlive(pid) && (dead.has(runId) || !hasObjects(runId))) forgetRun(runId);
   if (count) log(`swept ${count} object(s) left by ${dead.size} interrupted run(s)`);
   return count;
+
+  function hasObjects(runId: string): boolean {
+    return [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels ?? {})].some(
+      (l) => l[LABEL.run] === runId,
+    );
+  }
+}
+
+/**
+ * Remove every container and network of the runs the harness recorded (`harness clean`),
+ * live ones included; labels someone else wrote are not enough.
+ */
+export async function removeRecordedRuns(engine: Engine): Promise<{ containers: number; networks: number }> {
+  const total = { containers: 0, networks: 0 };
+  for (const [runId, pid] of recordedRuns()) {
+    const r = await removeRunObjects(engine, { label: [`${LABEL.managed}=true`, `${LABEL.run}=${runId}`] });
+    total.containers += r.containers;
+    total.networks += r.networks;
+    if (!processAlive(pid)) forgetRun(runId);
+  }
+  return total;
 }
 
 /** Ids of this run's containers that carry all of `labels` (any state). */

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { SetupError } from '../errors.js';
 import { aptInstall, isRoot } from '../engine/bringup.js';
-import { LABEL } from '../engine/labels.js';
+import { IMAGE_LABEL_SCHEME, LABEL } from '../engine/labels.js';
 import type { Session } from '../engine/session.js';
 import type { Logger } from '../log.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
@@ -37,7 +37,7 @@ const baseDir = (): string => join(imagesDir(), 'base');
 /** Hash of what decides the base's content: suite, packages and the recipe folder. */
 export function baseRecipeHash(): string {
   const h = createHash('sha256');
-  h.update(`${SUITE}\0${BASE_PACKAGES.join(',')}\0`);
+  h.update(`${SUITE}\0${BASE_PACKAGES.join(',')}\0labels ${IMAGE_LABEL_SCHEME}\0`);
   for (const f of contextFiles({
     name: 'base',
     contextDir: baseDir(),

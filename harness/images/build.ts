@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { BuildFailedError } from '../errors.js';
 import { buildImage, imageId } from '../engine/images.js';
-import { LABEL } from '../engine/labels.js';
+import { builtImageTag, IMAGE_LABEL_SCHEME, LABEL } from '../engine/labels.js';
 import type { Session } from '../engine/session.js';
 import type { Logger } from '../log.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
@@ -62,7 +62,7 @@ export function contextHash(spec: ImageSpec, baseId: string | undefined): string
     h.update('\0');
   }
   for (const [k, v] of Object.entries(spec.buildArgs ?? {}).sort()) h.update(`arg\0${k}=${v}\0`);
-  h.update(`base\0${baseId ?? ''}\0`);
+  h.update(`base\0${baseId ?? ''}\0labels\0${IMAGE_LABEL_SCHEME}\0`);
   return h.digest('hex').slice(0, 16);
 }
 
@@ -83,7 +83,7 @@ export async function ensureImage(session: Session, spec: ImageSpec, log: Logger
     throw new BuildFailedError(`cannot build ${spec.name}: its base image ${spec.base} does not exist`);
   }
   const hash = contextHash(spec, baseId);
-  const tag = `harness/${spec.name}:${hash}`;
+  const tag = builtImageTag(spec.name, hash);
   const existing = await imageId(session, tag);
   if (existing) {
     log(`image ${spec.name}: cached (${tag})`);
@@ -96,8 +96,10 @@ export async function ensureImage(session: Session, spec: ImageSpec, log: Logger
     tag,
     dockerfile: spec.dockerfile,
     buildArgs: { ...(spec.buildArgs ?? {}), ...(spec.base ? { BASE: spec.base } : {}) },
+    // What the image is, never whose run made it: an image's labels pass to every
+    // container started from it, and the run labels mark containers for sweeping.
     labels: {
-      ...session.labels(spec.purpose),
+      [LABEL.purpose]: spec.purpose,
       ...spec.labels,
       [LABEL.image]: spec.name,
       [LABEL.hash]: hash,

@@ -23,8 +23,10 @@ export interface PsSnapshot {
 }
 
 /**
- * Parse the toolbox's ps-snapshot output, leaving out the sidecar's own shell and its
- * children (the ps processes themselves).
+ * Parse the toolbox's ps-snapshot output, leaving out the sidecar's own processes: the
+ * ps-snapshot run itself ("self") and those ps-snapshot named as the observer's by the
+ * sidecar's mount namespace. Read from the node ("self 0") it names none, and nothing
+ * is left out.
  */
 export function parsePsSnapshot(text: string): ProcessRow[] {
   const lines = text.split('\n');
@@ -139,7 +141,7 @@ export class NodeObserver {
           return (await sidecar).snapshot();
         }
         if (r.failed) throw snapshotFailed(targetId, 'the node observer', r);
-        return { atMs, processes: parsePsSnapshot(r.stdout) };
+        return snapshotOf(atMs, r.stdout, targetId);
       },
       listeningPorts: async () => {
         if (sidecar) return (await sidecar).listeningPorts();
@@ -159,8 +161,8 @@ export class NodeObserver {
 /**
  * The observation sidecar of one container: a toolbox container joined to its PID
  * namespace (so images with no ps or shell can be observed), started once and asked
- * for each snapshot with an exec. Its own processes carry HARNESS_OBSERVER=1 and are
- * left out of the snapshots. It dies with the container's PID 1 (the kernel ends the
+ * for each snapshot with an exec. Its own processes (those in its mount namespace,
+ * which the observed container cannot enter) are left out of the snapshots. It dies with the container's PID 1 (the kernel ends the
  * namespace). Used where the node's observer cannot see the container.
  */
 export class Observer implements ContainerObserver {
@@ -182,7 +184,6 @@ export class Observer implements ContainerObserver {
       pidMode: `container:${targetId}`,
       entrypoint: ['sleep', 'infinity'],
       cmd: [],
-      env: { HARNESS_OBSERVER: '1' },
       labels,
     });
     return new Observer(session, id, targetId);
@@ -192,7 +193,7 @@ export class Observer implements ContainerObserver {
     const atMs = monotonicMs();
     const r = await execInContainer(this.session, this.id, ['ps-snapshot'], SNAPSHOT_HANG_MS);
     if (r.failed) throw snapshotFailed(this.targetId, 'its observer', r);
-    return { atMs, processes: parsePsSnapshot(r.stdout) };
+    return snapshotOf(atMs, r.stdout, this.targetId);
   }
 
   listeningPorts(): Promise<Set<number>> {
@@ -206,6 +207,17 @@ export class Observer implements ContainerObserver {
   remove(): Promise<void> {
     return removeContainer(this.session, this.id);
   }
+}
+
+/**
+ * A snapshot read at `atMs`. Its namespace always has a PID 1 while it exists: a table
+ * without one is not a reading of that namespace, and never evidence of anything.
+ */
+function snapshotOf(atMs: number, stdout: string, targetId: string): PsSnapshot {
+  const processes = parsePsSnapshot(stdout);
+  if (!processes.some((p) => p.pid === 1))
+    throw new ScenarioError(`the ps snapshot of ${targetId.slice(0, 12)} has no PID 1`, { detail: stdout.slice(0, 4096) });
+  return { atMs, processes };
 }
 
 function snapshotFailed(targetId: string, through: string, r: ExecResult): ScenarioError {

@@ -13,7 +13,7 @@ import { scenario } from '../../harness/checks/common.js';
 import type { CheckContext } from '../../harness/checks/subject.js';
 import { configOf, createOptions, type ContainerDetails } from '../../harness/engine/containers.js';
 import type { Engine } from '../../harness/engine/connect.js';
-import { removeLabelledImages, removeRunObjects } from '../../harness/engine/session.js';
+import { removeBuiltImages, removeRunObjects } from '../../harness/engine/session.js';
 import { signalName, signalNumber, signalOfExitCode } from '../../harness/engine/signals.js';
 import { BuildFailedError, errorNotes, ScenarioError } from '../../harness/errors.js';
 import { inBackground, runSlowFirst } from '../../harness/run/pool.js';
@@ -102,15 +102,32 @@ describe('one translation of a container spec', () => {
 });
 
 /** An engine whose objects were all removed by someone else between list and remove. */
-function raceLostEngine(): Engine {
-  const gone = () => Promise.reject(Object.assign(new Error('no such object'), { statusCode: 404 }));
+const built = { 'io.harness.image': 'base', 'io.harness.hash': 'abc' };
+
+function raceLostEngine(removed: string[] = []): Engine {
+  const gone = (id: string) => () => {
+    removed.push(id);
+    return Promise.reject(Object.assign(new Error('no such object'), { statusCode: 404 }));
+  };
   const docker = {
-    listContainers: async () => [{ Id: 'c1' }, { Id: 'c2' }],
-    getContainer: () => ({ remove: gone }),
+    listContainers: async () => [
+      { Id: 'c1', ImageID: 'i1', Labels: { 'io.harness.run': 'r1' } },
+      { Id: 'c2' },
+      // Started by hand from an image that carries the run label: inherited, not set at create.
+      { Id: 'c3', ImageID: 'i3', Labels: { 'io.harness.run': 'r1' } },
+    ],
+    getContainer: (id: string) => ({ remove: gone(id) }),
     listNetworks: async () => [{ Id: 'n1' }],
-    getNetwork: () => ({ remove: gone }),
-    listImages: async () => [{ Id: 'i1', Created: 1 }],
-    getImage: () => ({ remove: gone }),
+    getNetwork: () => ({ remove: gone('n1') }),
+    listImages: async () => [
+      { Id: 'i1', Created: 1, Labels: built, RepoTags: ['harness/base:abc', 'harness/base:bookworm'] },
+      // Built FROM the base by a user: its labels, not its tag.
+      { Id: 'i2', Created: 2, Labels: built, RepoTags: ['team/app:1'] },
+    ],
+    getImage: (id: string) => ({
+      remove: gone(id),
+      inspect: async () => ({ Config: { Labels: id === 'i3' ? { 'io.harness.run': 'r1' } : built } }),
+    }),
   };
   return { docker, info: {} } as unknown as Engine;
 }
@@ -119,7 +136,20 @@ describe('removals that race a reaper', () => {
   it('an object already gone is not an error', async () => {
     const engine = raceLostEngine();
     await expect(removeRunObjects(engine, { label: ['x=1'] })).resolves.toEqual({ containers: 2, networks: 1 });
-    await expect(removeLabelledImages(engine, { label: ['x=1'] })).resolves.toBe(0);
+    await expect(removeBuiltImages(engine)).resolves.toBe(0);
+  });
+});
+
+describe('only its own', () => {
+  it('a container whose run label came from its image is left alone', async () => {
+    const removed: string[] = [];
+    await removeRunObjects(raceLostEngine(removed), { label: ['x=1'] });
+    expect(removed.sort()).toEqual(['c1', 'c2', 'n1']);
+  });
+  it('removes only images that still carry the tag the harness gave them', async () => {
+    const removed: string[] = [];
+    await removeBuiltImages(raceLostEngine(removed));
+    expect(removed).toEqual(['i1']);
   });
 });
 
