@@ -14,7 +14,8 @@
 import { checkByName, CERTIFY_CHECKS } from './checks/battery.js';
 import type { Observation } from './checks/observation.js';
 import type { CheckContext } from './checks/subject.js';
-import { certifyImage as certifyWithContext, certifySubject, judge, resolveImage } from './certify/gate.js';
+import { certifySubject, judge, resolveImage } from './certify/gate.js';
+import { certify, resolvePolicy } from './app/certify.js';
 import { policyFrom, type Policy } from './certify/policy.js';
 import type { RunOptions } from './certify/run-options.js';
 import { createInternalNetwork } from './engine/networks.js';
@@ -87,22 +88,25 @@ async function networkFor(ctx: CheckContext, policy: Policy): Promise<string | u
   return createInternalNetwork(ctx.session, `harness-lib-${ctx.session.runId}-${Date.now()}`, 'library-network');
 }
 
+/**
+ * The policy of a library call: the default policy with `options.policy` over it, then
+ * the run options and grace, laid over exactly as `harness certify` lays its flags
+ * (resolvePolicy): one input, one verdict, whichever door.
+ */
 function policyFor(options: CheckOptions): Policy {
-  const grace = options.grace ?? 10;
-  const raw = { maxStopSeconds: grace / 2, ...options.policy, graceSeconds: grace };
-  const policy = policyFrom(raw, '(options)');
-  const { env, entrypoint, cmd, user, init, network } = options;
-  policy.run = {
+  const base = policyFrom(options.policy ?? {}, '(options)');
+  const { grace, readyLog, env, entrypoint, cmd, user, init, network, readyPort } = options;
+  const run: RunOptions = {
     ...(env ? { env } : {}),
     ...(entrypoint ? { entrypoint } : {}),
     ...(cmd ? { cmd } : {}),
     ...(user ? { user } : {}),
     ...(init ? { init } : {}),
     ...(network ? { network } : {}),
+    ...(readyLog !== undefined ? { readyLog: readyLog instanceof RegExp ? readyLog.source : readyLog } : {}),
+    ...(readyPort !== undefined ? { readyPort } : {}),
   };
-  const readyLog = options.readyLog instanceof RegExp ? options.readyLog.source : options.readyLog;
-  policy.startup = { ...policy.startup, readyLog: readyLog ?? null, readyPort: options.readyPort ?? null };
-  return policy;
+  return resolvePolicy(base, run, grace);
 }
 
 /**
@@ -137,14 +141,19 @@ export async function runCheck(
   return { ...o, ...judge(o, policy) } as Observation<Record<string, unknown>>;
 }
 
-/** The certification gate on one image (what `harness certify IMAGE` does), without writing a report. */
+/**
+ * The certification gate on one image: what `harness certify IMAGE` does (the same
+ * function, the same policy rules, the same report), without writing the report. An
+ * image that cannot be certified throws, as the command exits 2.
+ */
 export async function certifyImage(image: string | ImageUnderTest, options: CheckOptions = {}) {
   const { image: ref, ...fromImage } = typeof image === 'string' ? { image } : image;
   const policy = policyFor({ ...fromImage, ...options });
-  const ctx = await contextFor(policy.graceSeconds);
-  await resolveImage(ctx, ref, silentLogger);
-  const network = await networkFor(ctx, policy);
-  return certifyWithContext(ctx, ref, policy, 4, undefined, network);
+  const result = await certify(await harness(), { images: [ref], policy, say: () => {}, log: silentLogger });
+  const outcome = result.outcomes[0];
+  if (!outcome?.certification || (outcome.code === 2 && outcome.error))
+    throw outcome?.error ?? new BadInputError(`${ref}: not certified`);
+  return { ...outcome.certification, exitCode: result.exitCode, report: result.report };
 }
 
 /**

@@ -41,10 +41,16 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
  * One `--env` value as docker reads it: `K=V`, or `K` alone to take K from this
  * process's environment (left out when it is not set there, as docker does).
  */
-export function parseEnvPair(text: string, where: string): [string, string] | null {
+export function parseEnvPair(text: string, where: string, showName = true): [string, string] | null {
   const eq = text.indexOf('=');
   const name = eq < 0 ? text : text.slice(0, eq);
-  if (!ENV_NAME.test(name)) throw new BadInputError(`${where}: "${text}" is not NAME=VALUE (or NAME)`);
+  // At most the part before "=" is shown: what follows may be a secret.
+  if (!ENV_NAME.test(name))
+    throw new BadInputError(
+      showName
+        ? `${where}: "${name}" is not a variable name (NAME=VALUE or NAME; the value is not shown)`
+        : `${where}: not NAME=VALUE (or NAME); the line is not shown, it may hold a secret`,
+    );
   if (eq >= 0) return [name, text.slice(eq + 1)];
   const inherited = process.env[name];
   return inherited === undefined ? null : [name, inherited];
@@ -62,7 +68,7 @@ export function parseEnvFile(path: string): Record<string, string> {
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/^\s+/, '');
     if (!line || line.startsWith('#')) return;
-    const pair = parseEnvPair(line, `env file ${path} line ${i + 1}`);
+    const pair = parseEnvPair(line, `env file ${path} line ${i + 1}`, false);
     if (pair) env[pair[0]] = pair[1];
   });
   return env;

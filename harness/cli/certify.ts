@@ -1,14 +1,9 @@
 import { dirname, join, resolve } from 'node:path';
-import type { Observation } from '../checks/observation.js';
-import { evidenceLine } from '../certify/evidence.js';
-import type { CheckContext } from '../checks/subject.js';
+import { certify, resolvePolicy } from '../app/certify.js';
 import { CERTIFY_CHECKS } from '../checks/battery.js';
-import { certifyImage, policyExpectation, resolveImage, type Certification } from '../certify/gate.js';
-import { DEFAULT_POLICY_FILE, loadPolicy, policyPath, type Policy } from '../certify/policy.js';
+import { DEFAULT_POLICY_FILE, loadPolicy, policyPath } from '../certify/policy.js';
 import {
   checkRegex,
-  describeRunOptions,
-  mergeRunOptions,
   parseCommand,
   parseEnvFile,
   parseEnvPair,
@@ -16,17 +11,13 @@ import {
   parsePort,
   type RunOptions,
 } from '../certify/run-options.js';
-import { createInternalNetwork } from '../engine/networks.js';
-import { BadInputError, CertifyIncompleteError, EngineUnavailableError, HarnessError } from '../errors.js';
+import { readDockerfile } from '../certify/dockerfile.js';
+import { BadInputError } from '../errors.js';
 import { stderrLogger } from '../log.js';
 import { outputDir } from '../paths.js';
-import type { CertifiedImage, Report } from '../report/model.js';
-import { readDockerfile } from '../certify/dockerfile.js';
-import { reviewDockerfile, verifyFix } from '../certify/verify-fix.js';
-import { measureLoad, prepare } from '../prepare.js';
-import { describeLoad } from '../run/load.js';
-import { buildReport } from '../report/build.js';
+import { prepare } from '../prepare.js';
 import { parseFormats, writeReport } from '../report/write.js';
+import { redactDeep } from '../secrets.js';
 import { parse, positiveNumber } from './args.js';
 import { interruptHandlers } from './interrupt.js';
 import { progressReporter } from './progress.js';
@@ -107,73 +98,7 @@ function runOptionsOf(values: Record<string, string | boolean | string[] | undef
   return o;
 }
 
-/** The policy with the command line's run options and grace laid over it. */
-function effectivePolicy(policy: Policy, options: RunOptions, grace: string | undefined): Policy {
-  const { readyLog, readyPort, ...run } = options;
-  const merged: Policy = { ...policy, run: mergeRunOptions(policy.run, run), startup: { ...policy.startup } };
-  if (readyLog !== undefined) merged.startup = { ...merged.startup, readyLog, readyPort: null };
-  if (readyPort !== undefined) merged.startup = { ...merged.startup, readyPort, readyLog: null };
-  if (grace !== undefined) {
-    merged.graceSeconds = positiveNumber('certify', 'grace', grace, policy.graceSeconds);
-    merged.maxStopSeconds = Math.min(merged.maxStopSeconds, merged.graceSeconds);
-  }
-  return merged;
-}
-
 const folderOf = (image: string) => image.replace(/[^A-Za-z0-9_.-]+/g, '_');
-
-/** One image's outcome: its exit code (0 pass, 1 fail, 2 could not be certified) and why. */
-interface ImageOutcome {
-  image: string;
-  code: 0 | 1 | 2;
-  summary: string;
-  observations: Observation<object>[];
-  preflight?: Certification['preflight'];
-  /** Why it could not be certified. */
-  error?: HarnessError;
-  certification?: Certification;
-  dockerfile?: CertifiedImage['dockerfile'];
-}
-
-/** Print the Dockerfile's predictions beside the observations, the fix, and its verification. */
-async function crossCheckDockerfile(
-  ctx: CheckContext,
-  where: { dockerfile: string; contextDir: string; verify: boolean; buildArgs: Record<string, string> },
-  certification: Certification,
-  policy: Policy,
-  concurrency: number,
-  out: (line: string) => void,
-): Promise<CertifiedImage['dockerfile']> {
-  const review = reviewDockerfile(where.dockerfile, where.contextDir, certification);
-  out(`Dockerfile ${where.dockerfile}: PID 1 is ${review.pid1}`);
-  for (const c of review.checks) {
-    const mark = c.agreement === 'runtime-disagrees' ? '!!' : c.agreement === 'agree' ? 'ok' : '..';
-    out(
-      `  ${mark} ${c.check}: predicted ${c.predicted}${c.line ? ` (line ${c.line})` : ''}, observed ${c.observed ?? 'nothing'}: ${c.says}`,
-    );
-    if (c.predicted !== 'unknown' || c.agreement === 'runtime-disagrees') out(`        ${c.why}`);
-  }
-  const result: NonNullable<CertifiedImage['dockerfile']> = {
-    path: where.dockerfile,
-    pid1: review.pid1,
-    checks: review.checks,
-  };
-  if (!review.fix) return result;
-  const fix = review.fix;
-  out(`proposed fix: ${fix.summary}${fix.runWithInit ? '; and run it with --init (an init reaps orphans)' : ''}`);
-  if (fix.diff) out(fix.diff.trimEnd());
-  result.fix = { summary: fix.summary, diff: fix.diff, ...(fix.runWithInit ? { runWithInit: true } : {}) };
-  if (!where.verify) return result;
-  const fixed = await verifyFix(ctx, where, fix, policy, concurrency, stderrLogger);
-  const c = fixed.certification;
-  const verdict = c.errors.length ? 'cannot-certify' : c.passed ? 'pass' : 'fail';
-  const summary = c.passed
-    ? 'PASSES the policy'
-    : `FAILS the policy: ${c.failures.map((f) => `${f.check}${f.scenario ? ` (${f.scenario})` : ''}`).join(', ')}`;
-  out(`verify-fix: ${fixed.image}${fix.runWithInit ? ' (run with --init)' : ''} ${summary}`);
-  result.fix.verified = { image: fixed.image, verdict, summary };
-  return result;
-}
 
 export async function certifyCommand(argv: string[], out: (line: string) => void): Promise<number> {
   const { values, positionals } = parse(
@@ -219,7 +144,10 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
   if (dockerfile) readDockerfile(dockerfile, contextDir);
   const formats = parseFormats(values.format, 'certify');
   const policyFile = policyPath(values.policy);
-  const policy = effectivePolicy(loadPolicy(policyFile), runOptionsOf(values), values.grace);
+  const base = loadPolicy(policyFile);
+  const grace =
+    values.grace === undefined ? undefined : positiveNumber('certify', 'grace', values.grace, base.graceSeconds);
+  const policy = resolvePolicy(base, runOptionsOf(values), grace);
   const concurrencyOption =
     values.concurrency === undefined
       ? undefined
@@ -232,142 +160,27 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
   const ready = await prepare(stderrLogger);
   interruptHandlers.push(() => ready.session.interrupt());
   try {
-    const load = await measureLoad(ready.session, ready.toolbox.tag, concurrencyOption);
-    const ctx = { session: ready.session, toolboxImage: ready.toolbox.tag, graceSeconds: policy.graceSeconds };
-    const network =
-      policy.run.network === 'internal'
-        ? await createInternalNetwork(ready.session, `harness-certify-${ready.session.runId}`, 'certify-network')
-        : undefined;
-    const run = describeRunOptions({
-      ...policy.run,
-      readyLog: policy.startup.readyLog ?? undefined,
-      readyPort: policy.startup.readyPort ?? undefined,
+    const { report, exitCode, outcomes } = await certify(ready, {
+      images,
+      policy,
+      policySource: policyFile ?? 'default',
+      concurrency: concurrencyOption,
+      ...(dockerfile && contextDir
+        ? { dockerfile: { dockerfile, contextDir, verify: !!values['verify-fix'], buildArgs } }
+        : {}),
+      say,
+      log: stderrLogger,
+      progress: (image) => progressReporter(`certify ${image}`),
     });
-    const startedAt = new Date();
-    const outcomes: ImageOutcome[] = [];
-    for (const image of images) {
-      stderrLogger(
-        `certifying ${image} (policy ${policyFile ?? 'default'}, grace ${policy.graceSeconds} s${run ? `, ${run}` : ''}, ${describeLoad(load)})`,
-      );
-      const outcome = await certifyOne(ctx, image, policy, load.concurrency, network, say, !single);
-      if (dockerfile && contextDir && outcome.certification)
-        outcome.dockerfile = await crossCheckDockerfile(
-          ctx,
-          { dockerfile, contextDir, verify: !!values['verify-fix'], buildArgs },
-          outcome.certification,
-          policy,
-          load.concurrency,
-          say,
-        );
-      outcomes.push(outcome);
-    }
-    const report: Report = {
-      ...buildReport({
-        kind: 'certify',
-        engine: ready.engine.info,
-        startedAt,
-        finishedAt: new Date(),
-        graceSeconds: policy.graceSeconds,
-        concurrency: load.concurrency,
-        load,
-        observations: outcomes.flatMap((o) => o.observations),
-      }),
-      ...(single ? { image: single } : {}),
-      images: outcomes.map((o) => ({
-        image: o.image,
-        verdict: o.code === 0 ? 'pass' : o.code === 1 ? 'fail' : 'cannot-certify',
-        summary: o.summary,
-        ...(o.preflight ? { preflight: o.preflight } : {}),
-        ...(o.dockerfile ? { dockerfile: o.dockerfile } : {}),
-      })),
-      policy: { ...policy },
-      passed: outcomes.every((o) => o.code === 0),
-    };
     const paths = writeReport(outDir, report, formats);
     if (images.length > 1) for (const o of outcomes) say(`${o.image}: ${o.summary}`);
     say(`wrote ${paths.join(', ')}`);
-    if (values.json) out(JSON.stringify(report, null, 2));
-    const worst = Math.max(...outcomes.map((o) => o.code));
+    if (values.json) out(JSON.stringify(redactDeep(report), null, 2));
     // One image that cannot be certified: its error is the command's (one line, with detail).
     const only = outcomes[0];
     if (single && only && only.code === 2 && only.error) throw only.error;
-    return worst;
+    return exitCode;
   } finally {
     await ready.session.teardown();
   }
-}
-
-/** Certify one image and print its lines; an image that cannot be certified is an outcome, not a throw. */
-async function certifyOne(
-  ctx: CheckContext,
-  image: string,
-  policy: Policy,
-  concurrency: number,
-  network: string | undefined,
-  out: (line: string) => void,
-  /** Print why it cannot be certified (a lone image's reason is the command's error instead). */
-  sayWhy: boolean,
-): Promise<ImageOutcome> {
-  let result: Certification;
-  try {
-    await resolveImage(ctx, image, stderrLogger);
-    const progress = progressReporter(`certify ${image}`);
-    result = await certifyImage(
-      ctx,
-      image,
-      policy,
-      concurrency,
-      (o, done, total) => progress(done, total, `${o.check}${o.scenario ? ` ${o.scenario}` : ''}: ${o.verdict}`),
-      network,
-    );
-  } catch (err) {
-    if (!(err instanceof HarnessError) || err.exitCode !== 2 || err instanceof EngineUnavailableError) throw err;
-    if (sayWhy) {
-      out(`${image} CANNOT BE CERTIFIED: ${err.message}`);
-      if (err.detail) out(err.detail);
-    }
-    return { image, code: 2, summary: `cannot be certified: ${err.message}`, observations: [], error: err };
-  }
-  const pre = result.preflight;
-  out(
-    `${image}: ready after ${(pre.readyAfterMs / 1000).toFixed(1)} s; runs ${JSON.stringify(pre.command)} as ${pre.user}; stop signal ${pre.stopSignal}`,
-  );
-  for (const o of result.observations) {
-    const label = `${o.check}${o.scenario ? ` (${o.scenario})` : ''}`;
-    const mark = o.verdict === 'pass' ? 'pass ' : o.verdict === 'fail' ? 'FAIL ' : o.verdict.toUpperCase().padEnd(5);
-    out(`  ${mark} ${label}: ${o.reason}`);
-    if (o.verdict !== 'pass') {
-      out(`        expected: ${policyExpectation(o.check, policy)}`);
-      out(`        observed: ${JSON.stringify(o.observed)}`);
-      const ev = evidenceLine(o);
-      if (ev) out(`        evidence: ${ev}`);
-    }
-  }
-  if (result.errors.length) {
-    const err = new CertifyIncompleteError(
-      `could not certify ${image}: ${result.errors.length} required check(s) could not be carried out (${result.errors[0]?.reason})`,
-    );
-    if (sayWhy) out(`${image} CANNOT BE CERTIFIED: ${err.message}`);
-    return {
-      image,
-      code: 2,
-      summary: err.message,
-      observations: result.observations,
-      preflight: pre,
-      error: err,
-      certification: result,
-    };
-  }
-  const summary = result.passed
-    ? 'PASSES the policy'
-    : `FAILS the policy: ${result.failures.map((f) => `${f.check}${f.scenario ? ` (${f.scenario})` : ''}`).join(', ')}`;
-  out(`${image} ${summary}`);
-  return {
-    image,
-    code: result.passed ? 0 : 1,
-    summary,
-    observations: result.observations,
-    preflight: pre,
-    certification: result,
-  };
 }

@@ -1,5 +1,6 @@
 import { describeError, HarnessError } from '../errors.js';
 import { stderrLogger } from '../log.js';
+import { guardStream } from '../secrets.js';
 import { interruptHandlers } from './interrupt.js';
 import { VERSION } from './version.js';
 
@@ -65,6 +66,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 // A reader that goes away (`harness certify IMAGE | head -3`) closes stdout: the rest of
 // the output is dropped and the run finishes (teardown included) with its own exit code,
 // never a stack trace.
+// Everything printed can carry what an image produced (log lines, its USER, probe
+// bodies) or a secret given to it: both streams pass through one guard.
+guardStream(process.stdout);
+guardStream(process.stderr);
 let stdoutClosed = false;
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code !== 'EPIPE') throw err;

@@ -296,7 +296,8 @@ export async function sweepDeadRuns(engine: Engine, log: Logger): Promise<number
     const r = await removeRunObjects(engine, { label: [`${LABEL.run}=${runId}`] });
     count += r.containers + r.networks;
   }
-  for (const [runId, pid] of recorded) if (!processAlive(pid) && (dead.has(runId) || !hasObjects(runId))) forgetRun(runId);
+  for (const [runId, pid] of recorded)
+    if (!processAlive(pid) && (dead.has(runId) || !hasObjects(runId))) forgetRun(runId);
   if (count) log(`swept ${count} object(s) left by ${dead.size} interrupted run(s)`);
   return count;
 

@@ -216,7 +216,9 @@ export class Observer implements ContainerObserver {
 function snapshotOf(atMs: number, stdout: string, targetId: string): PsSnapshot {
   const processes = parsePsSnapshot(stdout);
   if (!processes.some((p) => p.pid === 1))
-    throw new ScenarioError(`the ps snapshot of ${targetId.slice(0, 12)} has no PID 1`, { detail: stdout.slice(0, 4096) });
+    throw new ScenarioError(`the ps snapshot of ${targetId.slice(0, 12)} has no PID 1`, {
+      detail: stdout.slice(0, 4096),
+    });
   return { atMs, processes };
 }
 

@@ -8,6 +8,7 @@ import { renderMarkdown } from './markdown.js';
 import { renderSarif } from './sarif.js';
 import type { Report } from './model.js';
 import { assertReport } from './validate.js';
+import { redactDeep } from '../secrets.js';
 
 export const FORMATS = ['json', 'html', 'md', 'junit', 'sarif'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -47,6 +48,8 @@ export function writeReport(
   formats: readonly Format[] = DEFAULT_FORMATS,
   changes?: CellChange[],
 ): string[] {
+  // No value of the image's environment is ever written (see secrets.ts).
+  report = redactDeep(report);
   assertReport(JSON.parse(JSON.stringify(report)), 'the report being written');
   makeOutputDir(dir);
   const render: Record<Format, () => string> = {
