@@ -45,7 +45,7 @@ const SCHEMA = {
             properties: {
               log: { type: 'string' },
               port: { type: 'integer', minimum: 1, maximum: 65535 },
-              timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
+              timeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
             },
           },
           grace: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },

@@ -27,7 +27,7 @@ const SCHEMA = {
   additionalProperties: false,
   properties: {
     graceSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
-    maxStopSeconds: { type: 'number', exclusiveMinimum: 0 },
+    maxStopSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
     acceptedExitCodes: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 255 }, minItems: 1 },
     allowZombies: { type: 'boolean' },
     required: { type: 'array', items: { enum: CERTIFY_NAMES }, uniqueItems: true },
@@ -35,8 +35,8 @@ const SCHEMA = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
-        settleSeconds: { type: 'number', minimum: 0 },
+        timeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
+        settleSeconds: { type: 'number', minimum: 0, maximum: 3600 },
         readyLog: { type: ['string', 'null'] },
         readyPort: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'null' }] },
       },

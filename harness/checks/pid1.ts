@@ -7,9 +7,15 @@ import { describeDisposition, disposition, type Disposition } from '../observe/s
 import type { CheckContext, Subject } from './subject.js';
 
 export interface Pid1Observed {
-  /** Command name of PID 1 as ps shows it. */
+  /** Command name of PID 1 as ps shows it (what it calls itself). */
   pid1: string | null;
-  processes: Pick<ProcessRow, 'pid' | 'ppid' | 'stat' | 'comm'>[] | null;
+  /**
+   * The file name of the program PID 1 runs, by the kernel (/proc/1/exe): what the
+   * verdict rests on. Null when the observer could not read it; the verdict then rests
+   * on the name alone, and the reason says so.
+   */
+  pid1Exe: string | null;
+  processes: Pick<ProcessRow, 'pid' | 'ppid' | 'stat' | 'comm' | 'exe'>[] | null;
   /**
    * What PID 1 does with SIGTERM, from its signal masks: caught (a handler), blocked
    * (taken with sigwait, as inits do), ignored, or default, which the kernel drops for
@@ -21,6 +27,13 @@ export interface Pid1Observed {
 const INITS = new Set(['tini', 'tini-static', 'docker-init', 'dumb-init', 'catatonit']);
 const SHELLS = new Set(['sh', 'dash', 'bash', 'ash', 'busybox']);
 
+/** What a program is, by its name: an init, a shell (or a shell script), or the program itself. */
+function kindOf(name: string): 'init' | 'shell' | 'program' {
+  if (INITS.has(name)) return 'init';
+  if (SHELLS.has(name) || /\.(sh|bash)$/.test(name)) return 'shell';
+  return 'program';
+}
+
 /** pid1: which program is PID 1, and the whole process tree, seen from a ps sidecar. */
 function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<Pid1Observed>> {
   return scenario<Pid1Observed>(
@@ -30,7 +43,7 @@ function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<Pid1Obse
       check: 'pid1',
       scenario: null,
       did: `started ${subject.name} and took a ps snapshot of its PID namespace`,
-      empty: { pid1: null, processes: null, sigterm: null },
+      empty: { pid1: null, pid1Exe: null, processes: null, sigterm: null },
     },
     async (container, _t0, ready) => {
       // After the ready line (printed once the program has forked what it starts at
@@ -38,26 +51,41 @@ function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<Pid1Obse
       const snapshot = ready.snapshot ?? (await container.ps(ctx.toolboxImage));
       const first = snapshot.processes.find((p) => p.pid === 1);
       if (!first) throw new ScenarioError('no PID 1 in the snapshot of its PID namespace');
-      const name = first.comm;
+      // Judged by the program it runs (the kernel's record), not by the name it gives itself.
+      const name = first.exe ?? first.comm;
+      const kind = kindOf(name);
       // The disposition from a reading of PID 1 at rest (not mid-way out of a signal wait).
       const resting = await restingSnapshot(ctx, container, snapshot);
       const masks = resting?.processes.find((p) => p.pid === 1)?.masks;
       const sigterm = masks ? disposition(masks, 'SIGTERM') : null;
       const observed: Pid1Observed = {
-        pid1: name,
-        processes: snapshot.processes.map(({ pid, ppid, stat, comm }) => ({ pid, ppid, stat, comm })),
+        pid1: first.comm,
+        pid1Exe: first.exe ?? null,
+        processes: snapshot.processes.map(({ pid, ppid, stat, comm, exe }) => ({
+          pid,
+          ppid,
+          stat,
+          comm,
+          ...(exe ? { exe } : {}),
+        })),
         sigterm,
       };
       const handling = sigterm ? `; PID 1: ${describeDisposition(sigterm, 'SIGTERM', true)}` : '';
-      const isShell = SHELLS.has(name) || /\.(sh|bash)$/.test(name);
+      const basis = !first.exe
+        ? ' (judged by the name it gives itself: which program it runs could not be read)'
+        : kindOf(first.comm) !== kind
+          ? ` (it calls itself "${first.comm}")`
+          : '';
       return {
-        verdict: isShell ? 'fail' : 'pass',
+        verdict: kind === 'shell' ? 'fail' : 'pass',
         reason:
-          (INITS.has(name)
+          (kind === 'init'
             ? `an init (${name}) is PID 1`
-            : isShell
+            : kind === 'shell'
               ? `a shell (${name}) is PID 1: it does not forward signals`
-              : `the program itself (${name}) is PID 1: it must handle signals and reap children itself`) + handling,
+              : `the program itself (${name}) is PID 1: it must handle signals and reap children itself`) +
+          basis +
+          handling,
         observed,
         evidence: {
           ps: resting && resting !== snapshot ? [snapshot, resting] : [snapshot],

@@ -25,10 +25,24 @@ export function parse<T extends Options>(
   }
 }
 
-export function positiveNumber(command: string, flag: string, value: string | undefined, fallback: number): number {
+export function positiveNumber(
+  command: string,
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  max: number = LIMITS.seconds,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0)
     throw new BadInputError(`${command}: --${flag} must be a positive number, got "${value}"`);
+  if (n > max) throw new BadInputError(`${command}: --${flag} must be at most ${max}, got "${value}"`);
   return n;
 }
+
+/**
+ * Upper bounds of the numbers a command takes. A duration beyond `seconds` would be a
+ * Node timer past 2^31-1 ms, which fires after 1 ms; a grace period is at most an hour
+ * (as a policy's); more scenarios at once than `concurrency` only queue in the engine.
+ */
+export const LIMITS = { seconds: Math.floor((2 ** 31 - 1) / 1000), graceSeconds: 3600, concurrency: 256 } as const;

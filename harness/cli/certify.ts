@@ -18,7 +18,7 @@ import { outputDir } from '../paths.js';
 import { prepare } from '../prepare.js';
 import { parseFormats, writeReport } from '../report/write.js';
 import { redactDeep } from '../secrets.js';
-import { parse, positiveNumber } from './args.js';
+import { LIMITS, parse, positiveNumber } from './args.js';
 import { interruptHandlers } from './interrupt.js';
 import { progressReporter } from './progress.js';
 
@@ -146,12 +146,14 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
   const policyFile = policyPath(values.policy);
   const base = loadPolicy(policyFile);
   const grace =
-    values.grace === undefined ? undefined : positiveNumber('certify', 'grace', values.grace, base.graceSeconds);
+    values.grace === undefined
+      ? undefined
+      : positiveNumber('certify', 'grace', values.grace, base.graceSeconds, LIMITS.graceSeconds);
   const policy = resolvePolicy(base, runOptionsOf(values), grace);
   const concurrencyOption =
     values.concurrency === undefined
       ? undefined
-      : Math.floor(positiveNumber('certify', 'concurrency', values.concurrency, 1));
+      : Math.floor(positiveNumber('certify', 'concurrency', values.concurrency, 1, LIMITS.concurrency));
   const single = images.length === 1 ? (images[0] as string) : undefined;
   const outDir = resolve(values.out ?? join(outputDir(), 'certify', ...(single ? [folderOf(single)] : [])));
   // With --json, stdout carries only the report.

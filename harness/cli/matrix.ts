@@ -13,7 +13,7 @@ import { buildVariants, catalogueSubjects, measureLoad, prepare } from '../prepa
 import { buildReport } from '../report/build.js';
 import { parseFormats, writeReport } from '../report/write.js';
 import { renderTextMatrix } from '../report/text.js';
-import { parse, positiveNumber } from './args.js';
+import { LIMITS, parse, positiveNumber } from './args.js';
 import { FACEOFF_SCENARIOS, faceOffRows, runScenarioPods } from '../pod/faceoff.js';
 import { inBackground } from '../run/pool.js';
 import { interruptHandlers } from './interrupt.js';
@@ -86,11 +86,11 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
       throw new BadInputError(`matrix: unknown check "${name}" (one of: ${CHECKS.map((x) => x.name).join(', ')})`);
     return c;
   });
-  const graceSeconds = positiveNumber('matrix', 'grace', values.grace, config?.graceSeconds ?? 2);
+  const graceSeconds = positiveNumber('matrix', 'grace', values.grace, config?.graceSeconds ?? 2, LIMITS.graceSeconds);
   const concurrencyOption =
     values.concurrency === undefined
       ? undefined
-      : Math.floor(positiveNumber('matrix', 'concurrency', values.concurrency, 1));
+      : Math.floor(positiveNumber('matrix', 'concurrency', values.concurrency, 1, LIMITS.concurrency));
   const outDir = resolve(values.out ?? join(outputDir(), 'latest'));
 
   const ready = await prepare(stderrLogger);

@@ -10,7 +10,7 @@ import { podStatus } from '../pod/status.js';
 import { notesFor } from '../pod/fidelity.js';
 import { outputDir } from '../paths.js';
 import { prepare } from '../prepare.js';
-import { parse, positiveNumber } from './args.js';
+import { LIMITS, parse, positiveNumber } from './args.js';
 import { FACEOFF_SCENARIOS, faceOffRows, runScenarioPods } from '../pod/faceoff.js';
 import { inBackground } from '../run/pool.js';
 import { renderPodHtml } from '../report/pod-html.js';
@@ -90,9 +90,9 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
   const forS = positiveNumber('pod run', 'for', values.for, until ? 300 : 30);
   const deleteAfter = Math.min(forS, positiveNumber('pod run', 'delete-after', values['delete-after'], forS));
   const graceOverride = values['grace-override'] === undefined ? undefined : Number(values['grace-override']);
-  if (graceOverride !== undefined && !(graceOverride >= 0))
-    throw new BadInputError('pod run: --grace-override must be a number >= 0');
-  const backoffScale = positiveNumber('pod run', 'backoff-scale', values['backoff-scale'], 1);
+  if (graceOverride !== undefined && !(graceOverride >= 0 && graceOverride <= LIMITS.seconds))
+    throw new BadInputError(`pod run: --grace-override must be a number from 0 to ${LIMITS.seconds}`);
+  const backoffScale = positiveNumber('pod run', 'backoff-scale', values['backoff-scale'], 1, 100);
   const outDir = resolve(values.out ?? join(outputDir(), 'pod', spec.name));
 
   const ready = await prepare(stderrLogger);

@@ -39,18 +39,48 @@ export interface ContainerSpec {
   memoryBytes?: number;
 }
 
-/** Limits every container gets unless its spec says otherwise. */
-export const DEFAULT_LIMITS = { pidsLimit: 256, memoryBytes: 512 * 1024 * 1024 };
+/**
+ * Limits every container gets unless its spec says otherwise: processes, memory (and no
+ * swap beyond it), one CPU, and the log the engine keeps of it (a flood fills no disk:
+ * the engine keeps the newest part).
+ */
+export const DEFAULT_LIMITS = {
+  pidsLimit: 256,
+  memoryBytes: 512 * 1024 * 1024,
+  nanoCpus: 1_000_000_000,
+  logMaxBytes: '8m',
+};
+
+/**
+ * The engine's log options: Docker's `local` driver (compressed, rotated) kept to one
+ * file of at most logMaxBytes; Podman's own driver with its max-size (log_size_max).
+ */
+function logConfig(kind: EngineKindName): { Type: string; Config: Record<string, string> } {
+  return kind === 'podman'
+    ? { Type: '', Config: { 'max-size': DEFAULT_LIMITS.logMaxBytes } }
+    : { Type: 'local', Config: { 'max-size': DEFAULT_LIMITS.logMaxBytes, 'max-file': '1', compress: 'false' } };
+}
+
+type EngineKindName = 'docker' | 'podman';
 
 /** The engine's own record of a container (its inspect answer). */
 export type ContainerDetails = Docker.ContainerInspectInfo;
 
 /**
  * The one translation of a container spec into the engine's create options, for
- * subjects and helpers alike: every container runs with no new privileges, pids and
- * memory limits, no network unless it joins one, and nothing pulled.
+ * subjects and helpers alike: the sandbox a pod gets from an orchestrator, no more and
+ * no less. The engine's default capabilities (as Kubernetes keeps them: an image that
+ * binds a low port or switches users behaves as it will in production), no new
+ * privileges, pids, memory (swap equal to it: none more) and CPU limits, a size-capped
+ * log, the image's HEALTHCHECK off (Kubernetes ignores it; it would exec into the
+ * container while it is observed), no network unless it joins one, nothing pulled. The
+ * labels are the harness's, set here at create time.
  */
-export function createOptions(spec: ContainerSpec, labels: Record<string, string>): Docker.ContainerCreateOptions {
+export function createOptions(
+  spec: ContainerSpec,
+  labels: Record<string, string>,
+  kind: EngineKindName = 'docker',
+): Docker.ContainerCreateOptions {
   const stopSignal = spec.stopSignal === undefined ? undefined : signalName(spec.stopSignal);
   if (spec.stopSignal !== undefined && !stopSignal) throw new BadInputError(`unknown stop signal ${spec.stopSignal}`);
   return {
@@ -64,6 +94,7 @@ export function createOptions(spec: ContainerSpec, labels: Record<string, string
     WorkingDir: spec.workingDir,
     Labels: labels,
     StopSignal: stopSignal,
+    Healthcheck: { Test: ['NONE'] },
     HostConfig: {
       Init: spec.init ?? false,
       NetworkMode: spec.network ?? 'none',
@@ -72,6 +103,9 @@ export function createOptions(spec: ContainerSpec, labels: Record<string, string
       SecurityOpt: ['no-new-privileges'],
       PidsLimit: spec.pidsLimit ?? DEFAULT_LIMITS.pidsLimit,
       Memory: spec.memoryBytes ?? DEFAULT_LIMITS.memoryBytes,
+      MemorySwap: spec.memoryBytes ?? DEFAULT_LIMITS.memoryBytes,
+      NanoCpus: DEFAULT_LIMITS.nanoCpus,
+      LogConfig: logConfig(kind),
     },
   };
 }
@@ -81,12 +115,12 @@ export function createOptions(spec: ContainerSpec, labels: Record<string, string
  * `createOptions`, for its wait strategy (the ready line) and startup deadline. Its
  * module is loaded on first use (report writers and definitions never load it).
  */
-async function harnessContainer(spec: ContainerSpec, labels: Record<string, string>) {
+async function harnessContainer(spec: ContainerSpec, labels: Record<string, string>, kind: EngineKindName) {
   const { GenericContainer, Wait } = await import('testcontainers');
   return new (class HarnessContainer extends GenericContainer {
     constructor() {
       super(spec.image);
-      const { HostConfig, ...create } = createOptions(spec, labels);
+      const { HostConfig, ...create } = createOptions(spec, labels, kind);
       // Never pull: every image is local (a missing one is a clear error upstream).
       this.withPullPolicy({ shouldPull: () => false });
       if (spec.readyLog) this.withWaitStrategy(Wait.forLogMessage(spec.readyLog));
@@ -107,7 +141,7 @@ export async function startContainer(session: Session, spec: ContainerSpec): Pro
   const labels = session.labels(spec.purpose, spec.labels);
   let started: StartedTestContainer;
   try {
-    const container = await harnessContainer(spec, labels);
+    const container = await harnessContainer(spec, labels, session.engine.info.kind);
     started = await session.creating(() => container.start());
   } catch (err) {
     // testcontainers removes nothing on a failed wait: our teardown will, by label.
@@ -275,7 +309,9 @@ export async function putArchive(session: OnEngine, id: string, tar: Buffer, pat
  */
 export async function startHelper(session: Session, spec: ContainerSpec): Promise<string> {
   const container = await session.creating(() =>
-    session.engine.docker.createContainer(createOptions(spec, session.labels(spec.purpose, spec.labels))),
+    session.engine.docker.createContainer(
+      createOptions(spec, session.labels(spec.purpose, spec.labels), session.engine.info.kind),
+    ),
   );
   try {
     await container.start();
@@ -308,7 +344,11 @@ export async function runToCompletion(
 export async function readFileFromImage(session: Session, image: string, path: string): Promise<Buffer> {
   const container = await session.creating(() =>
     session.engine.docker.createContainer(
-      createOptions({ image, purpose: 'file-reader', cmd: ['true'] }, session.labels('file-reader')),
+      createOptions(
+        { image, purpose: 'file-reader', cmd: ['true'] },
+        session.labels('file-reader'),
+        session.engine.info.kind,
+      ),
     ),
   );
   try {

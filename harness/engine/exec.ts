@@ -27,7 +27,15 @@ export interface ExecOptions {
   /** Run without attaching: nothing can hold the call open, and no output is kept. */
   detach?: boolean;
   user?: string;
+  /**
+   * The most bytes kept of each of stdout and stderr (default EXEC_OUTPUT_MAX); the
+   * rest is read and dropped, and the kept text ends with a note of how much was cut.
+   */
+  maxOutputBytes?: number;
 }
+
+/** What is kept of one stream of an exec unless asked otherwise: the command runs in a container the harness does not trust. */
+export const EXEC_OUTPUT_MAX = 4 * 1024 * 1024;
 
 /**
  * Why the engine refused to start an exec, when the container explains it: a container
@@ -60,11 +68,26 @@ async function execEnded(exec: Docker.Exec, timeoutMs: number): Promise<boolean>
   }
 }
 
-/** Every byte of one side of the demultiplexed output, until the stream ends. */
-function collect(stream: PassThrough): { text: () => string } {
+/**
+ * One side of the demultiplexed output, read until the stream ends, at most `max`
+ * bytes of it kept; a cut is marked at the end of the text.
+ */
+export function collect(stream: PassThrough, max = EXEC_OUTPUT_MAX): { text: () => string } {
   const chunks: Buffer[] = [];
-  stream.on('data', (d: Buffer) => chunks.push(d));
-  return { text: () => Buffer.concat(chunks).toString('utf8') };
+  let kept = 0;
+  let dropped = 0;
+  stream.on('data', (d: Buffer) => {
+    const room = max - kept;
+    if (room > 0) chunks.push(d.length > room ? d.subarray(0, room) : d);
+    kept += Math.min(room > 0 ? room : 0, d.length);
+    dropped += Math.max(0, d.length - Math.max(room, 0));
+  });
+  return {
+    text: () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      return dropped ? `${text}\n[${dropped} more bytes cut by the harness]` : text;
+    },
+  };
 }
 
 /**
@@ -104,8 +127,8 @@ export async function execInContainer(
       .catch(async (err: unknown) => Promise.reject(await execRefused(session, id, err)));
     const out = new PassThrough();
     const err = new PassThrough();
-    const outText = collect(out);
-    const errText = collect(err);
+    const outText = collect(out, options.maxOutputBytes);
+    const errText = collect(err, options.maxOutputBytes);
     session.engine.docker.modem.demuxStream(stream, out, err);
     const closed = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);

@@ -156,6 +156,8 @@ export const CERTIFY_FIXTURES = [
   'floods-stdout',
   'fills-pids',
   'eats-memory',
+  'hides-from-observer',
+  'prints-escapes',
 ] as const;
 
 export function certifyFixtureSpec(name: string, base: string): ImageSpec {

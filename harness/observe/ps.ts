@@ -10,7 +10,14 @@ export interface ProcessRow {
   ppid: number;
   /** ps STAT: first letter is the state (R, S, D, Z, T...). */
   stat: string;
+  /** What the process calls itself (any process can set it). */
   comm: string;
+  /**
+   * The file name of the program it runs, from the kernel's /proc/<pid>/exe: what it
+   * cannot rename without running another program. Absent when the observer may not
+   * read it.
+   */
+  exe?: string;
   args: string;
   /** Signal masks from /proc/<pid>/status (absent for a process gone before they were read). */
   masks?: SignalMasks;
@@ -36,6 +43,7 @@ export function parsePsSnapshot(text: string): ProcessRow[] {
   if (!selfLine || sep < 0) throw new HarnessFaultError('unexpected ps-snapshot output');
   const maskSep = lines.indexOf('==', sep);
   const masks = new Map<number, SignalMasks>();
+  const exes = new Map<number, string>();
   // The observer sidecar's own processes (and the ps run's) are not the container's.
   const observers = new Set<number>();
   if (maskSep >= 0) {
@@ -44,6 +52,8 @@ export function parsePsSnapshot(text: string): ProcessRow[] {
       if (o) observers.add(Number(o[1]));
       const m = parseMaskLine(line);
       if (m) masks.set(m.pid, m.masks);
+      const exe = /^\s*(\d+)\s.*\bExe=(\S+)/.exec(line);
+      if (m && exe) exes.set(m.pid, exe[2] as string);
     }
   }
   const args = new Map<number, string>();
@@ -62,6 +72,8 @@ export function parsePsSnapshot(text: string): ProcessRow[] {
     const row: ProcessRow = { pid, ppid, stat: m[3] ?? '', comm: (m[4] ?? '').trim(), args: args.get(pid) ?? '' };
     const mask = masks.get(pid);
     if (mask) row.masks = mask;
+    const exe = exes.get(pid);
+    if (exe) row.exe = exe;
     rows.push(row);
   }
   return rows;

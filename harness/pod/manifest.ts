@@ -186,9 +186,21 @@ function strings(value: unknown, path: string): void {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) fail(path, 'must be a list of strings');
 }
 
+/**
+ * The largest number of seconds the emulator takes: the API allows int32 (and int64
+ * grace periods), but a wait past 2^31-1 ms is a Node timer that fires after 1 ms (a
+ * probe every millisecond), so the bound is the longest a timer can wait (~24 days).
+ */
+export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 function integer(value: unknown, path: string, min: number): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) fail(path, `must be an integer >= ${min}`);
+  if (value > MAX_SECONDS)
+    fail(
+      path,
+      `Invalid value: ${value}: must be at most ${MAX_SECONDS} (the longest the emulator can wait, about 24 days)`,
+    );
 }
 
 function port(value: unknown, path: string, c: Container): void {

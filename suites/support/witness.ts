@@ -5,7 +5,8 @@
  * the harness removed it, so a check that misreads its evidence cannot agree with
  * itself. Needs the engine on this host (its processes are in this /proc).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 
@@ -14,6 +15,8 @@ export interface WitnessedProcess {
   pid: number;
   ppid: number;
   comm: string;
+  /** File name of the program it runs (the host's readlink of /proc/<pid>/exe). */
+  exe: string;
   cmdline: string;
   /** One letter: R, S, D, Z, T... */
   state: string;
@@ -111,6 +114,7 @@ function readProc(pid: number): WitnessedProcess | undefined {
       pid,
       ppid: Number(field('PPid')),
       comm: field('Name'),
+      exe: basename(readlinkSync(`/proc/${pid}/exe`)).replace(/ \(deleted\)$/, ''),
       cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim(),
       state: field('State').slice(0, 1),
       sigCgt: BigInt(`0x${field('SigCgt') || '0'}`),

@@ -76,6 +76,15 @@ describe('one translation of a container spec', () => {
     });
     expect(o.HostConfig?.PidsLimit).toBeGreaterThan(0);
     expect(o.HostConfig?.Memory).toBeGreaterThan(0);
+    // No swap beyond the memory limit, a CPU limit, a bounded log, the image's HEALTHCHECK off.
+    expect(o.HostConfig?.MemorySwap).toBe(o.HostConfig?.Memory);
+    expect(o.HostConfig?.NanoCpus).toBeGreaterThan(0);
+    expect(o.HostConfig?.LogConfig).toEqual({
+      Type: 'local',
+      Config: { 'max-size': '8m', 'max-file': '1', compress: 'false' },
+    });
+    expect(o.Healthcheck).toEqual({ Test: ['NONE'] });
+    expect(o.HostConfig?.CapDrop).toBeUndefined();
     expect(createOptions({ image: 'img', purpose: 'p' }, {}).HostConfig?.NetworkMode).toBe('none');
   });
   it('refuses an unknown stop signal in one line', () => {

@@ -42,7 +42,13 @@ export function staticEnv(c: Container): Map<string, string> {
   return new Map((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]));
 }
 
-/** An exec through the engine: output as the kubelet's exec prober reports it. */
+/**
+ * The most output of an exec probe the kubelet reads (pkg/probe/exec/exec.go,
+ * maxReadLength: 10 KiB); the rest is dropped.
+ */
+export const PROBE_OUTPUT_MAX = 10 * 1024;
+
+/** An exec through the engine: output as the kubelet's exec prober reports it, cut at 10 KiB. */
 export async function execOutcome(
   instance: RunningContainer,
   command: string[],
@@ -50,13 +56,14 @@ export async function execOutcome(
 ): Promise<ProbeOutcome & { exec?: ExecResult }> {
   let r: ExecResult;
   try {
-    r = await instance.exec(command, timeoutMs);
+    r = await instance.exec(command, timeoutMs, { maxOutputBytes: PROBE_OUTPUT_MAX });
   } catch (err) {
     return { result: 'error', output: (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '' };
   }
   if (r.timedOut)
     return { result: 'failure', output: `command ${JSON.stringify(command.join(' '))} timed out`, exec: r };
-  return { result: r.failed ? 'failure' : 'success', output: `${r.stdout}${r.stderr}`.trimEnd(), exec: r };
+  const output = Buffer.from(`${r.stdout}${r.stderr}`).subarray(0, PROBE_OUTPUT_MAX).toString('utf8').trimEnd();
+  return { result: r.failed ? 'failure' : 'success', output, exec: r };
 }
 
 /**
