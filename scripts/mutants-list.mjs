@@ -6,8 +6,8 @@
 export const MUTANTS = {
   pid1: [
     'harness/checks/pid1.ts',
-    'const name = first.comm;',
-    'const name = snapshot.processes.at(-1)?.comm ?? first.comm;',
+    'pid1: first.comm,',
+    'pid1: snapshot.processes.at(-1)?.comm ?? first.comm,',
     'names the last process instead of PID 1',
   ],
   'signal-forwarding': [
