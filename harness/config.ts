@@ -4,6 +4,8 @@ import { CHECKS } from './checks/battery.js';
 import type { Subject } from './checks/subject.js';
 import { parseCommand, parseEnvFile, checkRegex, RUN_OPTION_PROPERTIES } from './certify/run-options.js';
 import { BadInputError } from './errors.js';
+import { insideFolder } from './safe-paths.js';
+import { registerSecrets } from './secrets.js';
 import { readYamlFile, schemaCheck } from './yaml-file.js';
 
 /** The file `harness matrix` reads from the working directory when no --config is given. */
@@ -114,7 +116,11 @@ export function loadConfig(path: string): HarnessConfig {
     if (names.has(s.name)) throw new BadInputError(`${key}.name" repeats the name "${s.name}"`);
     names.add(s.name);
     if (s.ready?.log && s.ready.port) throw new BadInputError(`${key}.ready" takes log or port, not both`);
-    const env = { ...(s.envFile ? parseEnvFile(resolve(dir, s.envFile)) : {}), ...strings(s.env) };
+    const env = {
+      ...(s.envFile ? parseEnvFile(insideFolder(dir, s.envFile, `${key}.envFile"`)) : {}),
+      ...strings(s.env),
+    };
+    registerSecrets(env);
     const command = (x: string | string[] | undefined, k: string) =>
       x === undefined ? undefined : Array.isArray(x) ? x : parseCommand(x, `${key}.${k}"`);
     const entrypoint = command(s.entrypoint, 'entrypoint');
@@ -133,9 +139,10 @@ export function loadConfig(path: string): HarnessConfig {
       ...(s.expected ? { expected: s.expected } : {}),
     };
     if (s.image) return { subject, image: s.image };
-    const contextDir = resolve(dir, s.build?.context ?? '.');
+    const contextDir = insideFolder(dir, s.build?.context ?? '.', `${key}.build.context"`);
     if (!existsSync(contextDir)) throw new BadInputError(`${key}.build.context": no folder ${contextDir}`);
     const dockerfile = s.build?.dockerfile ?? 'Dockerfile';
+    insideFolder(contextDir, dockerfile, `${key}.build.dockerfile"`);
     if (!existsSync(join(contextDir, dockerfile)))
       throw new BadInputError(`${key}.build.dockerfile": no file ${join(contextDir, dockerfile)}`);
     return { subject, build: { contextDir, dockerfile, args: strings(s.build?.args) } };

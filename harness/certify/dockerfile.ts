@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { insideFolder, realpathOr, within } from '../safe-paths.js';
 import { dirname, join, posix } from 'node:path';
 import { DockerfileParser, JSONInstruction, type Instruction } from 'dockerfile-ast';
 import { CHECKS } from '../checks/battery.js';
@@ -99,7 +100,9 @@ function copiedFrom(stage: Instruction[], target: string, contextDir: string): s
         to === target ||
         (dest.endsWith('/') && posix.join(dest, baseName(target)) === target && baseName(src) === baseName(target))
       ) {
-        const file = join(contextDir, src);
+        // A source outside the context (COPY ../../x, or a symlink out of it) is refused,
+        // as docker build refuses it: the harness never reads a host file for a report.
+        const file = insideFolder(contextDir, src, `COPY source in the Dockerfile`);
         if (existsSync(file)) return src;
       }
     }
@@ -163,8 +166,9 @@ export function readDockerfile(path: string, contextDir = dirname(path)): Docker
   if (INITS.includes(name)) facts.pid1 = { kind: 'init', name, line: first.line };
   else if (SHELLS.includes(name)) facts.pid1 = { kind: 'shell', name, line: first.line };
   else {
-    const src = copiedFrom(stage, exe, contextDir) ?? (existsSync(join(contextDir, exe)) ? exe : undefined);
-    const body = src ? readFileSync(join(contextDir, src), 'utf8') : '';
+    const inContext = (p: string) => (within(realpathOr(contextDir), realpathOr(join(contextDir, p))) ? p : undefined);
+    const src = copiedFrom(stage, exe, contextDir) ?? (existsSync(join(contextDir, exe)) ? inContext(exe) : undefined);
+    const body = src ? readFileSync(insideFolder(contextDir, src, 'entrypoint script'), 'utf8') : '';
     if (src && body.startsWith('#!') && /^#!.*\b(sh|bash|dash|ash)\b/.test(body)) {
       facts.pid1 = { kind: 'script', name: exe, line: first.line };
       const lc = lastCommand(body);
@@ -311,7 +315,7 @@ export function proposeFix(f: DockerfileFacts, failed: Set<string>, contextDir: 
     };
   }
   if (signals && f.pid1.kind === 'script' && f.script && !f.script.execsLast) {
-    const file = join(contextDir, f.script.file);
+    const file = insideFolder(contextDir, f.script.file, 'entrypoint script');
     const body = readFileSync(file, 'utf8');
     const lines = body.split('\n');
     const n = f.script.lastLine - 1;

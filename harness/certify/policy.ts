@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BadInputError } from '../errors.js';
+import { insideFolder } from '../safe-paths.js';
 import { projectRoot } from '../paths.js';
 import { readYamlFile, schemaCheck } from '../yaml-file.js';
 import { parseCommand, parseEnvFile, RUN_OPTION_PROPERTIES, type RunOptions } from './run-options.js';
@@ -96,8 +97,9 @@ interface RawRun {
 /** A policy's `run` section as the harness uses it: commands as arrays, the env file read (env over it). */
 function runFrom(raw: RawRun, source: string): Policy['run'] {
   const run: Policy['run'] = {};
+  const folder = source.startsWith('(') ? '.' : dirname(source);
   const fromFile = raw.envFile
-    ? parseEnvFile(resolve(source.startsWith('(') ? '.' : dirname(source), raw.envFile))
+    ? parseEnvFile(insideFolder(folder, raw.envFile, `invalid policy ${source}: key "run.envFile"`))
     : {};
   const env = { ...fromFile, ...Object.fromEntries(Object.entries(raw.env ?? {}).map(([k, x]) => [k, String(x)])) };
   if (Object.keys(env).length) run.env = env;

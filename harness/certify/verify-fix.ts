@@ -1,10 +1,11 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Verdict } from '../checks/observation.js';
 import type { CheckContext } from '../checks/subject.js';
 import { ensureImage } from '../images/build.js';
 import { silentLogger, type Logger } from '../log.js';
+import { within, writeInside } from '../safe-paths.js';
 import { crossCheck, predict, proposeFix, readDockerfile, type CrossCheck, type ProposedFix } from './dockerfile.js';
 import { certifyImage, type Certification } from './gate.js';
 import type { Policy } from './policy.js';
@@ -57,9 +58,12 @@ export async function verifyFix(
   const copy = mkdtempSync(join(tmpdir(), 'harness-fix-'));
   try {
     cpSync(contextDir, copy, { recursive: true, filter: (src) => !/(^|\/)(\.git|node_modules)$/.test(src) });
-    const rel = relative(contextDir, dockerfile).split('\\').join('/');
-    writeFileSync(join(copy, rel), fix.dockerfile);
-    for (const [file, body] of Object.entries(fix.files)) writeFileSync(join(copy, file), body);
+    // Written only inside the copy: a Dockerfile kept outside its context goes in under
+    // a name of its own, and no write follows a symlink the context holds.
+    const given = relative(contextDir, dockerfile).split('\\').join('/');
+    const rel = within(contextDir, dockerfile) ? given : '.harness-verify-fix.Dockerfile';
+    writeInside(copy, rel, fix.dockerfile);
+    for (const [file, body] of Object.entries(fix.files)) writeInside(copy, file, body);
     const built = await ensureImage(
       ctx.session,
       {

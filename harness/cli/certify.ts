@@ -98,7 +98,11 @@ function runOptionsOf(values: Record<string, string | boolean | string[] | undef
   return o;
 }
 
-const folderOf = (image: string) => image.replace(/[^A-Za-z0-9_.-]+/g, '_');
+/** The report folder of an image: its name made safe, never "." or ".." (a folder above reports/certify/). */
+export const folderOf = (image: string): string => {
+  const name = image.replace(/[^A-Za-z0-9_.-]+/g, '_');
+  return /^\.*$/.test(name) ? name.replace(/\./g, '_') || '_' : name;
+};
 
 export async function certifyCommand(argv: string[], out: (line: string) => void): Promise<number> {
   const { values, positionals } = parse(

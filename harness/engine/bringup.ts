@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { privateTempDir } from '../safe-paths.js';
 import { execa } from 'execa';
 import { EngineUnavailableError, SetupError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -52,8 +52,7 @@ export async function aptInstall(packages: string[], log: Logger): Promise<void>
 
 /** Start a daemon detached from this process, logging to a file, so it outlives the run. */
 function startDetached(command: string, args: string[], log: Logger): string {
-  const dir = join(tmpdir(), 'harness');
-  mkdirSync(dir, { recursive: true });
+  const dir = privateTempDir(`harness-${process.getuid?.() ?? 'user'}`);
   const logFile = join(dir, `${command}.log`);
   const fd = openSync(logFile, 'a');
   const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd] });

@@ -7,7 +7,7 @@
 // there is something to sweep, since the run's own forward died with it).
 import Docker from 'dockerode';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,8 +18,12 @@ let forward;
 
 async function connect() {
   if (spec.ssh) {
-    const dir = join(tmpdir(), 'harness', 'ssh');
+    // The run's own private folder (see safe-paths.ts): never a shared fixed path.
+    const dir = join(tmpdir(), `harness-ssh-${process.getuid?.() ?? 'user'}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = lstatSync(dir);
+    if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0)
+      throw new Error(`${dir} is not private`);
     const local = join(dir, `reaper-${process.pid}.sock`);
     forward = spawn(
       'ssh',

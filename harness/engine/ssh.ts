@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { privateTempDir } from '../safe-paths.js';
 import type { EngineAddress } from './address.js';
 
 type SshAddress = Extract<EngineAddress, { scheme: 'ssh' }>;
@@ -47,8 +47,7 @@ process.once('exit', () => {
  * group so that a Ctrl-C reaches the harness, which still needs the engine to clean up.
  */
 export async function openSshForward(address: SshAddress): Promise<UnixAddress> {
-  const dir = join(tmpdir(), 'harness', 'ssh');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const dir = privateTempDir(`harness-ssh-${process.getuid?.() ?? 'user'}`);
   const id = createHash('sha256').update(address.url).digest('hex').slice(0, 12);
   const localPath = join(dir, `${id}-${process.pid}.sock`);
   rmSync(localPath, { force: true });
