@@ -159,6 +159,53 @@ describe('one judgement, whichever door', () => {
   });
 });
 
+describe('PID reuse after exit', () => {
+  const snapshotFromNode = (...args: string[]) =>
+    execa(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--pid',
+        'host',
+        '--cap-add',
+        'SYS_PTRACE',
+        '--network',
+        'none',
+        inject('harness').toolboxImage,
+        'ps-snapshot',
+        '--ns-of',
+        ...args,
+      ],
+      { reject: false },
+    );
+
+  it("a pid that now names a host process is not read as the container's namespace", async () => {
+    // PID 1 of the node: what a container's old pid would name if a host process took it.
+    const r = await snapshotFromNode('1');
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/no longer in the PID namespace asked for/);
+  });
+
+  it('nor one that now lives in another namespace than the first snapshot found', async () => {
+    const { stdout: id } = await execa('docker', ['run', '-d', '--network', 'none', fixture('scratch-sleeper')]);
+    try {
+      const { stdout: pid } = await execa('docker', ['inspect', '-f', '{{.State.Pid}}', id.trim()]);
+      const first = await snapshotFromNode(pid.trim());
+      expect(first.exitCode, first.stderr).toBe(0);
+      const ns = /^ns (pid:\[\d+\])$/m.exec(first.stdout)?.[1] as string;
+      expect(ns).toMatch(/^pid:\[\d+\]$/);
+      expect((await snapshotFromNode(pid.trim(), '--ns', ns)).exitCode).toBe(0);
+      const other = await snapshotFromNode(pid.trim(), '--ns', 'pid:[1]');
+      expect(other.exitCode).toBe(3);
+      expect(other.stdout).toBe('');
+    } finally {
+      await execa('docker', ['rm', '-f', id.trim()], { reject: false });
+    }
+  });
+});
+
 describe('only its own', () => {
   it("a container started by hand, from an image that carries the harness's labels, survives clean and a run's sweep", async () => {
     // A private record of runs, with one dead run in it: the sweep's candidate.

@@ -1,3 +1,4 @@
+import { engineAdvisories } from '../engine/advisories.js';
 import { engineCandidates, findEngine } from '../engine/connect.js';
 import { noEngineAdvice } from '../engine/bringup.js';
 import { baseImageTag, baseRecipeHash } from '../images/base.js';
@@ -12,8 +13,10 @@ export const doctorHelp = `harness doctor [--json]
 
 Says which container engine answers (Docker or Podman, version, socket; DOCKER_HOST
 or CONTAINER_HOST when set, else Docker's socket, then Podman's rootful and rootless), whether the
-base and toolbox images exist, and what to run when something is missing. Changes
-nothing. Exit 0 when ready, 2 when not.
+base and toolbox images exist, and what to run when something is missing; names the
+engine's component versions with known sandbox escapes or leaks off the machine (upstream
+fixes: a distribution's package may carry them). Changes nothing. Exit 0 when ready, 2
+when not.
 
 Options:
   --json   print what was found as one JSON object on stdout (ready, engine, base,
@@ -25,6 +28,8 @@ export interface DoctorFindings {
   engine: { kind: string; version: string; apiVersion: string; cgroupVersion: string; endpoint: string } | null;
   base: { image: string; state: 'missing' | 'stale' | 'present' } | null;
   toolbox: { image: string; present: boolean } | null;
+  /** Known sandbox escapes or leaks of the engine's component versions (see advisories.ts). */
+  advisories?: string[];
   problem?: string;
 }
 
@@ -73,6 +78,10 @@ export async function doctor(out: (line: string) => void, findings?: DoctorFindi
   out(
     `engine   ${info.kind} ${info.version} (API ${info.apiVersion}, cgroup v${info.cgroupVersion}) at ${info.endpoint}`,
   );
+  // Known escapes and leaks of this engine's versions: advice, not a reason to refuse.
+  const advisories = await engineAdvisories(engine);
+  for (const a of advisories) out(`sandbox  ${a}`);
+  if (findings) findings.advisories = advisories;
   const tag = baseImageTag();
   let baseState: 'missing' | 'stale' | 'ok' = 'missing';
   const img = await inspectImage(on, tag);

@@ -63,6 +63,10 @@ function logConfig(kind: EngineKindName): { Type: string; Config: Record<string,
 
 type EngineKindName = 'docker' | 'podman';
 
+/** Whether a network mode names an engine network (not none, host, the default bridge or another container's). */
+const onNamedNetwork = (mode: string | undefined): boolean =>
+  !!mode && !['none', 'host', 'bridge', 'default'].includes(mode) && !mode.startsWith('container:');
+
 /** The engine's own record of a container (its inspect answer). */
 export type ContainerDetails = Docker.ContainerInspectInfo;
 
@@ -105,6 +109,10 @@ export function createOptions(
       Memory: spec.memoryBytes ?? DEFAULT_LIMITS.memoryBytes,
       MemorySwap: spec.memoryBytes ?? DEFAULT_LIMITS.memoryBytes,
       NanoCpus: DEFAULT_LIMITS.nanoCpus,
+      // On a network of the harness's (internal: no route out), names the engine does not
+      // know itself are asked of the container's own loopback, never forwarded off the
+      // machine (Docker before 26 forwarded them from the host: CVE-2024-29018).
+      ...(onNamedNetwork(spec.network) ? { Dns: ['127.0.0.1'] } : {}),
       LogConfig: logConfig(kind),
     },
   };

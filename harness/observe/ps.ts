@@ -139,25 +139,38 @@ export class NodeObserver {
   watch(targetId: string, nodePid: number, fallback: () => Promise<ContainerObserver>): ContainerObserver {
     let sidecar: Promise<ContainerObserver> | undefined;
     const unreadable = (r: ExecResult) => r.exitCode === NS_UNREADABLE;
+    // The PID namespace the first snapshot found: later ones must find the same, or the
+    // pid was reused after the container exited (a host process, another container).
+    let ns: string | undefined;
+    const snapshot = async (): Promise<PsSnapshot> => {
+      if (sidecar) return (await sidecar).snapshot();
+      const atMs = monotonicMs();
+      const r = await this.exec(['ps-snapshot', '--ns-of', String(nodePid), ...(ns ? ['--ns', ns] : [])]);
+      if (unreadable(r)) {
+        // A sidecar that failed to start is tried again on the next snapshot.
+        sidecar ??= fallback().catch((err: unknown) => {
+          sidecar = undefined;
+          throw err;
+        });
+        return (await sidecar).snapshot();
+      }
+      if (r.failed) throw snapshotFailed(targetId, 'the node observer', r);
+      ns ??= /^ns (pid:\[\d+\])$/m.exec(r.stdout)?.[1];
+      return snapshotOf(atMs, r.stdout, targetId);
+    };
     return {
-      snapshot: async () => {
-        if (sidecar) return (await sidecar).snapshot();
-        const atMs = monotonicMs();
-        const r = await this.exec(['ps-snapshot', '--ns-of', String(nodePid)]);
-        if (unreadable(r)) {
-          // A sidecar that failed to start is tried again on the next snapshot.
-          sidecar ??= fallback().catch((err: unknown) => {
-            sidecar = undefined;
-            throw err;
-          });
-          return (await sidecar).snapshot();
-        }
-        if (r.failed) throw snapshotFailed(targetId, 'the node observer', r);
-        return snapshotOf(atMs, r.stdout, targetId);
-      },
+      snapshot,
       listeningPorts: async () => {
-        if (sidecar) return (await sidecar).listeningPorts();
-        return readPorts(targetId, (paths) => this.exec(['sh', '-c', `cat ${paths}; true`]), `/proc/${nodePid}`);
+        if (!ns && !sidecar) await snapshot();
+        const fallen = sidecar as Promise<ContainerObserver> | undefined;
+        if (fallen) return (await fallen).listeningPorts();
+        // Read only while the pid is still in the container's namespace.
+        const same = `[ "$(readlink /proc/${nodePid}/ns/pid)" = '${ns ?? ''}' ] || exit 3`;
+        return readPorts(
+          targetId,
+          (paths) => this.exec(['sh', '-c', `${same}; cat ${paths}; true`]),
+          `/proc/${nodePid}`,
+        );
       },
       remove: async () => {
         await (await sidecar?.catch(() => undefined))?.remove();

@@ -106,6 +106,15 @@ export class EventWatch {
   }
 }
 
+/** The program's file name; '' for a zombie (it has none left) or one gone meanwhile. */
+function exeOf(pid: number): string {
+  try {
+    return basename(readlinkSync(`/proc/${pid}/exe`)).replace(/ \(deleted\)$/, '');
+  } catch {
+    return '';
+  }
+}
+
 function readProc(pid: number): WitnessedProcess | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -114,7 +123,7 @@ function readProc(pid: number): WitnessedProcess | undefined {
       pid,
       ppid: Number(field('PPid')),
       comm: field('Name'),
-      exe: basename(readlinkSync(`/proc/${pid}/exe`)).replace(/ \(deleted\)$/, ''),
+      exe: exeOf(pid),
       cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim(),
       state: field('State').slice(0, 1),
       sigCgt: BigInt(`0x${field('SigCgt') || '0'}`),

@@ -85,6 +85,12 @@ describe('one translation of a container spec', () => {
     });
     expect(o.Healthcheck).toEqual({ Test: ['NONE'] });
     expect(o.HostConfig?.CapDrop).toBeUndefined();
+    // Joined to another container's network: its DNS is that container's.
+    expect(o.HostConfig?.Dns).toBeUndefined();
+    // On an internal network of the harness's: no name is forwarded off the machine.
+    expect(createOptions({ image: 'i', purpose: 'p', network: 'harness-net' }, {}).HostConfig?.Dns).toEqual([
+      '127.0.0.1',
+    ]);
     expect(createOptions({ image: 'img', purpose: 'p' }, {}).HostConfig?.NetworkMode).toBe('none');
   });
   it('refuses an unknown stop signal in one line', () => {

@@ -8,6 +8,7 @@ import { LIMITS, positiveNumber } from '../../harness/cli/args.js';
 import { policyFrom } from '../../harness/certify/policy.js';
 import { collect } from '../../harness/engine/exec.js';
 import { MAX_SECONDS, parsePod } from '../../harness/pod/manifest.js';
+import { sandboxAdvisories } from '../../harness/engine/advisories.js';
 
 describe('exec output', () => {
   it('keeps at most the bound of each stream, reads the rest and says how much was cut', async () => {
@@ -54,5 +55,27 @@ describe('numbers', () => {
     );
     expect(() => positiveNumber('pod run', 'for', '1e12', 30)).toThrow(`must be at most ${LIMITS.seconds}`);
     expect(positiveNumber('matrix', 'concurrency', '8', 1, LIMITS.concurrency)).toBe(8);
+  });
+});
+
+describe('engine versions with known sandbox escapes or leaks', () => {
+  it('names each by the component, its version and the upstream fix', () => {
+    const lines = sandboxAdvisories([
+      { Name: 'Engine', Version: '20.10.24+dfsg1' },
+      { Name: 'runc', Version: '1.1.5+ds1' },
+      { Name: 'containerd', Version: '1.7.0' },
+    ]);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^Engine 20\.10\.24\+dfsg1 may be affected by CVE-2024-29018 \(fixed upstream in 26\.0\.0\)/,
+    );
+    expect(lines[1]).toMatch(/^runc 1\.1\.5\+ds1 may be affected by CVE-2024-21626/);
+    expect(
+      sandboxAdvisories([
+        { Name: 'Engine', Version: '27.1.0' },
+        { Name: 'runc', Version: '1.2.0' },
+      ]),
+    ).toEqual([]);
+    expect(sandboxAdvisories([{ Name: 'runc', Version: 'unknown' }])).toEqual([]);
   });
 });
