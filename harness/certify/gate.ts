@@ -30,6 +30,28 @@ export function judge(o: Observation<object>, policy: Policy): { verdict: Verdic
   return judged ? judged(o, policy) : { verdict: o.verdict, reason: o.reason };
 }
 
+/**
+ * An observation as the gate judges it under the policy: a check the policy does not
+ * require says so; a required check does not pass on evidence the image could have
+ * shaped alone (it is then an error: the image cannot be certified on it).
+ */
+export function gateJudgement(o: Observation<object>, policy: Policy): Observation<object> {
+  const required = policy.required.includes(o.check);
+  const j = judge(o, policy);
+  const shaped = o.evidence.shapeable ?? [];
+  if (required && j.verdict === 'pass' && shaped.length)
+    return {
+      ...o,
+      verdict: 'error',
+      reason: `${j.reason}; not certified on this alone: it rests on what the image could have shaped (${shaped.join('; ')})`,
+    };
+  return {
+    ...o,
+    ...j,
+    reason: required || j.verdict === 'pass' ? j.reason : `${j.reason} (not required by the policy)`,
+  };
+}
+
 export interface Certification {
   preflight: Preflight;
   observations: Observation<object>[];
@@ -84,15 +106,7 @@ export async function certifyImage(
     })),
   );
   const raw = await runSlowFirst(units, concurrency, onResult);
-  const observations = raw.map((o) => {
-    const required = policy.required.includes(o.check);
-    const j = judge(o, policy);
-    return {
-      ...o,
-      ...j,
-      reason: required || j.verdict === 'pass' ? j.reason : `${j.reason} (not required by the policy)`,
-    };
-  });
+  const observations = raw.map((o) => gateJudgement(o, policy));
   const requiredOf = (o: Observation<object>) => policy.required.includes(o.check);
   const errors = observations.filter((o) => o.verdict === 'error' && requiredOf(o));
   const failures = observations.filter((o) => o.verdict === 'fail' && requiredOf(o));

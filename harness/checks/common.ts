@@ -204,10 +204,18 @@ export function scenario<O extends object>(
       const readiness: Readiness = { how: ready.how, afterMs: ready.afterMs };
       if (ready.snapshots) readiness.snapshots = ready.snapshots;
       if (ready.busy) readiness.busy = true;
+      const shapeable = [
+        ...(result.evidence.shapeable ?? []),
+        ...(container.observedFromInside
+          ? [
+              "observed through a sidecar inside the container's own PID namespace, whose processes can signal or trace it",
+            ]
+          : []),
+      ];
       const observation: Observation<O> = {
         ...base(subject, meta.check, meta.scenario, meta.did),
         ...result,
-        evidence: { ...result.evidence, readiness },
+        evidence: { ...result.evidence, readiness, ...(shapeable.length ? { shapeable } : {}) },
         durationMs: elapsedMs(t0),
       };
       // The exit state when the check read one; else asked of the engine for a result that did not pass.

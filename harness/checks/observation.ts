@@ -19,6 +19,12 @@ export interface Evidence {
   readiness?: Readiness;
   /** Anything else worth keeping, one line each. */
   notes?: string[];
+  /**
+   * What the verdict rests on that the image under test could have shaped (observed
+   * through a sidecar inside its own PID namespace; a program judged by the name it
+   * gives itself). A check the policy requires does not pass on it alone.
+   */
+  shapeable?: string[];
 }
 
 /**

@@ -88,6 +88,7 @@ function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<Pid1Obse
           handling,
         observed,
         evidence: {
+          ...(first.exe ? {} : { shapeable: ['PID 1 judged by the name it gives itself'] }),
           ps: resting && resting !== snapshot ? [snapshot, resting] : [snapshot],
           logs: await container.logs(),
         },

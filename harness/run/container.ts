@@ -162,6 +162,16 @@ export class RunningContainer {
     return configOf(await this.inspect());
   }
 
+  /**
+   * Whether any reading of it came through a sidecar in its own PID namespace (the node
+   * could not read it), where its processes could signal or trace the observer.
+   */
+  get observedFromInside(): boolean {
+    return this.sidecarUsed;
+  }
+
+  private sidecarUsed = false;
+
   /** A ps snapshot of the container's PID namespace, through its observer (see observedBy). */
   async ps(toolboxImage: string): Promise<PsSnapshot> {
     return (await this.observedBy(toolboxImage)).snapshot();
@@ -181,7 +191,10 @@ export class RunningContainer {
     this.observer ??= (async () => {
       const node = await NodeObserver.of(this.session, toolboxImage);
       const nodePid = (await this.inspect()).State.Pid;
-      const sidecar = () => Observer.start(this.session, toolboxImage, this.id, this.spec.labels);
+      const sidecar = () => {
+        this.sidecarUsed = true;
+        return Observer.start(this.session, toolboxImage, this.id, this.spec.labels);
+      };
       return node && nodePid > 0 ? node.watch(this.id, nodePid, sidecar) : await sidecar();
     })();
     try {

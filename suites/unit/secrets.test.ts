@@ -2,6 +2,8 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { policyForReport, resolvePolicy } from '../../harness/app/certify.js';
 import { defaultPolicy } from '../../harness/certify/policy.js';
+import { gateJudgement } from '../../harness/certify/gate.js';
+import type { Observation } from '../../harness/checks/observation.js';
 import { guardStream, redact, redactDeep, registerSecrets, terminalText } from '../../harness/secrets.js';
 
 describe('secrets given to the image', () => {
@@ -72,5 +74,32 @@ describe('the terminal', () => {
 
   it('terminalText keeps newlines and tabs', () => {
     expect(terminalText('a\tb\nc\x00')).toBe('a\tb\nc\\u0000');
+  });
+});
+
+describe('evidence the image could have shaped', () => {
+  const o = (check: string, shapeable?: string[]) =>
+    ({
+      check,
+      scenario: null,
+      subject: 's',
+      did: 'd',
+      verdict: 'pass',
+      reason: 'no zombie left',
+      observed: {},
+      evidence: shapeable ? { shapeable } : {},
+      durationMs: 1,
+    }) as unknown as Observation<object>;
+
+  it('a required check does not pass on it alone; the report says why', () => {
+    const policy = defaultPolicy();
+    const j = gateJudgement(o('zombie-reaping', ['observed through a sidecar']), policy);
+    expect(j.verdict).toBe('error');
+    expect(j.reason).toBe(
+      'no zombie left; not certified on this alone: it rests on what the image could have shaped (observed through a sidecar)',
+    );
+    expect(gateJudgement(o('zombie-reaping'), policy).verdict).toBe('pass');
+    // Not required: the verdict stands, its evidence still says what it rests on.
+    expect(gateJudgement(o('pid1', ['PID 1 judged by the name it gives itself']), policy).verdict).toBe('pass');
   });
 });
