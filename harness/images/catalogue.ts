@@ -158,6 +158,7 @@ export const CERTIFY_FIXTURES = [
   'eats-memory',
   'hides-from-observer',
   'prints-escapes',
+  'lies-ready',
 ] as const;
 
 export function certifyFixtureSpec(name: string, base: string): ImageSpec {
