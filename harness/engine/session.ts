@@ -195,10 +195,7 @@ type Listed = { Id: string; ImageID?: string; Labels?: Record<string, string> };
  * harness's labels (an image built FROM one of the harness's, or labelled to look like
  * one) is not the harness's to remove.
  */
-async function ownContainers<C extends { Id: string; ImageID?: string; Labels?: Record<string, string> }>(
-  engine: Engine,
-  containers: C[],
-): Promise<C[]> {
+async function ownContainers(engine: Engine, containers: Listed[]): Promise<Listed[]> {
   const imageRuns = new Map<string, Promise<string | undefined>>();
   const runOfImage = (id: string) => {
     let run = imageRuns.get(id);
