@@ -59,6 +59,13 @@ export class ScenarioError extends HarnessError {
   }
 }
 
+/** A container that was not started because what it was for ended first (its pod's deletion began). */
+export class StartCancelledError extends ScenarioError {
+  constructor(what: string) {
+    super(`${what} was not started: what it was for ended first`);
+  }
+}
+
 /** The engine answers but the harness's own images are missing or stale (`doctor`). */
 export class NotReadyError extends HarnessError {
   constructor(message: string, options: { detail?: string; cause?: unknown } = {}) {

@@ -3,6 +3,7 @@
  * image runs the aware program), shell-less images FROM scratch, and images that
  * cannot be tested. Grace 2 s (the default policy otherwise).
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it, inject } from 'vitest';
@@ -168,11 +169,16 @@ describe('harness certify (the command)', () => {
     expect(r.stdout).toContain('FAILS the policy: graceful-stop, exit-code');
   });
 
-  it('exits 2 with one line for an image that is neither local nor pullable', async () => {
-    const r = await cli('no/such:image', '--grace', String(G));
+  it('exits 2 with one line for an image that is neither local nor pullable; its report says it could not be certified', async () => {
+    const out = join(projectRoot(), 'reports/certify-test/no-such');
+    const r = await cli('no/such:image', '--grace', String(G), '--format', 'md,html', '--out', out);
     expect(r.exitCode).toBe(2);
     const last = r.stderr.trim().split('\n').at(-1);
     expect(last).toMatch(/^harness: image no\/such:image is neither local nor pullable \(.+\)$/);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(/could not be certified: image no\/such:image is neither local nor pullable/);
+    expect(md).not.toMatch(/fails the policy|\|---\|\||Failures/);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('COULD NOT BE CERTIFIED');
   });
 
   it('configures the image as docker run does: a service that needs PORT passes with --env and --ready-port', async () => {

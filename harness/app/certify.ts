@@ -6,6 +6,7 @@
 import type { Observation } from '../checks/observation.js';
 import type { CheckContext } from '../checks/subject.js';
 import { evidenceLine } from '../certify/evidence.js';
+import { checkImageRef } from '../certify/image-ref.js';
 import { certifyImage, policyExpectation, resolveImage, type Certification } from '../certify/gate.js';
 import type { Policy } from '../certify/policy.js';
 import { describeRunOptions, mergeRunOptions, type RunOptions } from '../certify/run-options.js';
@@ -92,6 +93,7 @@ export interface CertifyResult {
 
 export async function certify(ready: Prepared, req: CertifyRequest): Promise<CertifyResult> {
   const { policy } = req;
+  for (const image of req.images) checkImageRef(image, 'certify');
   const load = await measureLoad(ready.session, ready.toolbox.tag, req.concurrency);
   const ctx: CheckContext = {
     session: ready.session,

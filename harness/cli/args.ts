@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BadInputError } from '../errors.js';
+import { didYouMean } from './suggest.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -21,6 +22,9 @@ export function parse<T extends Options>(
     // parseArgs reads `--grace -1` as a flag without its value.
     const ambiguous = /^Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
     if (ambiguous) message = `${ambiguous[1]}: a value that starts with "-" is given as ${ambiguous[1]}=VALUE`;
+    const unknown = /^Unknown option '--([\w-]+)'/.exec(message);
+    const near = unknown ? didYouMean(unknown[1] as string, Object.keys(options)) : undefined;
+    if (near) message = `${message}: did you mean --${near}?`;
     throw new BadInputError(`${command}: ${message} (see \`harness ${command} --help\`)`);
   }
 }

@@ -12,6 +12,7 @@ import {
   type RunOptions,
 } from '../certify/run-options.js';
 import { readDockerfile } from '../certify/dockerfile.js';
+import { checkImageRef } from '../certify/image-ref.js';
 import { BadInputError } from '../errors.js';
 import { stderrLogger } from '../log.js';
 import { outputDir } from '../paths.js';
@@ -132,7 +133,7 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
     true,
   );
   if (!positionals.length) throw new BadInputError('certify: give at least one IMAGE (see `harness certify --help`)');
-  const images = [...new Set(positionals)];
+  const images = [...new Set(positionals)].map((i) => checkImageRef(i, 'certify'));
   if (values.dockerfile !== undefined && images.length !== 1)
     throw new BadInputError('certify: --dockerfile goes with exactly one IMAGE (the one built from it)');
   const buildArgs: Record<string, string> = {};

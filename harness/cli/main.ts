@@ -1,6 +1,7 @@
 import { describeError, HarnessError } from '../errors.js';
 import { stderrLogger } from '../log.js';
 import { guardStream } from '../secrets.js';
+import { didYouMean } from './suggest.js';
 import { interruptHandlers } from './interrupt.js';
 import { VERSION } from './version.js';
 
@@ -95,8 +96,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[name];
   if (!load) {
+    const near = didYouMean(name, Object.keys(COMMANDS));
     process.stderr.write(
-      `harness: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see \`harness --help\`)\n`,
+      `harness: unknown command "${name}"${near ? `: did you mean ${near}?` : ''} (commands: ${Object.keys(COMMANDS).join(', ')}; see \`harness --help\`)\n`,
     );
     return 2;
   }

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { StartedTestContainer } from 'testcontainers';
-import { BadInputError, describeError, ScenarioError } from '../errors.js';
+import { BadInputError, describeError, ScenarioError, StartCancelledError } from '../errors.js';
 import { statusOf, type OnEngine } from './connect.js';
 import { demuxLogs, type LogLine } from './logs.js';
 import type { Session } from './session.js';
@@ -37,6 +37,8 @@ export interface ContainerSpec {
   startupTimeoutMs?: number;
   pidsLimit?: number;
   memoryBytes?: number;
+  /** Not started once this aborts (a pod whose deletion began): created, then removed. */
+  startUnless?: AbortSignal;
 }
 
 /**
@@ -322,8 +324,13 @@ export async function startHelper(session: Session, spec: ContainerSpec): Promis
     ),
   );
   try {
+    if (spec.startUnless?.aborted) throw new StartCancelledError(`${spec.purpose} of ${spec.image}`);
     await container.start();
   } catch (err) {
+    if (err instanceof StartCancelledError) {
+      await removeContainer(session, container.id);
+      throw err;
+    }
     await removeContainer(session, container.id);
     throw new ScenarioError(`${spec.purpose}: container of ${spec.image} did not start: ${firstLine(err)}`, {
       cause: err,

@@ -1,7 +1,7 @@
 import type { Container, Probe } from 'kubernetes-types/core/v1.js';
 import { removeNetwork } from '../engine/networks.js';
 import type { Session } from '../engine/session.js';
-import { errorNotes } from '../errors.js';
+import { errorNotes, StartCancelledError } from '../errors.js';
 import { RunningContainer, type ExitedContainer } from '../run/container.js';
 import { goDuration, MESSAGES, sleep, Timeline } from './events.js';
 import { formatPod, isSidecar, PROBE_KINDS, resolveProbe, type PodSpecResolved, type ProbeKind } from './manifest.js';
@@ -350,6 +350,8 @@ export class PodRun {
     try {
       started = await runner.start(c, r.restartCount);
     } catch (err) {
+      // The pod's deletion began while it was being created: it is never started.
+      if (err instanceof StartCancelledError) return;
       // A container that cannot be run at all (its image missing, the engine refusing)
       // deletes the pod: its siblings go through their termination, not on forever.
       this.fault ??= err;

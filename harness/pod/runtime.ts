@@ -1,5 +1,6 @@
 import type { Container } from 'kubernetes-types/core/v1.js';
 import type { Session } from '../engine/session.js';
+import { StartCancelledError } from '../errors.js';
 import { RunningContainer, type ExitedContainer } from '../run/container.js';
 import { containerEnv, expand } from './expansion.js';
 import { MESSAGES, type Timeline } from './events.js';
@@ -106,6 +107,8 @@ export class ContainerRunner {
   async start(c: Container, restartCount: number): Promise<{ instance: RunningContainer; hookFailed: boolean }> {
     const { pod } = this;
     const env = this.env(c);
+    // Once the pod's deletion began, no container starts (the pod worker stops syncing starts).
+    if (pod.deletion.aborted) throw new StartCancelledError(`container ${c.name}`);
     pod.emit('Normal', 'Pulled', c.name, MESSAGES.pulled(c.image ?? ''));
     const instance = await RunningContainer.start(pod.session, {
       image: c.image ?? '',
@@ -117,6 +120,7 @@ export class ContainerRunner {
       workingDir: c.workingDir,
       network: `container:${pod.sandboxId}`,
       pidMode: pod.spec.shareProcessNamespace ? `container:${pod.sandboxId}` : undefined,
+      startUnless: pod.deletion,
     });
     pod.emit('Normal', 'Created', c.name, MESSAGES.created(c.name));
     pod.emit('Normal', 'Started', c.name, MESSAGES.started(c.name));

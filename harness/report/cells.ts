@@ -64,3 +64,15 @@ export function matrixCells(report: Report): { subjects: string[]; checks: strin
 
 export const cellAt = (cells: Map<string, Cell>, subject: string, check: string) =>
   cells.get(`${subject}\u0000${check}`);
+
+/**
+ * A certify report's answer: passes, fails, or could not be certified (then why: the
+ * first such image's summary). A run that could not certify an image never reads as a
+ * failure of the policy.
+ */
+export function certifyVerdict(report: Report): { verdict: 'pass' | 'fail' | 'cannot-certify'; why?: string } {
+  const images = report.images ?? [];
+  const cannot = images.find((i) => i.verdict === 'cannot-certify');
+  if (cannot) return { verdict: 'cannot-certify', why: cannot.summary.replace(/^cannot be certified: /, '') };
+  return { verdict: report.passed ? 'pass' : 'fail' };
+}

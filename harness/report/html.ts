@@ -1,6 +1,6 @@
 import { checkByName } from '../checks/battery.js';
 import type { Report, ReportResult } from './model.js';
-import { cellAt, enginesLabel, matrixCells, rowOf, unexpectedOf, type Cell } from './cells.js';
+import { cellAt, certifyVerdict, enginesLabel, matrixCells, rowOf, unexpectedOf, type Cell } from './cells.js';
 import { engineDifferences } from './merge.js';
 import { describeChange, type CellChange } from './diff.js';
 import { escapeHtml as h } from './escape.js';
@@ -178,6 +178,14 @@ export function renderFaceOff(rows: FaceOffRow[] | undefined): string {
 <table id="faceoff"><thead><tr><th></th>${cols.map(([, t]) => `<th>${h(t)}</th>`).join('')}<th>scenario</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
+/** A certify report's verdict: passes, fails, or could not be certified and why. */
+function certifyBadge(report: Report): string {
+  const a = certifyVerdict(report);
+  if (a.verdict === 'cannot-certify')
+    return `<span>verdict <b class="chip v-error">COULD NOT BE CERTIFIED</b> ${h(a.why ?? '')}</span>`;
+  return `<span>verdict <b class="chip v-${a.verdict}">${a.verdict === 'pass' ? 'PASSES' : 'FAILS'} the policy</b></span>`;
+}
+
 /** The report as one self-contained HTML page: inline CSS and script, no fetches. */
 export function renderHtml(report: Report, options: { changes?: CellChange[]; title?: string } = {}): string {
   const { subjects, checks, cells } = matrixCells(report);
@@ -206,13 +214,17 @@ export function renderHtml(report: Report, options: { changes?: CellChange[]; ti
 <div class="meta"><span>engine <b>${h(enginesLabel(report))}</b>${report.engine.cgroupVersion && !report.engines ? ` (cgroup v${h(report.engine.cgroupVersion)})` : ''}</span>
 <span>date <b>${h(report.startedAt)}</b></span><span>grace <b>${report.graceSeconds} s</b></span><span>concurrency <b>${report.load ? h(describeLoad(report.load)) : report.concurrency}</b></span><span>run time <b>${durationS} s</b></span>
 <span>results <b>${report.results.length}</b>: <span class="chip v-pass">${t.pass} pass</span> <span class="chip v-fail">${t.fail} fail</span> <span class="chip v-error">${t.error} error</span> <span class="chip v-skip">${t.skip} skip</span></span>
-${report.kind === 'certify' ? `<span>verdict <b class="chip v-${report.passed ? 'pass' : 'fail'}">${report.passed ? 'PASSES' : 'FAILS'} the policy</b></span>` : ''}</div></header>
+${report.kind === 'certify' ? certifyBadge(report) : ''}</div></header>
 <main>
 ${report.incomplete ? `<p class="incomplete"><b>Incomplete:</b> ${h(report.incomplete.reason)}; ${report.incomplete.ran} of ${report.incomplete.planned} scenarios ran.</p>` : ''}
 ${changesSection(options.changes)}
-<h2>Matrix</h2>
+${
+  checks.length
+    ? `<h2>Matrix</h2>
 <p class="legend">Each cell: the key figure of the check (exit code and stop time, signals received, zombies left, ...), coloured by verdict (<span class="chip v-pass">pass</span> <span class="chip v-partial">partial</span> <span class="chip v-fail">fail</span> <span class="chip v-error">error</span>); <span class="unexpected">≠</span> marks an observation that differs from the subject's expected row. Click a cell for its evidence.</p>
-<table class="matrix" id="matrix"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table>
+<table class="matrix" id="matrix"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table>`
+    : '<p>No check ran.</p>'
+}
 ${engineDifferenceSection(report)}
 <div id="evidence">${[...cells.values()].map(evidenceSection).join('\n')}</div>
 ${stopChart(report)}

@@ -1,5 +1,5 @@
 import { describeLoad } from '../run/load.js';
-import { cellAt, enginesLabel, matrixCells } from './cells.js';
+import { cellAt, certifyVerdict, enginesLabel, matrixCells } from './cells.js';
 import { engineDifferences } from './merge.js';
 import { describeChange, type CellChange } from './diff.js';
 import { escapeMarkdown as md } from './escape.js';
@@ -12,10 +12,13 @@ export function renderMarkdown(report: Report, options: { changes?: CellChange[]
   const { subjects, checks, cells } = matrixCells(report);
   const t = report.totals;
   const out: string[] = [];
-  const title =
-    report.kind === 'certify'
-      ? `Certification of \`${md(report.image ?? '')}\`: ${report.passed ? '✅ passes' : '❌ fails'} the policy`
-      : 'Container behaviour face-off';
+  const answer = report.kind === 'certify' ? certifyVerdict(report) : undefined;
+  const image = `Certification of \`${md(report.image ?? (report.images ?? []).map((i) => i.image).join(', '))}\``;
+  const title = !answer
+    ? 'Container behaviour face-off'
+    : answer.verdict === 'cannot-certify'
+      ? `${image}: ⚠️ could not be certified: ${md(answer.why ?? '')}`
+      : `${image}: ${answer.verdict === 'pass' ? '✅ passes' : '❌ fails'} the policy`;
   out.push(`### ${title}`, '');
   out.push(
     `${md(enginesLabel(report))} · ${md(report.startedAt)} · grace ${report.graceSeconds} s · ${md(report.load ? describeLoad(report.load) : `${report.concurrency} at a time`)} · ${report.results.length} results: ${t.pass} pass, ${t.fail} fail, ${t.error} error, ${t.skip} skip`,
@@ -35,19 +38,22 @@ export function renderMarkdown(report: Report, options: { changes?: CellChange[]
       '',
     );
   }
-  out.push(`| subject | ${checks.map(md).join(' | ')} |`, `|---|${checks.map(() => '---').join('|')}|`);
-  for (const s of subjects) {
-    const row = checks.map((c) => {
-      const cell = cellAt(cells, s, c);
-      return cell ? `${ICON[cell.verdict] ?? ''} ${md(cell.figure)}${cell.unexpected.length ? ' ≠' : ''}` : '';
-    });
-    out.push(`| ${md(s)} | ${row.join(' | ')} |`);
-  }
-  out.push(
-    '',
-    '✅ pass · 🟡 some scenarios fail · ❌ fail · ⚠️ could not be run · ≠ differs from the expected row',
-    '',
-  );
+  // No table without a column: a run where no check ran says so instead.
+  if (checks.length) {
+    out.push(`| subject | ${checks.map(md).join(' | ')} |`, `|---|${checks.map(() => '---').join('|')}|`);
+    for (const s of subjects) {
+      const row = checks.map((c) => {
+        const cell = cellAt(cells, s, c);
+        return cell ? `${ICON[cell.verdict] ?? ''} ${md(cell.figure)}${cell.unexpected.length ? ' ≠' : ''}` : '';
+      });
+      out.push(`| ${md(s)} | ${row.join(' | ')} |`);
+    }
+    out.push(
+      '',
+      '✅ pass · 🟡 some scenarios fail · ❌ fail · ⚠️ could not be run · ≠ differs from the expected row',
+      '',
+    );
+  } else out.push('No check ran.', '');
   const differences = engineDifferences(report);
   if (report.engines) {
     const engines = report.engines.map((e) => e.kind);
@@ -87,6 +93,7 @@ export function renderMarkdown(report: Report, options: { changes?: CellChange[]
     out.push('');
   }
   const failures = report.results.filter((r) => r.verdict === 'fail' || r.verdict === 'error');
+  if (!report.results.length) return `${out.join('\n')}\n`;
   out.push(`#### Failures (${failures.length})`, '');
   const lines = failures.map(
     (r) =>

@@ -25,6 +25,16 @@ it.each(Object.keys(POD_SCENARIOS))('%s: ran until its condition held', (key) =>
   expect(o.until.met, `${key}: ${o.until.text}`).toBe(true);
 });
 
+it.each(Object.keys(POD_SCENARIOS))('%s: no container is created or started once its deletion began', (key) => {
+  const o = outcomes.get(key) as PodOutcome;
+  const deleting = o.events.find((e) => e.reason === 'Deleting');
+  expect(deleting, `${key}: deleted`).toBeDefined();
+  const late = o.events.filter(
+    (e) => ['Pulled', 'Created', 'Started'].includes(e.reason) && e.atMs > (deleting as PodEvent).atMs,
+  );
+  expect(late.map((e) => `${e.reason} ${e.container} at ${e.atMs} ms`)).toEqual([]);
+});
+
 /**
  * SIGKILL lands the grace period after Killing, no earlier; how much later is a band
  * from the grace period and this pod's measured engine latency (its sandbox start).

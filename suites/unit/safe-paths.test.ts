@@ -7,6 +7,8 @@ import { loadConfig } from '../../harness/config.js';
 import { policyFrom } from '../../harness/certify/policy.js';
 import { readDockerfile } from '../../harness/certify/dockerfile.js';
 import { insideFolder, writeInside } from '../../harness/safe-paths.js';
+import { imageRefProblem } from '../../harness/certify/image-ref.js';
+import { didYouMean } from '../../harness/cli/suggest.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'harness-paths-'));
 
@@ -62,5 +64,30 @@ describe('writes', () => {
     expect(folderOf('..')).toBe('__');
     expect(folderOf('.')).toBe('_');
     expect(folderOf('my/api:1.4')).toBe('my_api_1.4');
+  });
+});
+
+describe('image references, checked before any engine work', () => {
+  it.each([
+    ['harness/tini:1', null],
+    ['docker.io/library/debian:bookworm-slim', null],
+    ['localhost:5000/team/app@sha256:' + 'a'.repeat(64), null],
+    ['registry.Example.com/app:1', null],
+    ['5c05cf1ca37c', null],
+    ['my_app__x-y.z', null],
+    ['harness/Sample-tini:1', 'repository names are lowercase'],
+    ['my image', 'it contains white space'],
+    ['app:', 'it does not follow [registry/]name[:tag][@digest]'],
+    ['', 'it is empty'],
+  ])('%j: %j', (ref, problem) => {
+    expect(imageRefProblem(ref)).toBe(problem);
+  });
+});
+
+describe('did you mean', () => {
+  it('names the command or option a typo was close to, and nothing for a stranger', () => {
+    expect(didYouMean('cerify', ['certify', 'matrix', 'pod'])).toBe('certify');
+    expect(didYouMean('gace', ['grace', 'env', 'json'])).toBe('grace');
+    expect(didYouMean('bogus', ['certify', 'matrix', 'doctor'])).toBeUndefined();
   });
 });
