@@ -7,7 +7,7 @@
  *     await expect('my/service:1.4').toReapZombies();
  *     await expect('my/service:1.4').toForwardSignal('SIGINT');
  *     await expect('my/service:1.4').toExitWith(0);
- *   });
+ *   }, 180_000);
  *
  * The received value is an image reference, or `{ image, env, cmd, user, readyPort, ... }`.
  * Each matcher runs one check in a fresh container (seconds, not milliseconds: give the
