@@ -167,6 +167,16 @@ describe('harness certify (the command)', () => {
       /FAIL\s+graceful-stop: the stop signal was not acted on: SIGKILL was needed after the \d+ s grace period/,
     );
     expect(r.stdout).toContain('FAILS the policy: graceful-stop, exit-code');
+    // A shell as PID 1 fails pid1, which the default policy does not require: a warning.
+    expect(r.stdout).toMatch(/^ {2}warn {2}pid1: a shell \(\w+\) is PID 1/m);
+    const report = JSON.parse(
+      readFileSync(join(projectRoot(), 'reports/certify-test/shell-form/report.json'), 'utf8'),
+    ) as { totals: Record<string, number>; results: { check: string; verdict: string; required?: boolean }[] };
+    expect(report.results.every((x) => typeof x.required === 'boolean')).toBe(true);
+    const requiredFails = report.results.filter((x) => x.verdict === 'fail' && x.required).length;
+    expect(report.totals.fail).toBe(requiredFails);
+    expect(report.totals.warning).toBe(report.results.filter((x) => x.verdict === 'fail' && !x.required).length);
+    expect(report.totals.warning).toBeGreaterThanOrEqual(1);
   });
 
   it('exits 2 with one line for an image that is neither local nor pullable; its report says it could not be certified', async () => {

@@ -3,6 +3,7 @@
  * library's certifyImage alike: one set of inputs (images, policy, run options, grace)
  * gives one verdict, one exit code and one report, whichever door they came through.
  */
+import { checkByName } from '../checks/battery.js';
 import type { Observation } from '../checks/observation.js';
 import type { CheckContext } from '../checks/subject.js';
 import { evidenceLine } from '../certify/evidence.js';
@@ -16,7 +17,7 @@ import { CertifyIncompleteError, EngineUnavailableError, HarnessError } from '..
 import type { Logger } from '../log.js';
 import { measureLoad, type Prepared } from '../prepare.js';
 import { buildReport } from '../report/build.js';
-import type { CertifiedImage, Report } from '../report/model.js';
+import { shownVerdict, type CertifiedImage, type Report } from '../report/model.js';
 import { describeLoad, type LoadInfo } from '../run/load.js';
 import { registerSecrets } from '../secrets.js';
 
@@ -199,10 +200,16 @@ async function certifyOne(
   );
   for (const o of result.observations) {
     const label = `${o.check}${o.scenario ? ` (${o.scenario})` : ''}`;
-    const mark = o.verdict === 'pass' ? 'pass ' : o.verdict === 'fail' ? 'FAIL ' : o.verdict.toUpperCase().padEnd(5);
+    const shown = shownVerdict(o);
+    if (shown === 'warning') {
+      // Failed, but the policy does not require it: one line, never read as a failure.
+      out(`  warn  ${label}: ${o.reason} (a warning: the policy does not require ${o.check})`);
+      continue;
+    }
+    const mark = shown === 'pass' ? 'pass ' : shown === 'fail' ? 'FAIL ' : shown.toUpperCase().padEnd(5);
     out(`  ${mark} ${label}: ${o.reason}`);
-    if (o.verdict !== 'pass') {
-      out(`        expected: ${policyExpectation(o.check, policy)}`);
+    if (shown !== 'pass') {
+      out(`        expected: ${o.expectation ?? policyExpectation(o.check, policy)}`);
       out(`        observed: ${JSON.stringify(o.observed)}`);
       const ev = evidenceLine(o);
       if (ev) out(`        evidence: ${ev}`);
@@ -227,6 +234,11 @@ async function certifyOne(
     ? 'PASSES the policy'
     : `FAILS the policy: ${result.failures.map((f) => `${f.check}${f.scenario ? ` (${f.scenario})` : ''}`).join(', ')}`;
   out(`${image} ${summary}`);
+  // What to change, one line per failed check, from the checks' own remedies.
+  for (const check of new Set(result.failures.map((f) => f.check))) {
+    const remedy = checkByName(check)?.remedy;
+    if (remedy) out(`  to fix ${check}: ${remedy}`);
+  }
   return {
     image,
     code: result.passed ? 0 : 1,

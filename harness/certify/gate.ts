@@ -39,17 +39,16 @@ export function gateJudgement(o: Observation<object>, policy: Policy): Observati
   const required = policy.required.includes(o.check);
   const j = judge(o, policy);
   const shaped = o.evidence.shapeable ?? [];
+  const expectation = policyExpectation(o.check, policy);
   if (required && j.verdict === 'pass' && shaped.length)
     return {
       ...o,
       verdict: 'error',
       reason: `${j.reason}; not certified on this alone: it rests on what the image could have shaped (${shaped.join('; ')})`,
+      required,
+      expectation,
     };
-  return {
-    ...o,
-    ...j,
-    reason: required || j.verdict === 'pass' ? j.reason : `${j.reason} (not required by the policy)`,
-  };
+  return { ...o, ...j, required, expectation };
 }
 
 export interface Certification {

@@ -61,4 +61,11 @@ export interface Observation<O extends object = Record<string, unknown>> {
   observed: O;
   evidence: Evidence;
   durationMs: number;
+  /**
+   * certify: whether the policy requires this check. A failure of a check it does not
+   * require is a warning: it does not fail the gate.
+   */
+  required?: boolean;
+  /** certify: what the policy expects of this check, in words. */
+  expectation?: string;
 }

@@ -1,7 +1,7 @@
 import type { LoadInfo } from '../run/load.js';
-import type { Observation, Verdict } from '../checks/observation.js';
+import type { Observation } from '../checks/observation.js';
 import type { EngineInfo } from '../engine/connect.js';
-import { SCHEMA_VERSION, type Report, type ReportResult } from './model.js';
+import { countTotals, SCHEMA_VERSION, type Report, type ReportResult } from './model.js';
 
 export function toResult(o: Observation<object>): ReportResult {
   return {
@@ -17,6 +17,8 @@ export function toResult(o: Observation<object>): ReportResult {
     observed: o.observed as Record<string, unknown>,
     evidence: o.evidence,
     durationMs: o.durationMs,
+    ...(o.required !== undefined ? { required: o.required } : {}),
+    ...(o.expectation !== undefined ? { expectation: o.expectation } : {}),
   };
 }
 
@@ -31,8 +33,7 @@ export function buildReport(args: {
   observations: Observation<object>[];
 }): Report {
   const results = args.observations.map(toResult);
-  const totals: Record<Verdict, number> = { pass: 0, fail: 0, error: 0, skip: 0 };
-  for (const r of results) totals[r.verdict]++;
+  const totals = countTotals(results);
   const { kind, version, apiVersion, endpoint, cgroupVersion } = args.engine;
   return {
     schemaVersion: SCHEMA_VERSION,

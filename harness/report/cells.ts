@@ -1,6 +1,6 @@
 import type { Verdict } from '../checks/observation.js';
 import { mismatches } from '../expected.js';
-import type { Report, ReportResult } from './model.js';
+import { shownVerdict, type Report, type ReportResult } from './model.js';
 import { keyFigure } from './text.js';
 
 /** One matrix cell: a subject's results for one check (all its scenarios). */
@@ -9,7 +9,7 @@ export interface Cell {
   subject: string;
   check: string;
   results: ReportResult[];
-  verdict: Verdict | 'partial';
+  verdict: Verdict | 'partial' | 'warning';
   figure: string;
   /** Fields where observed differs from the expected row, across scenarios. */
   unexpected: string[];
@@ -18,6 +18,8 @@ export interface Cell {
 export function cellVerdict(results: ReportResult[]): Cell['verdict'] {
   if (results.some((r) => r.verdict === 'error')) return 'error';
   if (results.every((r) => r.verdict === 'pass')) return 'pass';
+  // Failed only where the policy does not require the check: a warning, not a failure.
+  if (results.every((r) => r.verdict === 'pass' || shownVerdict(r) === 'warning')) return 'warning';
   if (results.every((r) => r.verdict === 'skip')) return 'skip';
   if (results.some((r) => r.verdict === 'pass')) return 'partial';
   return 'fail';

@@ -14,7 +14,7 @@ header{padding:16px 24px;border-bottom:1px solid var(--line);background:#f6f8fa}
 main{padding:0 24px 40px}.meta{display:flex;flex-wrap:wrap;gap:6px 18px;color:var(--muted)}.meta b{color:#1f2328;font-weight:600}
 .chip{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;font-size:12px}
 .incomplete{border:1px solid var(--error);background:var(--error-bg);padding:.5em .8em}
-.v-pass{color:var(--pass);background:var(--pass-bg)}.v-fail{color:var(--fail);background:var(--fail-bg)}.v-partial{color:var(--partial);background:var(--partial-bg)}.v-error{color:var(--error);background:var(--error-bg)}.v-skip{color:var(--skip);background:var(--skip-bg)}
+.v-pass{color:var(--pass);background:var(--pass-bg)}.v-fail{color:var(--fail);background:var(--fail-bg)}.v-partial,.v-warning{color:var(--partial);background:var(--partial-bg)}.v-error{color:var(--error);background:var(--error-bg)}.v-skip{color:var(--skip);background:var(--skip-bg)}
 table{border-collapse:collapse}th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 table.matrix th{background:#f6f8fa;position:sticky;top:0}table.matrix td.cell{padding:0}
 table.matrix td.cell a{display:block;padding:4px 8px;color:inherit;text-decoration:none;white-space:nowrap;font-variant-numeric:tabular-nums}
@@ -213,7 +213,7 @@ export function renderHtml(report: Report, options: { changes?: CellChange[]; ti
 <header><h1>${h(title)}</h1>
 <div class="meta"><span>engine <b>${h(enginesLabel(report))}</b>${report.engine.cgroupVersion && !report.engines ? ` (cgroup v${h(report.engine.cgroupVersion)})` : ''}</span>
 <span>date <b>${h(report.startedAt)}</b></span><span>grace <b>${report.graceSeconds} s</b></span><span>concurrency <b>${report.load ? h(describeLoad(report.load)) : report.concurrency}</b></span><span>run time <b>${durationS} s</b></span>
-<span>results <b>${report.results.length}</b>: <span class="chip v-pass">${t.pass} pass</span> <span class="chip v-fail">${t.fail} fail</span> <span class="chip v-error">${t.error} error</span> <span class="chip v-skip">${t.skip} skip</span></span>
+<span>results <b>${report.results.length}</b>: <span class="chip v-pass">${t.pass} pass</span> <span class="chip v-fail">${t.fail} fail</span> ${t.warning ? `<span class="chip v-warning">${t.warning} warning</span> ` : ''}<span class="chip v-error">${t.error} error</span> <span class="chip v-skip">${t.skip} skip</span></span>
 ${report.kind === 'certify' ? certifyBadge(report) : ''}</div></header>
 <main>
 ${report.incomplete ? `<p class="incomplete"><b>Incomplete:</b> ${h(report.incomplete.reason)}; ${report.incomplete.ran} of ${report.incomplete.planned} scenarios ran.</p>` : ''}
@@ -221,7 +221,7 @@ ${changesSection(options.changes)}
 ${
   checks.length
     ? `<h2>Matrix</h2>
-<p class="legend">Each cell: the key figure of the check (exit code and stop time, signals received, zombies left, ...), coloured by verdict (<span class="chip v-pass">pass</span> <span class="chip v-partial">partial</span> <span class="chip v-fail">fail</span> <span class="chip v-error">error</span>); <span class="unexpected">≠</span> marks an observation that differs from the subject's expected row. Click a cell for its evidence.</p>
+<p class="legend">Each cell: the key figure of the check (exit code and stop time, signals received, zombies left, ...), coloured by verdict (<span class="chip v-pass">pass</span> <span class="chip v-partial">partial</span> <span class="chip v-fail">fail</span> <span class="chip v-warning">warning: failed, not required by the policy</span> <span class="chip v-error">error</span>); <span class="unexpected">≠</span> marks an observation that differs from the subject's expected row. Click a cell for its evidence.</p>
 <table class="matrix" id="matrix"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table>`
     : '<p>No check ran.</p>'
 }

@@ -1,7 +1,7 @@
 import { rowOf } from './cells.js';
 import { unexpectedOf } from './cells.js';
 import { escapeXml as attr, escapeXmlText as text } from './escape.js';
-import type { Report } from './model.js';
+import { shownVerdict, type Report } from './model.js';
 
 /**
  * JUnit XML: one testsuite per subject, one testcase per check x scenario. A testcase
@@ -30,7 +30,7 @@ export function renderJunit(report: Report): string {
       } else if (r.verdict === 'skip') {
         ss++;
         body.push(`<skipped message="${attr(r.reason)}"/>`);
-      } else if (r.expected ? diff.length > 0 : r.verdict === 'fail') {
+      } else if (r.expected ? diff.length > 0 : shownVerdict(r) === 'fail') {
         sf++;
         const message = r.expected ? `differs from the expected row: ${diff.join('; ')}` : r.reason;
         body.push(
@@ -39,7 +39,7 @@ export function renderJunit(report: Report): string {
       }
       const logs = (r.evidence.logs ?? []).map((l) => `[${l.stream}] ${l.text}`).join('\n');
       body.push(
-        `<system-out>${text(`${r.did}\nverdict: ${r.verdict}: ${r.reason}${logs ? `\n${logs}` : ''}`)}</system-out>`,
+        `<system-out>${text(`${r.did}\nverdict: ${shownVerdict(r)}: ${r.reason}${logs ? `\n${logs}` : ''}`)}</system-out>`,
       );
       return `    <testcase classname="${attr(subject)}" name="${attr(name)}" time="${seconds(r.durationMs)}">\n      ${body.join('\n      ')}\n    </testcase>`;
     });

@@ -3,9 +3,9 @@ import { cellAt, certifyVerdict, enginesLabel, matrixCells } from './cells.js';
 import { engineDifferences } from './merge.js';
 import { describeChange, type CellChange } from './diff.js';
 import { escapeMarkdown as md } from './escape.js';
-import type { Report } from './model.js';
+import { shownVerdict, type Report, type ReportResult } from './model.js';
 
-const ICON: Record<string, string> = { pass: '✅', fail: '❌', partial: '🟡', error: '⚠️', skip: '⏭️' };
+const ICON: Record<string, string> = { pass: '✅', fail: '❌', partial: '🟡', error: '⚠️', skip: '⏭️', warning: '🔸' };
 
 /** A compact Markdown matrix and the list of failures, fit for a pull-request comment. */
 export function renderMarkdown(report: Report, options: { changes?: CellChange[] } = {}): string {
@@ -21,7 +21,7 @@ export function renderMarkdown(report: Report, options: { changes?: CellChange[]
       : `${image}: ${answer.verdict === 'pass' ? '✅ passes' : '❌ fails'} the policy`;
   out.push(`### ${title}`, '');
   out.push(
-    `${md(enginesLabel(report))} · ${md(report.startedAt)} · grace ${report.graceSeconds} s · ${md(report.load ? describeLoad(report.load) : `${report.concurrency} at a time`)} · ${report.results.length} results: ${t.pass} pass, ${t.fail} fail, ${t.error} error, ${t.skip} skip`,
+    `${md(enginesLabel(report))} · ${md(report.startedAt)} · grace ${report.graceSeconds} s · ${md(report.load ? describeLoad(report.load) : `${report.concurrency} at a time`)} · ${report.results.length} results: ${t.pass} pass, ${t.fail} fail${t.warning ? `, ${t.warning} warning` : ''}, ${t.error} error, ${t.skip} skip`,
     '',
   );
   if (report.incomplete)
@@ -92,14 +92,26 @@ export function renderMarkdown(report: Report, options: { changes?: CellChange[]
       );
     out.push('');
   }
-  const failures = report.results.filter((r) => r.verdict === 'fail' || r.verdict === 'error');
   if (!report.results.length) return `${out.join('\n')}\n`;
-  out.push(`#### Failures (${failures.length})`, '');
-  const lines = failures.map(
-    (r) =>
-      `- ${ICON[r.verdict]} **${md(r.subject)}** · ${md(r.check)}${r.scenario ? ` · ${md(r.scenario)}` : ''}: ${md(r.reason)}`,
+  const line = (r: ReportResult) =>
+    `- ${ICON[shownVerdict(r)]} **${md(r.subject)}** · ${md(r.check)}${r.scenario ? ` · ${md(r.scenario)}` : ''}: ${md(r.reason)}${r.expectation ? ` (expected: ${md(r.expectation)})` : ''}`;
+  const section = (heading: string, rs: ReportResult[], none: string | null) => {
+    if (!rs.length && none === null) return;
+    out.push(`#### ${heading} (${rs.length})`, '');
+    const lines = rs.map(line);
+    if (lines.length > 15) out.push('<details><summary>Show all</summary>', '', ...lines, '', '</details>');
+    else out.push(...(lines.length ? lines : [none ?? '']));
+    out.push('');
+  };
+  section(
+    'Failures',
+    report.results.filter((r) => ['fail', 'error'].includes(shownVerdict(r))),
+    'None.',
   );
-  if (lines.length > 15) out.push('<details><summary>Show all</summary>', '', ...lines, '', '</details>');
-  else out.push(...(lines.length ? lines : ['None.']));
-  return `${out.join('\n')}\n`;
+  section(
+    'Warnings: failed checks the policy does not require',
+    report.results.filter((r) => shownVerdict(r) === 'warning'),
+    null,
+  );
+  return `${out.join('\n').trimEnd()}\n`;
 }

@@ -3,7 +3,7 @@ import type { Verdict } from '../checks/observation.js';
 import { BadInputError } from '../errors.js';
 import { PROGRAMS, VARIANTS } from '../images/catalogue.js';
 import { ENGINE_NOTE } from '../expected.js';
-import type { Report, ReportResult } from './model.js';
+import { countTotals, type Report, type ReportResult } from './model.js';
 import { keyFigure } from './text.js';
 
 /** A report read from a file, named for error messages. */
@@ -85,8 +85,7 @@ export function mergeReports(inputs: NamedReport[]): Report {
       a.order - b.order,
   );
   const results = tagged.map((t) => t.r);
-  const totals: Record<Verdict, number> = { pass: 0, fail: 0, error: 0, skip: 0 };
-  for (const r of results) totals[r.verdict]++;
+  const totals = countTotals(results);
   const started = inputs.map((i) => i.report.startedAt).sort()[0] ?? first.report.startedAt;
   const finished =
     inputs

@@ -19,8 +19,29 @@ export interface ReportResult {
   observed: Record<string, unknown>;
   evidence: Evidence;
   durationMs: number;
+  /** certify: whether the policy requires the check (a failure of one it does not require is a warning). */
+  required?: boolean;
+  /** certify: what the policy expects of the check, in words. */
+  expectation?: string;
   /** The engine kind it ran on: set only in a report merged across engines. */
   engine?: string;
+}
+
+export type Totals = Record<Verdict, number> & { warning?: number };
+
+/** What a result reads as: a failure of a check the policy does not require is a warning. */
+export const shownVerdict = (r: Pick<ReportResult, 'verdict' | 'required'>): Verdict | 'warning' =>
+  r.verdict === 'fail' && r.required === false ? 'warning' : r.verdict;
+
+/** Results counted by what they read as (warnings apart from failures, when there are any). */
+export function countTotals(results: Pick<ReportResult, 'verdict' | 'required'>[]): Totals {
+  const totals: Totals = { pass: 0, fail: 0, error: 0, skip: 0 };
+  for (const r of results) {
+    const v = shownVerdict(r);
+    if (v === 'warning') totals.warning = (totals.warning ?? 0) + 1;
+    else totals[v]++;
+  }
+  return totals;
 }
 
 /** One certified image's answer in a certify report. */
@@ -62,7 +83,8 @@ export interface Report {
   concurrency: number;
   /** What the run ran with: containers in flight at once, and where that bound came from. */
   load?: LoadInfo;
-  totals: Record<Verdict, number>;
+  /** Results by verdict; `warning`: failures of checks the policy does not require (certify), counted apart from `fail`. */
+  totals: Totals;
   results: ReportResult[];
   /** certify: the image certified, the policy applied, and the gate's answer. */
   image?: string;

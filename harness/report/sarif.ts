@@ -4,7 +4,7 @@ import { CHECKS } from '../checks/battery.js';
 import { VERSION } from '../cli/version.js';
 import { projectRoot } from '../paths.js';
 import { join } from 'node:path';
-import type { CertifiedImage, Report, ReportResult } from './model.js';
+import { shownVerdict, type CertifiedImage, type Report, type ReportResult } from './model.js';
 
 /** The README section each check's rule links to (its anchor in the battery table). */
 const README_SECTION = 'the-battery';
@@ -51,7 +51,9 @@ export function renderSarif(report: Report, baseDir = process.cwd()): string {
     .map((r) => ({
       ruleId: r.check,
       ruleIndex: index.get(r.check) ?? 0,
-      level: r.verdict === 'fail' ? 'error' : 'warning',
+      // A failed check the policy requires is an error; one it does not require, and a
+      // scenario that could not be carried out, are warnings.
+      level: shownVerdict(r) === 'fail' ? 'error' : 'warning',
       message: {
         text: `${r.subject}: ${r.check}${r.scenario ? ` (${r.scenario})` : ''}: ${r.verdict === 'error' ? 'could not be carried out: ' : ''}${r.reason}`,
       },

@@ -1,0 +1,82 @@
+/**
+ * One vocabulary for required and not-required checks in every format: a failed check
+ * the policy does not require is a warning, counted apart from failures.
+ */
+import { describe, expect, it } from 'vitest';
+import { renderHtml } from '../../harness/report/html.js';
+import { renderJunit } from '../../harness/report/junit.js';
+import { renderMarkdown } from '../../harness/report/markdown.js';
+import { countTotals, type Report, type ReportResult } from '../../harness/report/model.js';
+import { renderSarif } from '../../harness/report/sarif.js';
+import { assertReport } from '../../harness/report/validate.js';
+
+const result = (check: string, verdict: ReportResult['verdict'], required: boolean): ReportResult => ({
+  subject: 'my/api:1',
+  variant: null,
+  program: null,
+  check,
+  scenario: null,
+  did: `ran ${check}`,
+  verdict,
+  reason: `${check} ${verdict}`,
+  expected: null,
+  observed: {},
+  evidence: {},
+  durationMs: 100,
+  required,
+  expectation: `${check} as the policy asks`,
+});
+
+function certifyReport(): Report {
+  const results = [
+    result('graceful-stop', 'fail', true),
+    result('pid1', 'fail', false),
+    result('zombie-reaping', 'pass', true),
+  ];
+  return {
+    schemaVersion: 1,
+    kind: 'certify',
+    engine: { kind: 'docker', version: '20.10.24', apiVersion: '1.41', endpoint: 'unix:///x', cgroupVersion: '1' },
+    startedAt: '2026-12-05T10:00:00.000Z',
+    finishedAt: '2026-12-05T10:00:10.000Z',
+    graceSeconds: 2,
+    concurrency: 4,
+    totals: countTotals(results),
+    results,
+    image: 'my/api:1',
+    images: [{ image: 'my/api:1', verdict: 'fail', summary: 'FAILS the policy: graceful-stop' }],
+    policy: {},
+    passed: false,
+  };
+}
+
+describe('required and not-required checks', () => {
+  it('the totals count a not-required failure as a warning, apart from failures', () => {
+    const r = certifyReport();
+    expect(r.totals).toEqual({ pass: 1, fail: 1, error: 0, skip: 0, warning: 1 });
+    expect(() => assertReport(JSON.parse(JSON.stringify(r)), 'r')).not.toThrow();
+  });
+
+  it('Markdown: one failure (with the expectation), one warning in its own section', () => {
+    const md = renderMarkdown(certifyReport());
+    expect(md).toContain('3 results: 1 pass, 1 fail, 1 warning, 0 error, 0 skip');
+    expect(md).toMatch(/#### Failures \(1\)\n\n- ❌ \*\*my/);
+    expect(md).toContain('(expected: graceful-stop as the policy asks)');
+    expect(md).toMatch(/#### Warnings: failed checks the policy does not require \(1\)\n\n- 🔸 /);
+  });
+
+  it('JUnit: a warning is no failure; SARIF: a warning is level warning', () => {
+    expect(renderJunit(certifyReport())).toMatch(/failures="1"/);
+    const sarif = JSON.parse(renderSarif(certifyReport())) as {
+      runs: { results: { ruleId: string; level: string }[] }[];
+    };
+    const levels = Object.fromEntries((sarif.runs[0]?.results ?? []).map((x) => [x.ruleId, x.level]));
+    expect(levels).toEqual({ 'graceful-stop': 'error', pid1: 'warning' });
+  });
+
+  it('HTML: the warning chip and a warning cell', () => {
+    const html = renderHtml(certifyReport());
+    expect(html).toContain('<span class="chip v-warning">1 warning</span>');
+    expect(html).toMatch(/<td class="cell v-warning" data-subject="my\/api:1" data-check="pid1"/);
+  });
+});
