@@ -3,7 +3,8 @@
  * image runs the aware program), shell-less images FROM scratch, and images that
  * cannot be tested. Grace 2 s (the default policy otherwise).
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it, inject } from 'vitest';
@@ -250,8 +251,43 @@ describe('harness certify (the command)', () => {
     // The image itself still fails; the fix is shown and verified beside it.
     expect(r.exitCode, r.all).toBe(1);
     expect(r.stdout).toMatch(/ok graceful-stop: predicted fail \(line 6\), observed fail/);
-    expect(r.stdout).toContain('-CMD python3 /app/app.py\n+CMD ["python3", "/app/app.py"]');
-    expect(r.stdout).toMatch(/verify-fix: harness\/verify-fix:\w+ \(run with --init\) PASSES the policy/);
+    // The fix is an init the image holds (the base has tini) and the CMD in exec form:
+    // all of it in the diff, nothing asked of how the image is run.
+    expect(r.stdout).toContain(
+      '-CMD python3 /app/app.py\n+ENTRYPOINT ["/usr/bin/tini", "-g", "--"]\n+CMD ["python3", "/app/app.py"]',
+    );
+    expect(r.stdout).toMatch(
+      /verify-fix: harness\/verify-fix:\w+ \(the Dockerfile above, run as the original was\) PASSES the policy/,
+    );
+    expect(r.stdout).not.toMatch(/--init/);
+    // Applied by hand as shown, rebuilt and certified with the same policy: it passes.
+    const diff = r.stdout.slice(r.stdout.indexOf('--- a/Dockerfile'), r.stdout.indexOf('\nverify-fix:') + 1);
+    const copy = mkdtempSync(join(tmpdir(), 'harness-fix-by-hand-'));
+    cpSync(join(projectRoot(), 'images'), copy, { recursive: true });
+    writeFileSync(join(copy, 'fix.diff'), diff);
+    await execa('git', ['apply', '-p1', '--directory=variants/shell-form', 'fix.diff'], { cwd: copy });
+    const tag = `harness-test/fixed-by-hand:${Date.now()}`;
+    await execa(
+      'docker',
+      [
+        'build',
+        '-q',
+        '-t',
+        tag,
+        '--build-arg',
+        `BASE=${inject('harness').baseImage}`,
+        '-f',
+        'variants/shell-form/Dockerfile',
+        '.',
+      ],
+      { cwd: copy },
+    );
+    try {
+      const again = await cli(tag, '--grace', String(G), '--out', join(out, 'by-hand'));
+      expect(again.exitCode, again.all).toBe(0);
+    } finally {
+      await execa('docker', ['rmi', '-f', tag], { reject: false });
+    }
     const { readFileSync } = await import('node:fs');
     const sarif = JSON.parse(readFileSync(join(out, 'report.sarif'), 'utf8')) as {
       runs: { results: { ruleId: string; locations: { physicalLocation: { region: { startLine: number } } }[] }[] }[];

@@ -12,6 +12,8 @@ import { certifyImage, policyExpectation, resolveImage, type Certification } fro
 import type { Policy } from '../certify/policy.js';
 import { describeRunOptions, mergeRunOptions, type RunOptions } from '../certify/run-options.js';
 import { reviewDockerfile, verifyFix } from '../certify/verify-fix.js';
+import { INIT_PATHS } from '../certify/dockerfile.js';
+import { pathsInImage } from '../engine/containers.js';
 import { createInternalNetwork } from '../engine/networks.js';
 import { CertifyIncompleteError, EngineUnavailableError, HarnessError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -126,6 +128,7 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
     if (req.dockerfile && outcome.certification)
       outcome.dockerfile = await crossCheckDockerfile(
         ctx,
+        image,
         req.dockerfile,
         outcome.certification,
         policy,
@@ -252,6 +255,7 @@ async function certifyOne(
 /** Say the Dockerfile's predictions beside the observations, the fix, and its verification. */
 async function crossCheckDockerfile(
   ctx: CheckContext,
+  image: string,
   where: DockerfileInput,
   certification: Certification,
   policy: Policy,
@@ -259,7 +263,9 @@ async function crossCheckDockerfile(
   req: CertifyRequest,
 ): Promise<CertifiedImage['dockerfile']> {
   const out = req.say;
-  const review = reviewDockerfile(where.dockerfile, where.contextDir, certification);
+  // The fix is chosen from what the image holds: an init it already has.
+  const [init] = certification.failures.length ? await pathsInImage(ctx.session, image, INIT_PATHS) : [];
+  const review = reviewDockerfile(where.dockerfile, where.contextDir, certification, init ?? null);
   out(`Dockerfile ${where.dockerfile}: PID 1 is ${review.pid1}`);
   for (const c of review.checks) {
     const mark = c.agreement === 'runtime-disagrees' ? '!!' : c.agreement === 'agree' ? 'ok' : '..';
@@ -273,11 +279,12 @@ async function crossCheckDockerfile(
     pid1: review.pid1,
     checks: review.checks,
   };
+  if (review.noFix) out(`no fix proposed: ${review.noFix}`);
   if (!review.fix) return result;
   const fix = review.fix;
-  out(`proposed fix: ${fix.summary}${fix.runWithInit ? '; and run it with --init (an init reaps orphans)' : ''}`);
+  out(`proposed fix: ${fix.summary}`);
   if (fix.diff) out(fix.diff.trimEnd());
-  result.fix = { summary: fix.summary, diff: fix.diff, ...(fix.runWithInit ? { runWithInit: true } : {}) };
+  result.fix = { summary: fix.summary, diff: fix.diff };
   if (!where.verify) return result;
   const fixed = await verifyFix(ctx, where, fix, policy, concurrency, req.log);
   const c = fixed.certification;
@@ -285,7 +292,7 @@ async function crossCheckDockerfile(
   const summary = c.passed
     ? 'PASSES the policy'
     : `FAILS the policy: ${c.failures.map((f) => `${f.check}${f.scenario ? ` (${f.scenario})` : ''}`).join(', ')}`;
-  out(`verify-fix: ${fixed.image}${fix.runWithInit ? ' (run with --init)' : ''} ${summary}`);
+  out(`verify-fix: ${fixed.image} (the Dockerfile above, run as the original was) ${summary}`);
   result.fix.verified = { image: fixed.image, verdict, summary };
   return result;
 }

@@ -60,8 +60,6 @@ export interface ProposedFix {
   files: Record<string, string>;
   /** A unified diff of every change. */
   diff: string;
-  /** Run the image with the engine's init as well (docker run --init): an init reaps orphans. */
-  runWithInit?: boolean;
 }
 
 const baseName = (p: string) => posix.basename(p.replace(/\\/g, '/'));
@@ -263,82 +261,121 @@ export function execFormOf(text: string): string[] | null {
 /** A unified diff of one file (whole-file hunks: small files, changed lines marked). */
 export function unifiedDiff(path: string, before: string, after: string): string {
   if (before === after) return '';
-  const a = before.split('\n');
-  const b = after.split('\n');
+  // Lines, not the empty string after a final newline (it is no line of the file); a
+  // last line without its newline differs from the same text with one.
+  const linesOf = (t: string) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
+  const a = linesOf(before);
+  const b = linesOf(after);
+  const key = (lines: string[], text: string, i: number) =>
+    i === lines.length - 1 && !text.endsWith('\n') ? `${lines[i]}\0` : lines[i];
+  const same = (i: number, j: number) => key(a, before, i) === key(b, after, j);
   let head = 0;
-  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  while (head < a.length && head < b.length && same(head, head)) head++;
   let tail = 0;
-  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  while (tail < a.length - head && tail < b.length - head && same(a.length - 1 - tail, b.length - 1 - tail)) tail++;
   const from = Math.max(0, head - 2);
   const aEnd = a.length - Math.max(0, tail - 2);
   const bEnd = b.length - Math.max(0, tail - 2);
-  const lines = [
-    `--- a/${path}`,
-    `+++ b/${path}`,
-    `@@ -${from + 1},${aEnd - from} +${from + 1},${bEnd - from} @@`,
-    ...a.slice(from, head).map((l) => ` ${l}`),
-    ...a.slice(head, a.length - tail).map((l) => `-${l}`),
-    ...b.slice(head, b.length - tail).map((l) => `+${l}`),
-    ...a.slice(a.length - tail, aEnd).map((l) => ` ${l}`),
-  ];
-  return `${lines.join('\n')}\n`;
+  const NO_NEWLINE = '\\ No newline at end of file';
+  const out: string[] = [];
+  // A line, and the marker after it when it is its file's last and lacks a newline.
+  const put = (mark: string, lines: string[], text: string, i: number) => {
+    out.push(`${mark}${lines[i]}`);
+    if (i === lines.length - 1 && !text.endsWith('\n')) out.push(NO_NEWLINE);
+  };
+  for (let i = from; i < head; i++) put(' ', a, before, i);
+  for (let i = head; i < a.length - tail; i++) put('-', a, before, i);
+  for (let j = head; j < b.length - tail; j++) put('+', b, after, j);
+  for (let i = a.length - tail; i < aEnd; i++) put(' ', a, before, i);
+  return `${[`--- a/${path}`, `+++ b/${path}`, `@@ -${from + 1},${aEnd - from} +${from + 1},${bEnd - from} @@`, ...out].join('\n')}\n`;
 }
 
+/** Where the inits the fix can use live in an image, most common first. */
+export const INIT_PATHS = [
+  '/usr/bin/tini',
+  '/sbin/tini',
+  '/tini',
+  '/usr/local/bin/tini',
+  '/usr/bin/tini-static',
+  '/usr/bin/dumb-init',
+  '/usr/local/bin/dumb-init',
+  '/usr/bin/catatonit',
+  '/catatonit',
+] as const;
+
 /**
- * The smallest change for what failed: a shell-form start in exec form; `exec` before
- * the entrypoint script's last command; otherwise, for orphans left unreaped, run with
- * the engine's init (nothing in the image changes). Null when nothing it knows applies.
+ * An init's words in front of the program: each forwards signals to the program's whole
+ * process group (tini -g, catatonit -g; dumb-init does by default), so a shell left in
+ * between cannot swallow them.
  */
-export function proposeFix(f: DockerfileFacts, failed: Set<string>, contextDir: string): ProposedFix | null {
+export function initWords(path: string): string[] {
+  const name = posix.basename(path);
+  return name.startsWith('dumb-init') ? [path, '--'] : [path, '-g', '--'];
+}
+
+const jsonWords = (words: string[]) => JSON.stringify(words).replace(/","/g, '", "');
+
+/**
+ * The change a Kubernetes user can ship for what failed, chosen from what the image
+ * holds (`init`: the path of an init in it, or null): an init as ENTRYPOINT in front
+ * of the program in exec form (a shell-form start made exec form, an entrypoint
+ * script's last command exec'd). The fix is the whole change: nothing is asked of how
+ * the image is run. Null, with `why`, when no such fix is known.
+ */
+export function proposeFix(
+  f: DockerfileFacts,
+  failed: Set<string>,
+  contextDir: string,
+  init: string | null,
+): ProposedFix | { none: string } | null {
+  const signals = CHECKS.some((c) => c.fixedByExecForm && failed.has(c.name));
+  const reaping = CHECKS.some((c) => c.fixedByInit && failed.has(c.name));
+  if (!signals && !reaping) return null;
+  if (f.pid1.kind === 'init') return null;
+  if (!init)
+    return {
+      none: `no fix known from what the image holds: it has no init (${['tini', 'dumb-init', 'catatonit'].join(', ')}); install one in the image and make it the ENTRYPOINT in front of the program in exec form`,
+    };
   const text = readFileSync(f.path, 'utf8');
   const rel = posix.basename(f.path);
+  const lines = text.split('\n');
+  const front = initWords(init);
+  const files: Record<string, string> = {};
+  let summary: string;
   const start = f.entrypoint ?? f.cmd;
-  const signals = CHECKS.some((c) => c.fixedByExecForm && failed.has(c.name));
-  if (signals && start && f.pid1.kind === 'shell' && start.form === 'shell') {
-    const words = execFormOf(start.text);
-    const replacement = words
-      ? `${start.keyword} ${JSON.stringify(words).replace(/","/g, '", "')}`
-      : `${start.keyword} ["/bin/sh", "-c", ${JSON.stringify(`exec ${start.text}`)}]`;
-    const lines = text.split('\n');
-    lines[start.line - 1] = replacement;
-    const dockerfile = lines.join('\n');
-    return {
-      summary: words
-        ? `${start.keyword} in exec form: the program becomes PID 1 and receives the stop signal`
-        : `the shell execs the program: it becomes PID 1 and receives the stop signal`,
-      dockerfile,
-      files: {},
-      diff: unifiedDiff(rel, text, dockerfile),
-      // The program becomes PID 1 with no init in front of it: the orphans a shell used
-      // to reap would pile up, so the fix runs it with the engine's init as well.
-      runWithInit: true,
-    };
-  }
-  if (signals && f.pid1.kind === 'script' && f.script && !f.script.execsLast) {
-    const file = insideFolder(contextDir, f.script.file, 'entrypoint script');
-    const body = readFileSync(file, 'utf8');
-    const lines = body.split('\n');
-    const n = f.script.lastLine - 1;
-    lines[n] = (lines[n] ?? '').replace(/^(\s*)/, '$1exec ');
-    const patched = lines.join('\n');
-    return {
-      summary: `\`exec\` the entrypoint script's last command: the program replaces the shell as PID 1`,
-      dockerfile: text,
-      files: { [f.script.file]: patched },
-      diff: unifiedDiff(f.script.file, body, patched),
-      // The program becomes PID 1 with no init in front of it: the orphans a shell used
-      // to reap would pile up, so the fix runs it with the engine's init as well.
-      runWithInit: true,
-    };
-  }
-  if (CHECKS.some((c) => c.fixedByInit && failed.has(c.name)) && f.pid1.kind !== 'init') {
-    return {
-      summary: 'run it with an init as PID 1 (docker run --init, or tini as ENTRYPOINT): it reaps the orphans',
-      dockerfile: text,
-      files: {},
-      diff: '',
-      runWithInit: true,
-    };
-  }
-  return null;
+  if (f.pid1.kind === 'shell' && start && start.form === 'shell') {
+    // The program in exec form (kept in a shell when it needs one: the init signals the whole group).
+    const words = execFormOf(start.text) ?? ['/bin/sh', '-c', start.text];
+    if (start.keyword === 'ENTRYPOINT') {
+      // An exec-form ENTRYPOINT would take a CMD as its arguments: not a change to make blind.
+      if (f.cmd) return { none: 'no fix known: a shell-form ENTRYPOINT with a CMD beside it' };
+      lines[start.line - 1] = `ENTRYPOINT ${jsonWords([...front, ...words])}`;
+    } else lines[start.line - 1] = `ENTRYPOINT ${jsonWords(front)}\nCMD ${jsonWords(words)}`;
+    summary = `${posix.basename(init)} as ENTRYPOINT and the ${start.keyword} in exec form: the init receives the stop signal, passes it to the program and reaps orphans`;
+  } else if (f.pid1.kind === 'script' && f.script && f.entrypoint?.form === 'exec') {
+    if (!f.script.execsLast) {
+      const file = insideFolder(contextDir, f.script.file, 'entrypoint script');
+      const body = readFileSync(file, 'utf8');
+      const sl = body.split('\n');
+      const n = f.script.lastLine - 1;
+      sl[n] = (sl[n] ?? '').replace(/^(\s*)/, '$1exec ');
+      files[f.script.file] = sl.join('\n');
+    }
+    lines[f.entrypoint.line - 1] = `ENTRYPOINT ${jsonWords([...front, ...f.entrypoint.args])}`;
+    summary = `${posix.basename(init)} as ENTRYPOINT in front of the entrypoint script${f.script.execsLast ? '' : ', which execs its last command'}: the init passes signals on and reaps orphans`;
+  } else if (f.pid1.kind === 'program' && f.entrypoint?.form === 'exec') {
+    lines[f.entrypoint.line - 1] = `ENTRYPOINT ${jsonWords([...front, ...f.entrypoint.args])}`;
+    summary = `${posix.basename(init)} in front of the ENTRYPOINT: the init passes signals on and reaps orphans`;
+  } else if (f.pid1.kind === 'program' && !f.entrypoint && f.cmd?.form === 'exec') {
+    lines[f.cmd.line - 1] = `ENTRYPOINT ${jsonWords(front)}\n${lines[f.cmd.line - 1]}`;
+    summary = `${posix.basename(init)} as ENTRYPOINT in front of the CMD: the init passes signals on and reaps orphans`;
+  } else return { none: 'no fix known for how this Dockerfile starts its program' };
+  const dockerfile = lines.join('\n');
+  const diff = [
+    unifiedDiff(rel, text, dockerfile),
+    ...Object.entries(files).map(([file, body]) =>
+      unifiedDiff(file, readFileSync(insideFolder(contextDir, file, 'entrypoint script'), 'utf8'), body),
+    ),
+  ].join('');
+  return { summary, dockerfile, files, diff };
 }

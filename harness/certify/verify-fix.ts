@@ -16,6 +16,8 @@ export interface DockerfileReview {
   pid1: string;
   checks: CrossCheck[];
   fix?: ProposedFix;
+  /** Why no fix is proposed for what failed (none known from what the image holds). */
+  noFix?: string;
 }
 
 /** The worst verdict of each check over its scenarios. */
@@ -29,23 +31,32 @@ function verdictsByCheck(c: Certification): Map<string, Verdict> {
   return out;
 }
 
-export function reviewDockerfile(path: string, contextDir: string, c: Certification): DockerfileReview {
+/**
+ * The Dockerfile beside the observations, and the fix for what failed; `init`: the
+ * path of an init the image holds (see INIT_PATHS), or null.
+ */
+export function reviewDockerfile(
+  path: string,
+  contextDir: string,
+  c: Certification,
+  init: string | null,
+): DockerfileReview {
   const facts = readDockerfile(path, contextDir);
   const checks = crossCheck(predict(facts), verdictsByCheck(c));
   const failed = new Set(c.failures.map((f) => f.check));
-  const fix = failed.size ? proposeFix(facts, failed, contextDir) : null;
+  const fix = failed.size ? proposeFix(facts, failed, contextDir, init) : null;
   return {
     path,
     pid1: `${facts.pid1.kind}${facts.pid1.name ? ` ${facts.pid1.name}` : ''}`,
     checks,
-    ...(fix ? { fix } : {}),
+    ...(fix && 'none' in fix ? { noFix: fix.none } : fix ? { fix } : {}),
   };
 }
 
 /**
- * Build the image again with the proposed fix applied (a copy of the build context, the
- * patched files written into it) and certify it under the same policy, with the
- * engine's init when the fix says so.
+ * Build the image again with exactly the proposed fix applied (a copy of the build
+ * context, the patched files written into it) and certify it under the same policy,
+ * run as the original was: nothing the diff does not contain.
  */
 export async function verifyFix(
   ctx: CheckContext,
@@ -76,8 +87,7 @@ export async function verifyFix(
       },
       log,
     );
-    const fixedPolicy: Policy = fix.runWithInit ? { ...policy, run: { ...policy.run, init: true } } : policy;
-    return { image: built.tag, certification: await certifyImage(ctx, built.tag, fixedPolicy, concurrency) };
+    return { image: built.tag, certification: await certifyImage(ctx, built.tag, policy, concurrency) };
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

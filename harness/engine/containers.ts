@@ -355,6 +355,38 @@ export async function runToCompletion(
   }
 }
 
+/**
+ * Which of `paths` exist in an image (files or links), asked of one created, never
+ * started container: nothing of the image runs.
+ */
+export async function pathsInImage(session: Session, image: string, paths: readonly string[]): Promise<string[]> {
+  const container = await session.creating(() =>
+    session.engine.docker.createContainer(
+      createOptions(
+        { image, purpose: 'file-reader', cmd: ['true'] },
+        session.labels('file-reader'),
+        session.engine.info.kind,
+      ),
+    ),
+  );
+  try {
+    const found: string[] = [];
+    for (const path of paths) {
+      const ok = await container.infoArchive({ path }).then(
+        () => true,
+        (err: unknown) => {
+          if (statusOf(err) === 404) return false;
+          throw err;
+        },
+      );
+      if (ok) found.push(path);
+    }
+    return found;
+  } finally {
+    await removeContainer(session, container.id);
+  }
+}
+
 /** The bytes of one file of an image, read from a created (never started) container. */
 export async function readFileFromImage(session: Session, image: string, path: string): Promise<Buffer> {
   const container = await session.creating(() =>

@@ -3,7 +3,15 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { crossCheck, predict, proposeFix, readDockerfile } from '../../harness/certify/dockerfile.js';
+import {
+  crossCheck,
+  predict,
+  proposeFix,
+  readDockerfile,
+  unifiedDiff,
+  type ProposedFix,
+} from '../../harness/certify/dockerfile.js';
+import { execa } from 'execa';
 import { BadInputError } from '../../harness/errors.js';
 import { renderSarif } from '../../harness/report/sarif.js';
 import { parseFormats } from '../../harness/report/write.js';
@@ -31,16 +39,54 @@ describe('the Dockerfile cross-check', () => {
     expect(p['graceful-stop']).toMatchObject({ predicted: 'fail', line: 6 });
     expect(p['signal-forwarding']?.why).toMatch(/CMD in shell form: a shell is PID 1/);
     expect(p.pid1).toMatchObject({ predicted: 'fail' });
-    const fix = proposeFix(readDockerfile(join(dir, 'Dockerfile')), new Set(['graceful-stop']), dir);
-    expect(fix?.dockerfile.split('\n')[5]).toBe('CMD ["python3", "/app/app.py", "--port", "80"]');
-    expect(fix?.diff).toContain('-CMD python3 /app/app.py --port 80\n+CMD ["python3", "/app/app.py", "--port", "80"]');
-    expect(fix?.runWithInit).toBe(true);
+    const fix = proposeFix(
+      readDockerfile(join(dir, 'Dockerfile')),
+      new Set(['graceful-stop']),
+      dir,
+      '/usr/bin/tini',
+    ) as ProposedFix;
+    // The whole fix is in the Dockerfile: an init the image holds, and the program in exec form.
+    expect(fix.dockerfile.split('\n').slice(5, 7)).toEqual([
+      'ENTRYPOINT ["/usr/bin/tini", "-g", "--"]',
+      'CMD ["python3", "/app/app.py", "--port", "80"]',
+    ]);
+    expect(fix.diff).toContain(
+      '-CMD python3 /app/app.py --port 80\n+ENTRYPOINT ["/usr/bin/tini", "-g", "--"]\n+CMD ["python3", "/app/app.py", "--port", "80"]',
+    );
+    expect(fix).not.toHaveProperty('runWithInit');
+  });
+
+  it('with no init in the image, no partial fix: it says so', () => {
+    const dir = project({ Dockerfile: 'FROM base\nCMD python3 /app/app.py\n' });
+    const none = proposeFix(readDockerfile(join(dir, 'Dockerfile')), new Set(['graceful-stop']), dir, null);
+    expect(none).toEqual({ none: expect.stringMatching(/^no fix known from what the image holds: it has no init/) });
+  });
+
+  it('a program as PID 1 that leaves zombies: the init goes in front of its exec-form start', () => {
+    const cmd = project({ Dockerfile: 'FROM base\nCMD ["server", "--port", "80"]\n' });
+    const a = proposeFix(
+      readDockerfile(join(cmd, 'Dockerfile')),
+      new Set(['zombie-reaping']),
+      cmd,
+      '/usr/bin/dumb-init',
+    );
+    expect((a as ProposedFix).dockerfile).toBe(
+      'FROM base\nENTRYPOINT ["/usr/bin/dumb-init", "--"]\nCMD ["server", "--port", "80"]\n',
+    );
+    const ep = project({ Dockerfile: 'FROM base\nENTRYPOINT ["server"]\nCMD ["--port", "80"]\n' });
+    const b = proposeFix(readDockerfile(join(ep, 'Dockerfile')), new Set(['zombie-reaping']), ep, '/usr/bin/tini');
+    expect((b as ProposedFix).dockerfile).toContain(
+      'ENTRYPOINT ["/usr/bin/tini", "-g", "--", "server"]\nCMD ["--port", "80"]',
+    );
   });
 
   it('a shell-form command that needs a shell is kept in one, with exec', () => {
     const dir = project({ Dockerfile: 'FROM base\nCMD cd /srv && ./server\n' });
-    const fix = proposeFix(readDockerfile(join(dir, 'Dockerfile')), new Set(['graceful-stop']), dir);
-    expect(fix?.dockerfile).toContain('CMD ["/bin/sh", "-c", "exec cd /srv && ./server"]');
+    const fix = proposeFix(readDockerfile(join(dir, 'Dockerfile')), new Set(['graceful-stop']), dir, '/usr/bin/tini');
+    // tini -g signals the whole group: the shell left in between cannot swallow the signal.
+    expect((fix as ProposedFix).dockerfile).toContain(
+      'ENTRYPOINT ["/usr/bin/tini", "-g", "--"]\nCMD ["/bin/sh", "-c", "cd /srv && ./server"]',
+    );
   });
 
   it('an entrypoint script without exec: the line that starts the program gets exec', () => {
@@ -52,8 +98,10 @@ describe('the Dockerfile cross-check', () => {
     expect(facts.pid1.kind).toBe('script');
     expect(facts.script).toMatchObject({ file: 'docker/entrypoint.sh', execsLast: false, lastLine: 4 });
     expect(byCheck(dir)['graceful-stop']).toMatchObject({ predicted: 'fail', line: 3 });
-    const fix = proposeFix(facts, new Set(['exit-code']), dir);
-    expect(fix?.files['docker/entrypoint.sh']).toContain('\nexec /usr/bin/server "$@"\n');
+    const fix = proposeFix(facts, new Set(['exit-code']), dir, '/usr/bin/tini') as ProposedFix;
+    expect(fix.files['docker/entrypoint.sh']).toContain('\nexec /usr/bin/server "$@"\n');
+    expect(fix.dockerfile).toContain('ENTRYPOINT ["/usr/bin/tini", "-g", "--", "/usr/local/bin/entrypoint.sh"]');
+    expect(fix.diff).toContain('+exec /usr/bin/server "$@"');
   });
 
   it('an init in front: signals and reaping predicted to pass; exec form alone cannot tell', () => {
@@ -166,5 +214,22 @@ describe('SARIF', () => {
     expect(() => parseFormats('', 'report')).toThrow('report: --format needs at least one format');
     expect(() => parseFormats(',', 'report')).toThrow(BadInputError);
     expect(parseFormats('json,sarif', 'certify')).toEqual(['json', 'sarif']);
+  });
+});
+
+describe('the diff a user is shown', () => {
+  it.each([
+    ['a line replaced by two', 'FROM x\nCMD python3 /app/app.py\n', 'FROM x\nENTRYPOINT ["t"]\nCMD ["python3"]\n'],
+    ['no final newline', 'a\nb\nc', 'a\nB\nc'],
+    ['a line added at the end', 'a\nb\n', 'a\nb\nc\n'],
+    ['a final newline added', 'x\ny', 'x\ny\nz\n'],
+    ['a final newline removed', 'x\ny\n', 'x\ny'],
+    ['a change in the middle', '1\n2\n3\n4\n5\n6\n', '1\n2\nX\n4\n5\n6\n'],
+  ])('%s: applies with git apply and gives the fixed file', async (_name, before, after) => {
+    const dir = mkdtempSync(join(tmpdir(), 'harness-diff-'));
+    writeFileSync(join(dir, 'Dockerfile'), before);
+    writeFileSync(join(dir, 'fix.diff'), unifiedDiff('Dockerfile', before, after));
+    await execa('git', ['apply', '-p1', 'fix.diff'], { cwd: dir });
+    expect(readFileSync(join(dir, 'Dockerfile'), 'utf8')).toBe(after);
   });
 });
