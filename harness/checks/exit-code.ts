@@ -153,7 +153,13 @@ export const exitCodeCheck = defineCheck<ExitCodeObserved | ExitOnStopSignalObse
   },
   keyFigure: (results) =>
     results
-      .map((r) => ('survived' in r.observed && r.observed.survived ? 'alive' : String(r.observed.exitCode)))
+      .map((r) =>
+        'survived' in r.observed && r.observed.survived
+          ? 'alive'
+          : r.observed.exitCode == null
+            ? 'no exit'
+            : String(r.observed.exitCode),
+      )
       .join(', '),
   certify: {
     question: 'the exit code on its stop signal is an accepted one?',

@@ -1,5 +1,5 @@
 import { checkByName } from '../checks/battery.js';
-import type { Report, ReportResult } from './model.js';
+import { shownVerdict, type Report, type ReportResult } from './model.js';
 import { cellAt, certifyVerdict, enginesLabel, matrixCells, rowOf, unexpectedOf, type Cell } from './cells.js';
 import { engineDifferences } from './merge.js';
 import { describeChange, type CellChange } from './diff.js';
@@ -105,7 +105,12 @@ function stopChart(report: Report): string {
   if (!stops.length) return '';
   const graceMs = report.graceSeconds * 1000;
   const maxMs = Math.max(graceMs * 1.25, ...stops.map((s) => s.stopDurationMs));
-  const label = 190;
+  // Room for the longest subject name (about 7 px a character at the chart's font),
+  // within reason; a longer one is cut with an ellipsis, its whole name in a tooltip.
+  const MAX_CHARS = 60;
+  const longest = Math.max(...stops.map(({ r }) => Math.min(rowOf(report, r).length, MAX_CHARS)));
+  const label = Math.max(120, longest * 7 + 16);
+  const short = (t: string) => (t.length > MAX_CHARS ? `${t.slice(0, MAX_CHARS - 1)}…` : t);
   const width = 560;
   const rowH = 18;
   const top = 20;
@@ -113,7 +118,7 @@ function stopChart(report: Report): string {
   const bars = stops.map(({ r, stopDurationMs: ms, killed, exitCode }, i) => {
     const y = top + i * rowH;
     const cls = killed ? 'var(--fail)' : 'var(--pass)';
-    return `<g class="bar" data-subject="${h(r.subject)}"><text x="${label - 6}" y="${y + 12}" text-anchor="end">${h(rowOf(report, r))}</text>
+    return `<g class="bar" data-subject="${h(r.subject)}"><text x="${label - 6}" y="${y + 12}" text-anchor="end"><title>${h(rowOf(report, r))}</title>${h(short(rowOf(report, r)))}</text>
 <rect x="${label}" y="${y + 2}" width="${Math.max(1, x(ms) - label).toFixed(1)}" height="${rowH - 5}" fill="${cls}"><title>${h(r.subject)}: ${ms} ms, exit ${h(String(exitCode))}${killed ? ', SIGKILL' : ''}</title></rect>
 <text x="${(x(ms) + 4).toFixed(1)}" y="${y + 12}">${(ms / 1000).toFixed(2)} s${killed ? ' KILL' : ''}</text></g>`;
   });
@@ -178,6 +183,29 @@ export function renderFaceOff(rows: FaceOffRow[] | undefined): string {
 <table id="faceoff"><thead><tr><th></th>${cols.map(([, t]) => `<th>${h(t)}</th>`).join('')}<th>scenario</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
+/**
+ * What a certify page opens on: the verdict, then each failed check with its reason and
+ * what the policy expects (its evidence one click away), then the warnings.
+ */
+function verdictSection(report: Report, cells: Map<string, Cell>): string {
+  const a = certifyVerdict(report);
+  const link = (r: ReportResult) => {
+    const cell = [...cells.values()].find((c) => c.results.includes(r));
+    return cell ? ` <a href="#ev-${cell.id}">evidence</a>` : '';
+  };
+  const item = (r: ReportResult) =>
+    `<li><b>${h(r.check)}${r.scenario ? ` (${h(r.scenario)})` : ''}</b>${(report.images ?? []).length > 1 ? ` · ${h(r.subject)}` : ''}: ${h(r.reason)}${r.expectation ? `<br><span class="legend">expected: ${h(r.expectation)}</span>` : ''}${link(r)}</li>`;
+  const failed = report.results.filter((r) => ['fail', 'error'].includes(shownVerdict(r)));
+  const warned = report.results.filter((r) => shownVerdict(r) === 'warning');
+  const head =
+    a.verdict === 'cannot-certify'
+      ? `<p><b class="chip v-error">COULD NOT BE CERTIFIED</b> ${h(a.why ?? '')}</p>`
+      : `<p><b class="chip v-${a.verdict}">${a.verdict === 'pass' ? 'PASSES' : 'FAILS'} the policy</b></p>`;
+  return `<section id="verdict"><h2>Verdict</h2>${head}
+${failed.length ? `<h3>Failed (${failed.length})</h3><ul>${failed.map(item).join('')}</ul>` : ''}
+${warned.length ? `<h3>Warnings: failed checks the policy does not require (${warned.length})</h3><ul>${warned.map(item).join('')}</ul>` : ''}</section>`;
+}
+
 /** A certify report's verdict: passes, fails, or could not be certified and why. */
 function certifyBadge(report: Report): string {
   const a = certifyVerdict(report);
@@ -218,6 +246,7 @@ ${report.kind === 'certify' ? certifyBadge(report) : ''}</div></header>
 <main>
 ${report.incomplete ? `<p class="incomplete"><b>Incomplete:</b> ${h(report.incomplete.reason)}; ${report.incomplete.ran} of ${report.incomplete.planned} scenarios ran.</p>` : ''}
 ${changesSection(options.changes)}
+${report.kind === 'certify' ? verdictSection(report, cells) : ''}
 ${
   checks.length
     ? `<h2>Matrix</h2>

@@ -74,6 +74,24 @@ describe('required and not-required checks', () => {
     expect(levels).toEqual({ 'graceful-stop': 'error', pid1: 'warning' });
   });
 
+  it('HTML opens on the verdict, the failed checks with their reasons and expectations, evidence a click away', () => {
+    const html = renderHtml(certifyReport());
+    const verdict = html.indexOf('<section id="verdict">');
+    expect(verdict).toBeGreaterThan(0);
+    expect(verdict).toBeLessThan(html.indexOf('<h2>Matrix</h2>'));
+    expect(html).toMatch(
+      /<h3>Failed \(1\)<\/h3><ul><li><b>graceful-stop<\/b>: graceful-stop fail<br><span class="legend">expected: graceful-stop as the policy asks<\/span> <a href="#ev-c\d+">evidence<\/a><\/li><\/ul>/,
+    );
+    expect(html).toContain('<h3>Warnings: failed checks the policy does not require (1)</h3>');
+  });
+
+  it('no cell reads null: an exit code never seen is "no exit"', () => {
+    const r = certifyReport();
+    r.results.push({ ...result('exit-code', 'fail', true), observed: { exitCode: null, stopSignal: 'SIGTERM' } });
+    expect(renderMarkdown(r)).toMatch(/❌ no exit/);
+    expect(renderHtml(r)).not.toMatch(/>null</);
+  });
+
   it('HTML: the warning chip and a warning cell', () => {
     const html = renderHtml(certifyReport());
     expect(html).toContain('<span class="chip v-warning">1 warning</span>');
