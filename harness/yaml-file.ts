@@ -14,7 +14,9 @@ export function readYamlFile(path: string, what: string): unknown {
   try {
     return parseYaml(text);
   } catch (err) {
-    throw new BadInputError(`${what} ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    // The parser's first line ends on a colon before the excerpt it shows: keep the sentence.
+    const first = ((err as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
+    throw new BadInputError(`${what} ${path} is not valid YAML: ${first}`);
   }
 }
 
@@ -25,6 +27,22 @@ function keyOf(e: ErrorObject): string {
     return path ? `${path}.${extra}` : extra;
   }
   return path || '(top level)';
+}
+
+/** The value at a JSON pointer ("/a/0/b") of what was validated. */
+function valueAt(value: unknown, pointer: string): unknown {
+  let at = value;
+  for (const part of pointer.split('/').slice(1)) {
+    const k = part.replace(/~1/g, '/').replace(/~0/g, '~');
+    at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[k] : undefined;
+  }
+  return at;
+}
+
+/** A value as a message shows it: JSON, cut short. */
+function shown(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
 function explain(e: ErrorObject): string {
@@ -42,9 +60,21 @@ export function schemaCheck(schema: object): (value: unknown, prefix: string) =>
   return (value, prefix) => {
     if (validate(value)) return;
     const errors = validate.errors ?? [];
-    // The most specific error: anyOf/oneOf wrappers say less than what they wrap.
-    const e = (errors.find((x) => x.keyword !== 'anyOf' && x.keyword !== 'oneOf') ?? errors[0]) as ErrorObject;
-    const what = e.keyword === 'additionalProperties' ? `unknown key "${keyOf(e)}"` : `key "${keyOf(e)}" ${explain(e)}`;
-    throw new BadInputError(`${prefix}: ${what}`);
+    // Every problem at once (fix once, not rerun per key), each with the value it got;
+    // anyOf/oneOf wrappers say less than what they wrap, and one key is named once.
+    const specific = errors.filter((x) => x.keyword !== 'anyOf' && x.keyword !== 'oneOf');
+    const seen = new Set<string>();
+    const what: string[] = [];
+    for (const e of specific.length ? specific : errors) {
+      const key = keyOf(e);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      what.push(
+        e.keyword === 'additionalProperties'
+          ? `unknown key "${key}"`
+          : `key "${key}" ${explain(e)} (got ${shown(valueAt(value, e.instancePath))})`,
+      );
+    }
+    throw new BadInputError(`${prefix}: ${what.join('; ')}`);
   };
 }

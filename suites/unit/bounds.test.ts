@@ -79,3 +79,13 @@ describe('engine versions with known sandbox escapes or leaks', () => {
     expect(sandboxAdvisories([{ Name: 'runc', Version: 'unknown' }])).toEqual([]);
   });
 });
+
+describe('validation errors', () => {
+  it('names every problem at once, each with its path and the value it got', () => {
+    expect(() =>
+      policyFrom({ graceSeconds: 'ten', required: ['pid1', 'nap'], startup: { readyPort: 0 } }, 'p.yaml'),
+    ).toThrow(
+      'invalid policy p.yaml: key "graceSeconds" must be number (got "ten"); key "required.1" must be one of pid1, signal-forwarding, graceful-stop, zombie-reaping, exit-code (got "nap"); key "startup.readyPort" must be >= 1 (got 0)',
+    );
+  });
+});
