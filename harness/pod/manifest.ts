@@ -264,9 +264,12 @@ function probe(v0: Validator, value: unknown, path: string, kind: ProbeKind, c: 
 
 function container(v0: Validator, value: unknown, path: string, init: boolean): Container {
   const o = v0.object(value, path, 'container');
-  if (typeof o.name !== 'string' || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.name)) {
-    fail(`${path}.name`, 'Required value: a DNS label (lower-case letters, digits and "-")');
-  }
+  if (typeof o.name !== 'string' || !o.name) fail(`${path}.name`, 'Required value');
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.name))
+    fail(
+      `${path}.name`,
+      `Invalid value: ${JSON.stringify(o.name)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`,
+    );
   if (typeof o.image !== 'string' || !o.image) fail(`${path}.image`, 'Required value');
   strings(o.command, `${path}.command`);
   strings(o.args, `${path}.args`);
@@ -374,8 +377,12 @@ function validateSpec(src: PodSource): PodSpecResolved {
   const p = src.path;
   const meta = v0.object(src.metadata ?? {}, `${p}metadata`, 'metadata');
   const name = typeof meta.name === 'string' ? meta.name : undefined;
-  if (name === undefined || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name))
-    fail(`${p}metadata.name`, 'Required value: a DNS subdomain');
+  if (!name) fail(`${p}metadata.name`, 'Required value: name or generateName is required');
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name))
+    fail(
+      `${p}metadata.name`,
+      `Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+    );
   const spec = v0.object(src.spec, `${p}spec`, 'spec');
   const policy = spec.restartPolicy ?? src.defaultPolicy;
   if (policy === undefined)

@@ -61,3 +61,17 @@ describe('Pod manifest validation', () => {
     expect(() => parsePod(pod(spec), 'p.yaml')).toThrow(`invalid pod p.yaml: ${message}`);
   });
 });
+
+describe('names, as the API server words it', () => {
+  const named = (name: string) =>
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n    - name: app\n      image: img\n`;
+  it('a name that is there but invalid is an invalid value, with the value; a missing one is required', () => {
+    expect(() => parsePod(named('Bad_Name'), 'p.yaml')).toThrow(
+      /metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/,
+    );
+    expect(() => parsePod(named('""'), 'p.yaml')).toThrow(/metadata\.name: Required value/);
+    expect(() => parsePod(named('ok').replace('- name: app', '- name: App'), 'p.yaml')).toThrow(
+      /spec\.containers\[0\]\.name: Invalid value: "App": a lowercase RFC 1123 label/,
+    );
+  });
+});
