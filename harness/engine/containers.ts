@@ -356,10 +356,10 @@ export async function runToCompletion(
 }
 
 /**
- * Which of `paths` exist in an image (files or links), asked of one created, never
- * started container: nothing of the image runs.
+ * Run `read` against a created, never started container of `image` (nothing of the
+ * image runs), removed afterwards.
  */
-export async function pathsInImage(session: Session, image: string, paths: readonly string[]): Promise<string[]> {
+async function withCreated<T>(session: Session, image: string, read: (c: Docker.Container) => Promise<T>): Promise<T> {
   const container = await session.creating(() =>
     session.engine.docker.createContainer(
       createOptions(
@@ -370,6 +370,15 @@ export async function pathsInImage(session: Session, image: string, paths: reado
     ),
   );
   try {
+    return await read(container);
+  } finally {
+    await removeContainer(session, container.id);
+  }
+}
+
+/** Which of `paths` exist in an image (files or links), asked of one created container. */
+export function pathsInImage(session: Session, image: string, paths: readonly string[]): Promise<string[]> {
+  return withCreated(session, image, async (container) => {
     const found: string[] = [];
     for (const path of paths) {
       const ok = await container.infoArchive({ path }).then(
@@ -382,28 +391,15 @@ export async function pathsInImage(session: Session, image: string, paths: reado
       if (ok) found.push(path);
     }
     return found;
-  } finally {
-    await removeContainer(session, container.id);
-  }
+  });
 }
 
 /** The bytes of one file of an image, read from a created (never started) container. */
-export async function readFileFromImage(session: Session, image: string, path: string): Promise<Buffer> {
-  const container = await session.creating(() =>
-    session.engine.docker.createContainer(
-      createOptions(
-        { image, purpose: 'file-reader', cmd: ['true'] },
-        session.labels('file-reader'),
-        session.engine.info.kind,
-      ),
-    ),
-  );
-  try {
+export function readFileFromImage(session: Session, image: string, path: string): Promise<Buffer> {
+  return withCreated(session, image, async (container) => {
     const archive = (await container.getArchive({ path })) as NodeJS.ReadableStream;
     const chunks: Buffer[] = [];
     for await (const chunk of archive as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
     return Buffer.concat(chunks);
-  } finally {
-    await removeContainer(session, container.id);
-  }
+  });
 }
