@@ -157,11 +157,34 @@ function fail(path: string, message: string): never {
   throw new Invalid(`${path}: ${message}`);
 }
 
+/** A value as an error shows it: JSON, cut short. */
+function got(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return ` (got ${text.length > 40 ? `${text.slice(0, 39)}…` : text})`;
+}
+
+/**
+ * Walks a manifest collecting every problem (fix once, not rerun per field): a problem
+ * ends only the part it is in (a field, a probe, a container), the rest is still read.
+ */
 class Validator {
   readonly ignored: string[] = [];
+  readonly errors: string[] = [];
+
+  /** Check one part; a problem in it is recorded and the walk goes on. */
+  part<T>(check: () => T): T | undefined {
+    try {
+      return check();
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      this.errors.push(err.message);
+      return undefined;
+    }
+  }
 
   object(value: unknown, path: string, kind: keyof typeof ALLOWED): Record<string, unknown> {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(path, 'must be an object');
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      fail(path, `must be an object${got(value)}`);
     const o = value as Record<string, unknown>;
     for (const key of Object.keys(o)) {
       if (ALLOWED[kind]?.includes(key)) continue;
@@ -169,7 +192,7 @@ class Validator {
         this.ignored.push(`${path}.${key}`);
         continue;
       }
-      fail(`${path}.${key}`, 'unknown field (or one this emulator does not support)');
+      this.errors.push(`${path}.${key}: unknown field (or one this emulator does not support)`);
     }
     return o;
   }
@@ -177,13 +200,14 @@ class Validator {
 
 function array(value: unknown, path: string): unknown[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) fail(path, 'must be a list');
+  if (!Array.isArray(value)) fail(path, `must be a list${got(value)}`);
   return value;
 }
 
 function strings(value: unknown, path: string): void {
   if (value === undefined) return;
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) fail(path, 'must be a list of strings');
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+    fail(path, `must be a list of strings${got(value)}`);
 }
 
 /**
@@ -195,7 +219,8 @@ export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 function integer(value: unknown, path: string, min: number): void {
   if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) fail(path, `must be an integer >= ${min}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
+    fail(path, `must be an integer >= ${min}${got(value)}`);
   if (value > MAX_SECONDS)
     fail(
       path,
@@ -206,10 +231,14 @@ function integer(value: unknown, path: string, min: number): void {
 function port(value: unknown, path: string, c: Container): void {
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || value < 1 || value > 65535)
-      fail(path, 'must be a port number 1-65535 or a named port');
+      fail(path, `must be a port number 1-65535 or a named port${got(value)}`);
     return;
   }
-  if (typeof value !== 'string' || !value) fail(path, 'Required value: a port number or name');
+  if (typeof value !== 'string' || !value)
+    fail(
+      path,
+      value === undefined ? 'Required value: a port number or name' : `must be a port number or name${got(value)}`,
+    );
   if (!(c.ports ?? []).some((p) => p.name === value)) fail(path, `no container port named "${value}"`);
 }
 
@@ -230,10 +259,12 @@ function handlers(v0: Validator, o: Record<string, unknown>, path: string, allow
     fail(`${hp}.port`, 'must be a port number (grpc takes no named port)');
   if (h === 'httpGet') {
     if (v.scheme !== undefined && v.scheme !== 'HTTP' && v.scheme !== 'HTTPS')
-      fail(`${hp}.scheme`, 'must be HTTP or HTTPS');
+      fail(`${hp}.scheme`, `must be HTTP or HTTPS${got(v.scheme)}`);
     for (const [i, hd] of array(v.httpHeaders, `${hp}.httpHeaders`).entries()) {
-      const header = v0.object(hd, `${hp}.httpHeaders[${i}]`, 'header');
-      if (typeof header.name !== 'string' || !header.name) fail(`${hp}.httpHeaders[${i}].name`, 'Required value');
+      v0.part(() => {
+        const header = v0.object(hd, `${hp}.httpHeaders[${i}]`, 'header');
+        if (typeof header.name !== 'string' || !header.name) fail(`${hp}.httpHeaders[${i}].name`, 'Required value');
+      });
     }
   }
   if (h === 'sleep') integer(v.seconds, `${hp}.seconds`, 0);
@@ -241,7 +272,7 @@ function handlers(v0: Validator, o: Record<string, unknown>, path: string, allow
 
 function probe(v0: Validator, value: unknown, path: string, kind: ProbeKind, c: Container): void {
   const o = v0.object(value, path, 'probe');
-  handlers(v0, o, path, ['exec', 'httpGet', 'tcpSocket', 'grpc'], c);
+  v0.part(() => handlers(v0, o, path, ['exec', 'httpGet', 'tcpSocket', 'grpc'], c));
   // 0 is "unset": the defaults apply (SetDefaults_Probe), so only negatives are invalid.
   for (const f of [
     'initialDelaySeconds',
@@ -250,85 +281,101 @@ function probe(v0: Validator, value: unknown, path: string, kind: ProbeKind, c: 
     'successThreshold',
     'failureThreshold',
   ] as const) {
-    integer(o[f], `${path}.${f}`, 0);
+    v0.part(() => integer(o[f], `${path}.${f}`, 0));
   }
   if (kind !== 'readinessProbe' && o.successThreshold !== undefined && ![0, 1].includes(o.successThreshold as number)) {
-    fail(`${path}.successThreshold`, `Invalid value: ${o.successThreshold}: must be 1`);
+    v0.errors.push(`${path}.successThreshold: Invalid value: ${JSON.stringify(o.successThreshold)}: must be 1`);
   }
   if (o.terminationGracePeriodSeconds !== undefined) {
-    if (kind === 'readinessProbe')
-      fail(`${path}.terminationGracePeriodSeconds`, 'Forbidden: may not be set for readinessProbes');
-    integer(o.terminationGracePeriodSeconds, `${path}.terminationGracePeriodSeconds`, 1);
+    v0.part(() => {
+      if (kind === 'readinessProbe')
+        fail(`${path}.terminationGracePeriodSeconds`, 'Forbidden: may not be set for readinessProbes');
+      integer(o.terminationGracePeriodSeconds, `${path}.terminationGracePeriodSeconds`, 1);
+    });
   }
 }
 
 function container(v0: Validator, value: unknown, path: string, init: boolean): Container {
   const o = v0.object(value, path, 'container');
-  if (typeof o.name !== 'string' || !o.name) fail(`${path}.name`, 'Required value');
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.name))
-    fail(
-      `${path}.name`,
-      `Invalid value: ${JSON.stringify(o.name)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`,
-    );
-  if (typeof o.image !== 'string' || !o.image) fail(`${path}.image`, 'Required value');
-  strings(o.command, `${path}.command`);
-  strings(o.args, `${path}.args`);
-  if (o.workingDir !== undefined && (typeof o.workingDir !== 'string' || !o.workingDir.startsWith('/')))
-    fail(`${path}.workingDir`, 'must be an absolute path');
-  if (o.restartPolicy !== undefined) {
-    if (!init) fail(`${path}.restartPolicy`, 'Forbidden: may not be set for non-init containers in this version');
-    if (o.restartPolicy !== 'Always')
+  v0.part(() => {
+    if (typeof o.name !== 'string' || !o.name)
+      fail(`${path}.name`, o.name === undefined || o.name === '' ? 'Required value' : `must be a string${got(o.name)}`);
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.name))
       fail(
-        `${path}.restartPolicy`,
-        `Unsupported value: ${JSON.stringify(o.restartPolicy)}: supported values: "Always"`,
+        `${path}.name`,
+        `Invalid value: ${JSON.stringify(o.name)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`,
+      );
+  });
+  v0.part(() => {
+    if (typeof o.image !== 'string' || !o.image)
+      fail(
+        `${path}.image`,
+        o.image === undefined || o.image === '' ? 'Required value' : `must be a string${got(o.image)}`,
+      );
+  });
+  v0.part(() => strings(o.command, `${path}.command`));
+  v0.part(() => strings(o.args, `${path}.args`));
+  if (o.workingDir !== undefined && (typeof o.workingDir !== 'string' || !o.workingDir.startsWith('/')))
+    v0.errors.push(`${path}.workingDir: must be an absolute path${got(o.workingDir)}`);
+  if (o.restartPolicy !== undefined) {
+    if (!init)
+      v0.errors.push(`${path}.restartPolicy: Forbidden: may not be set for non-init containers in this version`);
+    else if (o.restartPolicy !== 'Always')
+      v0.errors.push(
+        `${path}.restartPolicy: Unsupported value: ${JSON.stringify(o.restartPolicy)}: supported values: "Always"`,
       );
   }
   const sidecar = init && o.restartPolicy === 'Always';
-  for (const [i, e] of array(o.env, `${path}.env`).entries()) {
-    const ep = `${path}.env[${i}]`;
-    const env = v0.object(e, ep, 'env');
-    if (typeof env.name !== 'string' || !env.name) fail(`${ep}.name`, 'Required value');
-    if (env.value !== undefined && typeof env.value !== 'string') fail(`${ep}.value`, 'must be a string');
-    if (env.valueFrom !== undefined) {
-      if (env.value !== undefined)
-        fail(`${ep}.valueFrom`, 'Invalid value: may not be specified when `value` is not empty');
-      const from = v0.object(env.valueFrom, `${ep}.valueFrom`, 'valueFrom');
-      const ref = v0.object(from.fieldRef, `${ep}.valueFrom.fieldRef`, 'fieldRef');
-      if (!FIELD_REFS.includes(ref.fieldPath as string))
-        fail(
-          `${ep}.valueFrom.fieldRef.fieldPath`,
-          `Unsupported value: ${JSON.stringify(ref.fieldPath)}: supported values: ${FIELD_REFS.map((f) => `"${f}"`).join(', ')}`,
-        );
-    }
-  }
-  for (const [i, p] of array(o.ports, `${path}.ports`).entries()) {
-    const pp = v0.object(p, `${path}.ports[${i}]`, 'port');
-    integer(pp.containerPort, `${path}.ports[${i}].containerPort`, 1);
-  }
+  v0.part(() => {
+    for (const [i, e] of array(o.env, `${path}.env`).entries()) v0.part(() => envVar(v0, e, `${path}.env[${i}]`));
+  });
+  v0.part(() => {
+    for (const [i, p] of array(o.ports, `${path}.ports`).entries())
+      v0.part(() => {
+        const pp = v0.object(p, `${path}.ports[${i}]`, 'port');
+        integer(pp.containerPort, `${path}.ports[${i}].containerPort`, 1);
+      });
+  });
   const c = o as unknown as Container;
   for (const kind of PROBE_KINDS) {
     if (o[kind] === undefined) continue;
-    if (init && !sidecar)
-      fail(`${path}.${kind}`, 'Forbidden: may not be set for init containers without restartPolicy=Always');
-    probe(v0, o[kind], `${path}.${kind}`, kind, c);
+    if (init && !sidecar) {
+      v0.errors.push(`${path}.${kind}: Forbidden: may not be set for init containers without restartPolicy=Always`);
+      continue;
+    }
+    v0.part(() => probe(v0, o[kind], `${path}.${kind}`, kind, c));
   }
   if (o.lifecycle !== undefined) {
     if (init && !sidecar)
-      fail(`${path}.lifecycle`, 'Forbidden: may not be set for init containers without restartPolicy=Always');
-    const l = v0.object(o.lifecycle, `${path}.lifecycle`, 'lifecycle');
-    if (l.stopSignal !== undefined) v0.ignored.push(`${path}.lifecycle.stopSignal`);
-    for (const hook of ['postStart', 'preStop'] as const) {
-      if (l[hook] !== undefined)
-        handlers(
-          v0,
-          v0.object(l[hook], `${path}.lifecycle.${hook}`, 'hook'),
-          `${path}.lifecycle.${hook}`,
-          ['exec', 'httpGet', 'sleep'],
-          c,
-        );
-    }
+      v0.errors.push(`${path}.lifecycle: Forbidden: may not be set for init containers without restartPolicy=Always`);
+    else
+      v0.part(() => {
+        const l = v0.object(o.lifecycle, `${path}.lifecycle`, 'lifecycle');
+        if (l.stopSignal !== undefined) v0.ignored.push(`${path}.lifecycle.stopSignal`);
+        for (const hook of ['postStart', 'preStop'] as const) {
+          if (l[hook] === undefined) continue;
+          const hp = `${path}.lifecycle.${hook}`;
+          v0.part(() => handlers(v0, v0.object(l[hook], hp, 'hook'), hp, ['exec', 'httpGet', 'sleep'], c));
+        }
+      });
   }
   return c;
+}
+
+function envVar(v0: Validator, e: unknown, ep: string): void {
+  const env = v0.object(e, ep, 'env');
+  if (typeof env.name !== 'string' || !env.name) v0.errors.push(`${ep}.name: Required value`);
+  if (env.value !== undefined && typeof env.value !== 'string')
+    v0.errors.push(`${ep}.value: must be a string${got(env.value)}`);
+  if (env.valueFrom === undefined) return;
+  if (env.value !== undefined) fail(`${ep}.valueFrom`, 'Invalid value: may not be specified when `value` is not empty');
+  const from = v0.object(env.valueFrom, `${ep}.valueFrom`, 'valueFrom');
+  const ref = v0.object(from.fieldRef, `${ep}.valueFrom.fieldRef`, 'fieldRef');
+  if (!FIELD_REFS.includes(ref.fieldPath as string))
+    fail(
+      `${ep}.valueFrom.fieldRef.fieldPath`,
+      `Unsupported value: ${JSON.stringify(ref.fieldPath)}: supported values: ${FIELD_REFS.map((f) => `"${f}"`).join(', ')}`,
+    );
 }
 
 /** The API server's defaults for a probe's timing fields (0 or unset: the default). */
@@ -347,15 +394,14 @@ export function resolveProbe(p: Probe): ResolvedProbe {
 }
 
 /** Sleep hooks: more than 0 s and at most the grace period (validateSleepAction). */
-function sleepHooks(containers: [string, Container][], grace: number): void {
+function sleepHooks(v0: Validator, containers: [string, Container][], grace: number): void {
   for (const [path, c] of containers) {
     for (const hook of ['postStart', 'preStop'] as const) {
       const seconds = c.lifecycle?.[hook]?.sleep?.seconds;
-      if (seconds === undefined) continue;
+      if (typeof seconds !== 'number') continue;
       if (seconds <= 0 || seconds > grace)
-        fail(
-          `${path}.lifecycle.${hook}.sleep.seconds`,
-          `Invalid value: ${seconds}: must be greater than 0 and less than terminationGracePeriodSeconds (${grace})`,
+        v0.errors.push(
+          `${path}.lifecycle.${hook}.sleep.seconds: Invalid value: ${seconds}: must be greater than 0 and less than terminationGracePeriodSeconds (${grace})`,
         );
     }
   }
@@ -369,50 +415,66 @@ interface PodSource {
   policies: string[];
   defaultPolicy?: string;
   path: string;
+  /** Problems already found above the pod (unknown top-level fields). */
+  errors: string[];
 }
 
-/** Validate a pod's metadata and spec; every error names the field path. */
+const quoted = (values: string[]): string => values.map((x) => `"${x}"`).join(', ');
+
+/**
+ * Validate a pod's metadata and spec. Every problem is reported at once, each naming
+ * its field path and the value it got, in the API server's words.
+ */
 function validateSpec(src: PodSource): PodSpecResolved {
   const v0 = new Validator();
+  v0.errors.push(...src.errors);
   const p = src.path;
-  const meta = v0.object(src.metadata ?? {}, `${p}metadata`, 'metadata');
-  const name = typeof meta.name === 'string' ? meta.name : undefined;
-  if (!name) fail(`${p}metadata.name`, 'Required value: name or generateName is required');
-  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name))
-    fail(
-      `${p}metadata.name`,
-      `Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
-    );
-  const spec = v0.object(src.spec, `${p}spec`, 'spec');
+  const meta = v0.part(() => v0.object(src.metadata ?? {}, `${p}metadata`, 'metadata')) ?? {};
+  const name = v0.part(() => {
+    const n = meta.name;
+    if (n === undefined || n === '') fail(`${p}metadata.name`, 'Required value: name or generateName is required');
+    if (typeof n !== 'string' || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(n))
+      fail(
+        `${p}metadata.name`,
+        `Invalid value: ${JSON.stringify(n)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+      );
+    return n;
+  });
+  const spec = v0.part(() => v0.object(src.spec, `${p}spec`, 'spec'));
+  if (!spec) throw new Invalid(v0.errors.join('; '));
   const policy = spec.restartPolicy ?? src.defaultPolicy;
   if (policy === undefined)
-    fail(`${p}spec.restartPolicy`, `Required value: valid values: ${src.policies.map((x) => `"${x}"`).join(', ')}`);
-  if (!src.policies.includes(policy as string))
-    fail(
-      `${p}spec.restartPolicy`,
-      `Unsupported value: ${JSON.stringify(policy)}: supported values: ${src.policies.map((x) => `"${x}"`).join(', ')}`,
+    v0.errors.push(`${p}spec.restartPolicy: Required value: valid values: ${quoted(src.policies)}`);
+  else if (!src.policies.includes(policy as string))
+    v0.errors.push(
+      `${p}spec.restartPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: ${quoted(src.policies)}`,
     );
-  integer(spec.terminationGracePeriodSeconds, `${p}spec.terminationGracePeriodSeconds`, 0);
+  v0.part(() => integer(spec.terminationGracePeriodSeconds, `${p}spec.terminationGracePeriodSeconds`, 0));
   if (spec.shareProcessNamespace !== undefined && typeof spec.shareProcessNamespace !== 'boolean')
-    fail(`${p}spec.shareProcessNamespace`, 'must be true or false');
-  const containers = array(spec.containers, `${p}spec.containers`).map((c, i) =>
-    container(v0, c, `${p}spec.containers[${i}]`, false),
-  );
-  if (!containers.length) fail(`${p}spec.containers`, 'Required value: at least one container');
-  const initContainers = array(spec.initContainers, `${p}spec.initContainers`).map((c, i) =>
-    container(v0, c, `${p}spec.initContainers[${i}]`, true),
-  );
-  const all: [string, Container][] = [
-    ...initContainers.map((c, i) => [`${p}spec.initContainers[${i}]`, c] as [string, Container]),
-    ...containers.map((c, i) => [`${p}spec.containers[${i}]`, c] as [string, Container]),
-  ];
+    v0.errors.push(`${p}spec.shareProcessNamespace: must be true or false${got(spec.shareProcessNamespace)}`);
+  const list = (field: 'containers' | 'initContainers', init: boolean): [string, Container][] =>
+    (v0.part(() => array(spec[field], `${p}spec.${field}`)) ?? []).flatMap((c, i) => {
+      const path = `${p}spec.${field}[${i}]`;
+      const checked = v0.part(() => container(v0, c, path, init));
+      return checked ? [[path, checked] as [string, Container]] : [];
+    });
+  const main = list('containers', false);
+  if (spec.containers === undefined || (Array.isArray(spec.containers) && !spec.containers.length))
+    v0.errors.push(`${p}spec.containers: Required value: at least one container`);
+  const inits = list('initContainers', true);
+  const all = [...inits, ...main];
   const seen = new Set<string>();
   for (const [path, c] of all) {
-    if (seen.has(c.name)) fail(`${path}.name`, `Duplicate value: "${c.name}"`);
+    if (typeof c.name !== 'string') continue;
+    if (seen.has(c.name)) v0.errors.push(`${path}.name: Duplicate value: "${c.name}"`);
     seen.add(c.name);
   }
-  const grace = (spec.terminationGracePeriodSeconds as number | undefined) ?? 30;
-  sleepHooks(all, grace);
+  const g = spec.terminationGracePeriodSeconds;
+  const grace = typeof g === 'number' && Number.isInteger(g) && g >= 0 && g <= MAX_SECONDS ? g : 30;
+  sleepHooks(v0, all, grace);
+  if (v0.errors.length || name === undefined) throw new Invalid(v0.errors.join('; '));
+  const containers = main.map(([, c]) => c);
+  const initContainers = inits.map(([, c]) => c);
   return {
     name,
     namespace: typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : 'default',
@@ -434,8 +496,10 @@ function podSource(doc: Record<string, unknown>, index: number, multi: boolean):
   if (kind === 'Pod') {
     if (doc.apiVersion !== 'v1')
       fail(`${at}apiVersion`, `Unsupported value: ${JSON.stringify(doc.apiVersion)}: must be "v1"`);
-    new Validator().object(doc, `${at}(manifest)`, 'pod');
+    const top = new Validator();
+    top.object(doc, `${at}(manifest)`, 'pod');
     return {
+      errors: top.errors,
       metadata: doc.metadata,
       spec: doc.spec,
       from: `Pod/${(doc.metadata as { name?: string } | undefined)?.name ?? ''}`,
@@ -467,6 +531,7 @@ function podSource(doc: Record<string, unknown>, index: number, multi: boolean):
         : {}),
     },
     spec: template.spec,
+    errors: [],
     from: `${kind}/${name}`,
     // Controllers accept only Always; Jobs only OnFailure or Never, with no default.
     policies: job ? ['OnFailure', 'Never'] : ['Always'],

@@ -75,3 +75,38 @@ describe('names, as the API server words it', () => {
     );
   });
 });
+
+describe('every problem at once', () => {
+  it('names each bad field with its path and the value it got, and keeps reading past the first', () => {
+    const spec =
+      `  restartPolicy: Sometimes\n  terminationGracePeriodSeconds: -1\n  initContainers:\n    - name: App\n      image: img\n      readinessProbe:\n        exec:\n          command: ["true"]\n` +
+      `  containers:\n    - name: app\n      image: 7\n      workingDir: rel\n      ports:\n        - containerPort: 0\n      livenessProbe:\n        periodSeconds: ten\n        timeoutSeconds: -2\n        exec:\n          command: ["true"]\n      lifecycle:\n        preStop:\n          sleep:\n            seconds: 99\n`;
+    let message = '';
+    try {
+      parsePod(pod(spec), 'p.yaml');
+    } catch (err) {
+      expect(err).toBeInstanceOf(BadInputError);
+      message = (err as Error).message;
+    }
+    const problems = message.replace(/^invalid pod p\.yaml: /, '').split('; ');
+    expect(problems).toEqual([
+      'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
+      'spec.terminationGracePeriodSeconds: must be an integer >= 0 (got -1)',
+      'spec.containers[0].image: must be a string (got 7)',
+      'spec.containers[0].workingDir: must be an absolute path (got "rel")',
+      'spec.containers[0].ports[0].containerPort: must be an integer >= 1 (got 0)',
+      'spec.containers[0].livenessProbe.timeoutSeconds: must be an integer >= 0 (got -2)',
+      'spec.containers[0].livenessProbe.periodSeconds: must be an integer >= 0 (got "ten")',
+      'spec.initContainers[0].name: Invalid value: "App": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \'-\', and must start and end with an alphanumeric character',
+      'spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always',
+      'spec.containers[0].lifecycle.preStop.sleep.seconds: Invalid value: 99: must be greater than 0 and less than terminationGracePeriodSeconds (30)',
+    ]);
+  });
+
+  it('reports unknown fields at every level together with the other problems', () => {
+    const text = `apiVersion: v1\nkind: Pod\nmetdata: {}\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: app\n      imge: img\n`;
+    expect(() => parsePod(text, 'p.yaml')).toThrow(
+      'invalid pod p.yaml: (manifest).metdata: unknown field (or one this emulator does not support); spec.containers[0].imge: unknown field (or one this emulator does not support); spec.containers[0].image: Required value',
+    );
+  });
+});
