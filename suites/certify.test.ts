@@ -182,7 +182,7 @@ describe('harness certify (the command)', () => {
 
   it('exits 2 with one line for an image that is neither local nor pullable; its report says it could not be certified', async () => {
     const out = join(projectRoot(), 'reports/certify-test/no-such');
-    const r = await cli('no/such:image', '--grace', String(G), '--format', 'md,html', '--out', out);
+    const r = await cli('no/such:image', '--grace', String(G), '--format', 'md,html,junit,sarif', '--out', out);
     expect(r.exitCode).toBe(2);
     const last = r.stderr.trim().split('\n').at(-1);
     expect(last).toMatch(/^harness: image no\/such:image is neither local nor pullable \(.+\)$/);
@@ -190,6 +190,12 @@ describe('harness certify (the command)', () => {
     expect(md).toMatch(/could not be certified: image no\/such:image is neither local nor pullable/);
     expect(md).not.toMatch(/fails the policy|\|---\|\||Failures/);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('COULD NOT BE CERTIFIED');
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toMatch(
+      /<error message="could not be certified: image no\/such:image is neither local nor pullable/,
+    );
+    expect(readFileSync(join(out, 'report.sarif'), 'utf8')).toMatch(
+      /"executionSuccessful": false,[\s\S]*could not be certified: image no\/such:image is neither local nor pullable/,
+    );
   });
 
   it('configures the image as docker run does: a service that needs PORT passes with --env and --ready-port', async () => {

@@ -3,10 +3,10 @@
  * library's certifyImage alike: one set of inputs (images, policy, run options, grace)
  * gives one verdict, one exit code and one report, whichever door they came through.
  */
-import { checkByName } from '../checks/battery.js';
 import type { Observation } from '../checks/observation.js';
 import type { CheckContext } from '../checks/subject.js';
 import { evidenceLine } from '../certify/evidence.js';
+import { verdictLines } from './verdict-lines.js';
 import { checkImageRef } from '../certify/image-ref.js';
 import { certifyImage, policyExpectation, resolveImage, type Certification } from '../certify/gate.js';
 import type { Policy } from '../certify/policy.js';
@@ -135,6 +135,19 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
         load.concurrency,
         req,
       );
+    if (outcome.certification) {
+      const fix = outcome.dockerfile?.fix;
+      const lines = verdictLines({
+        image,
+        summary: outcome.summary,
+        code: outcome.code,
+        observations: outcome.observations,
+        expectation: (check) => policyExpectation(check, policy),
+        ...(fix ? { fix: { summary: fix.summary, ...(fix.verified ? { verified: fix.verified.summary } : {}) } } : {}),
+      });
+      // A lone image that could not be certified has its reason as the command's error line.
+      for (const line of single && outcome.code === 2 ? lines.slice(1) : lines) req.say(line);
+    }
     outcomes.push(outcome);
   }
   const report: Report = {
@@ -204,25 +217,25 @@ async function certifyOne(
   for (const o of result.observations) {
     const label = `${o.check}${o.scenario ? ` (${o.scenario})` : ''}`;
     const shown = shownVerdict(o);
-    if (shown === 'warning') {
-      // Failed, but the policy does not require it: one line, never read as a failure.
-      out(`  warn  ${label}: ${o.reason} (a warning: the policy does not require ${o.check})`);
+    if (shown === 'pass') {
+      out(`  pass  ${label}: ${o.reason}`);
       continue;
     }
-    const mark = shown === 'pass' ? 'pass ' : shown === 'fail' ? 'FAIL ' : shown.toUpperCase().padEnd(5);
-    out(`  ${mark} ${label}: ${o.reason}`);
-    if (shown !== 'pass') {
-      out(`        expected: ${o.expectation ?? policyExpectation(o.check, policy)}`);
-      out(`        observed: ${JSON.stringify(o.observed)}`);
-      const ev = evidenceLine(o);
-      if (ev) out(`        evidence: ${ev}`);
+    if (shown === 'warning') {
+      // Failed, but the policy does not require it: one line, never read as a failure.
+      out(`  warn  ${label}: ${o.reason} (not required by the policy)`);
+      continue;
     }
+    // What was seen; the reason, the expectation and what to change are in the verdict block.
+    out(`  ${shown === 'fail' ? 'FAIL ' : shown.toUpperCase().padEnd(5)} ${label}: see the verdict below`);
+    out(`        observed: ${JSON.stringify(o.observed)}`);
+    const ev = evidenceLine(o);
+    if (ev) out(`        evidence: ${ev}`);
   }
   if (result.errors.length) {
     const err = new CertifyIncompleteError(
       `could not certify ${image}: ${result.errors.length} required check(s) could not be carried out (${result.errors[0]?.reason})`,
     );
-    if (sayWhy) out(`${image} CANNOT BE CERTIFIED: ${err.message}`);
     return {
       image,
       code: 2,
@@ -236,12 +249,6 @@ async function certifyOne(
   const summary = result.passed
     ? 'PASSES the policy'
     : `FAILS the policy: ${result.failures.map((f) => `${f.check}${f.scenario ? ` (${f.scenario})` : ''}`).join(', ')}`;
-  out(`${image} ${summary}`);
-  // What to change, one line per failed check, from the checks' own remedies.
-  for (const check of new Set(result.failures.map((f) => f.check))) {
-    const remedy = checkByName(check)?.remedy;
-    if (remedy) out(`  to fix ${check}: ${remedy}`);
-  }
   return {
     image,
     code: result.passed ? 0 : 1,

@@ -7,10 +7,12 @@ import { shownVerdict, type Report } from './model.js';
  * JUnit XML: one testsuite per subject, one testcase per check x scenario. A testcase
  * fails when the observation differs from the subject's expected row; a result without
  * an expected row (an image being certified) fails when its verdict is fail. A scenario
- * that could not be carried out is an <error>.
+ * that could not be carried out is an <error>, and so is an image that could not be
+ * certified (its own testcase, with the reason, also when no scenario ran).
  */
 export function renderJunit(report: Report): string {
-  const subjects = [...new Set(report.results.map((r) => rowOf(report, r)))];
+  const uncertified = (report.images ?? []).filter((i) => i.verdict === 'cannot-certify');
+  const subjects = [...new Set([...report.results.map((r) => rowOf(report, r)), ...uncertified.map((i) => i.image)])];
   const seconds = (ms: number) => (ms / 1000).toFixed(3);
   let tests = 0;
   let failures = 0;
@@ -43,11 +45,18 @@ export function renderJunit(report: Report): string {
       );
       return `    <testcase classname="${attr(subject)}" name="${attr(name)}" time="${seconds(r.durationMs)}">\n      ${body.join('\n      ')}\n    </testcase>`;
     });
-    tests += rs.length;
+    for (const image of uncertified.filter((i) => i.image === subject)) {
+      se++;
+      const why = image.summary.replace(/^cannot be certified: /, '');
+      cases.push(
+        `    <testcase classname="${attr(subject)}" name="certification" time="0.000">\n      <error message="${attr(`could not be certified: ${why}`)}" type="CannotCertify">${text(image.summary)}</error>\n    </testcase>`,
+      );
+    }
+    tests += cases.length;
     failures += sf;
     errors += se;
     const time = rs.reduce((a, r) => a + r.durationMs, 0);
-    return `  <testsuite name="${attr(subject)}" tests="${rs.length}" failures="${sf}" errors="${se}" skipped="${ss}" time="${seconds(time)}" timestamp="${attr(report.startedAt.replace(/Z$/, ''))}">\n${cases.join('\n')}\n  </testsuite>`;
+    return `  <testsuite name="${attr(subject)}" tests="${cases.length}" failures="${sf}" errors="${se}" skipped="${ss}" time="${seconds(time)}" timestamp="${attr(report.startedAt.replace(/Z$/, ''))}">\n${cases.join('\n')}\n  </testsuite>`;
   });
   const total = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="harness ${report.kind}" tests="${tests}" failures="${failures}" errors="${errors}" time="${total.toFixed(3)}">\n${suites.join('\n')}\n</testsuites>\n`;

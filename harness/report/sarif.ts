@@ -32,7 +32,9 @@ function locate(r: ReportResult, images: CertifiedImage[], baseDir: string): Sar
  * SARIF 2.1.0: one rule per check (its help text and a link to the README section),
  * one result per failed check (an error when it failed, a warning when it could not be
  * carried out), located at the Dockerfile line when the report knows the Dockerfile,
- * else at the image. Paths are relative to `baseDir` (the working directory).
+ * else at the image. An image that could not be certified is a failed invocation with
+ * an error notification giving the reason (there may be no result to carry it). Paths
+ * are relative to `baseDir` (the working directory).
  */
 export function renderSarif(report: Report, baseDir = process.cwd()): string {
   const rules = CHECKS.map((c) => ({
@@ -66,6 +68,7 @@ export function renderSarif(report: Report, baseDir = process.cwd()): string {
         ...(r.engine ? { engine: r.engine } : {}),
       },
     }));
+  const uncertified = images.filter((i) => i.verdict === 'cannot-certify');
   const log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -74,7 +77,18 @@ export function renderSarif(report: Report, baseDir = process.cwd()): string {
         tool: { driver: { name: 'container-lifecycle-harness', version: VERSION, rules } },
         invocations: [
           {
-            executionSuccessful: report.totals.error === 0,
+            executionSuccessful: report.totals.error === 0 && uncertified.length === 0,
+            ...(uncertified.length
+              ? {
+                  toolExecutionNotifications: uncertified.map((i) => ({
+                    level: 'error',
+                    message: {
+                      text: `${i.image}: could not be certified: ${i.summary.replace(/^cannot be certified: /, '')}`,
+                    },
+                    locations: [{ logicalLocations: [{ name: i.image, kind: 'resource' }] }],
+                  })),
+                }
+              : {}),
             startTimeUtc: report.startedAt,
             endTimeUtc: report.finishedAt,
           },

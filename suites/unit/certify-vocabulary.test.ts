@@ -98,3 +98,53 @@ describe('required and not-required checks', () => {
     expect(html).toMatch(/<td class="cell v-warning" data-subject="my\/api:1" data-check="pid1"/);
   });
 });
+
+describe('an image that could not be certified', () => {
+  function uncertified(): Report {
+    const r = certifyReport();
+    r.results = [];
+    r.totals = countTotals([]);
+    r.image = 'no/such:1';
+    r.images = [
+      {
+        image: 'no/such:1',
+        verdict: 'cannot-certify',
+        summary: 'cannot be certified: image no/such:1 is neither local nor pullable',
+      },
+    ];
+    return r;
+  }
+
+  it('JUnit: an error testcase with the reason, also with no result', () => {
+    const xml = renderJunit(uncertified());
+    expect(xml).toMatch(/<testsuites name="harness certify" tests="1" failures="0" errors="1"/);
+    expect(xml).toContain(
+      '<testcase classname="no/such:1" name="certification" time="0.000">\n      <error message="could not be certified: image no/such:1 is neither local nor pullable" type="CannotCertify">',
+    );
+  });
+
+  it('SARIF: a failed invocation whose error notification gives the reason', () => {
+    const sarif = JSON.parse(renderSarif(uncertified())) as {
+      runs: {
+        results: unknown[];
+        invocations: {
+          executionSuccessful: boolean;
+          toolExecutionNotifications: { level: string; message: { text: string } }[];
+        }[];
+      }[];
+    };
+    const run = sarif.runs[0];
+    expect(run?.results).toEqual([]);
+    expect(run?.invocations[0]?.executionSuccessful).toBe(false);
+    expect(run?.invocations[0]?.toolExecutionNotifications.map((n) => [n.level, n.message.text])).toEqual([
+      ['error', 'no/such:1: could not be certified: image no/such:1 is neither local nor pullable'],
+    ]);
+  });
+
+  it('Markdown and HTML say so, never "fails the policy", with no empty table', () => {
+    const md = renderMarkdown(uncertified());
+    expect(md).toMatch(/could not be certified: image no\/such:1 is neither local nor pullable/);
+    expect(md).not.toMatch(/fails the policy|\|---\|\||Failures/i);
+    expect(renderHtml(uncertified())).toContain('COULD NOT BE CERTIFIED');
+  });
+});
