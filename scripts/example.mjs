@@ -2,12 +2,24 @@
 // Runs examples/service-check as a team would: the harness packed with `npm pack`,
 // installed from the tarball into a copy of the example in a temporary folder, the
 // example's images built, its vitest suite run on the good image (must pass) and on
-// the bad one (must fail, with the engine's evidence in the message).
+// the bad one (must fail, with the engine's evidence in the message). Then the README's
+// library example, copied as written into a new project with no vitest configuration
+// (only the image name changed to the good one), must pass.
 //
 // Offline: the tarball is unpacked as npm installs it, and its dependencies (and
 // vitest) are linked from this project's node_modules, so nothing is fetched.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,11 +79,28 @@ try {
   process.stdout.write(`--- bad image: exit ${bad.code}\n${bad.out}\n`);
   const evidence =
     /expected example\/service:bad to stop gracefully[\s\S]*evidence: engine sent signal 15 then signal 9/;
-  const ok = good.code === 0 && bad.code === 1 && evidence.test(bad.out);
+
+  // The README's block, as a new project would paste it: no config, its own timeout.
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## In your own test suite'));
+  const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!block) throw new Error('README.md has no ts block under "In your own test suite"');
+  const fresh = join(work, 'readme-example');
+  mkdirSync(join(fresh, 'test'), { recursive: true });
+  writeFileSync(join(fresh, 'package.json'), '{ "name": "readme-example", "private": true, "type": "module" }\n');
+  writeFileSync(join(fresh, 'test', 'readme.test.ts'), block.replaceAll('my/api:1.4', 'example/service:good'));
+  symlinkSync(modules, join(fresh, 'node_modules'));
+  const copied = run(process.execPath, [join(modules, 'vitest', 'vitest.mjs'), 'run', '--color=false'], {
+    cwd: fresh,
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  process.stdout.write(`--- README example in a new project: exit ${copied.code}\n${copied.out}\n`);
+
+  const ok = good.code === 0 && bad.code === 1 && evidence.test(bad.out) && copied.code === 0;
   say(
     ok
-      ? 'the good image passes; the bad one fails with the evidence'
-      : `unexpected: good exit ${good.code}, bad exit ${bad.code}${evidence.test(bad.out) ? '' : ', no evidence in the failure'}`,
+      ? 'the good image passes; the bad one fails with the evidence; the README example passes as written'
+      : `unexpected: good exit ${good.code}, bad exit ${bad.code}${evidence.test(bad.out) ? '' : ', no evidence in the failure'}, README example exit ${copied.code}`,
   );
   process.exitCode = ok ? 0 : 1;
 } catch (err) {

@@ -1,7 +1,8 @@
 /**
  * The library as a team uses it: examples/service-check installs the packed tarball
  * and asserts its own service image with the vitest matchers. The good image passes;
- * the bad one (shell-form CMD) fails with the check's evidence in the message.
+ * the bad one (shell-form CMD) fails with the check's evidence in the message; the
+ * README's library example, copied into a new project as written, passes.
  */
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -17,5 +18,7 @@ describe('a user-style project with the packed harness and its matchers', () => 
       /expected example\/service:bad to stop gracefully within a 5 s grace period\n\s+graceful-stop: the stop signal was not acted on/,
     );
     expect(r.stdout).toMatch(/evidence: engine sent signal 15 then signal 9; engine exit code 137/);
+    // The README's block, pasted into a project with no vitest configuration, passes.
+    expect(r.stdout).toMatch(/--- README example in a new project: exit 0\n[\s\S]*1 passed/);
   });
 });

@@ -25,6 +25,16 @@ def reap(_signum, _frame):
         pass
 
 
+# With PORT set, it also listens there (a readiness port; connections are accepted by
+# the kernel's backlog, nothing is served).
+if os.environ.get("PORT"):
+    import socket
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("0.0.0.0", int(os.environ["PORT"])))
+    listener.listen(16)
+
 signal.signal(signal.SIGTERM, stop)
 signal.signal(signal.SIGINT, stop)
 signal.signal(signal.SIGCHLD, reap)
