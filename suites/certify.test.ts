@@ -46,7 +46,7 @@ beforeAll(async () => {
   const ctx = await harnessContext(G);
   const images = [
     ...Object.keys(EXPECTED).map((v) => [v, imageOf(v)]),
-    ...['scratch-catatonit', 'scratch-sleeper'].map((f) => [f, fixture(f)]),
+    ...['scratch-catatonit', 'scratch-sleeper', 'supervisor-loop'].map((f) => [f, fixture(f)]),
   ];
   await runPool(
     images.map(([name, image]) => async () => {
@@ -57,6 +57,18 @@ beforeAll(async () => {
 });
 
 const failing = (c: Certification | undefined) => (c?.failures ?? []).map((f) => f.check).sort();
+
+describe('a real service no one here wrote', () => {
+  it("Debian's supervisor running a shell loop (a new sleep every second) passes without a ready line: readiness rests on PID 1 and the processes that last", () => {
+    const c = results.get('supervisor-loop');
+    expect(c?.errors.map((e) => e.reason)).toEqual([]);
+    expect(failing(c)).toEqual([]);
+    expect(c?.passed).toBe(true);
+    const rested = (c?.observations ?? []).map((o) => o.evidence.readiness?.restedOn ?? '');
+    expect(rested.length).toBeGreaterThan(0);
+    for (const r of rested) expect(r).toMatch(/^the signal masks of PID 1 \(python3[\d.]*\) and \d+ more \([^)]*sh/);
+  });
+});
 
 describe('certify the catalogue images under the default policy', () => {
   it.each(Object.entries(EXPECTED))('%s', (name, checks) => {

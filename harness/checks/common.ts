@@ -1,7 +1,8 @@
 import { errorNotes, ScenarioError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
 import type { LogLine } from '../engine/logs.js';
-import { allAsleep, signalReadinessKey, type PsSnapshot } from '../observe/ps.js';
+import { type PsSnapshot } from '../observe/ps.js';
+import { restedOn, settleReading, SettleTracker } from '../observe/settle.js';
 import { atRest } from '../observe/signals.js';
 import { RunningContainer } from '../run/container.js';
 import type { Observation, Readiness } from './observation.js';
@@ -69,10 +70,14 @@ export async function awaitReady(
   container: RunningContainer,
   t0: number,
 ): Promise<Ready> {
-  if (subject.readyLog) return { how: 'ready-line', afterMs: elapsedMs(t0) };
+  if (subject.readyLog)
+    return { how: 'ready-line', afterMs: elapsedMs(t0), restedOn: `its ready line ${String(subject.readyLog)}` };
   const timeoutMs = subject.startupTimeoutMs ?? HANG_MS;
   if (subject.readyPort) return awaitPort(ctx, subject.readyPort, container, t0, timeoutMs);
   const spanMs = Math.max(MIN_STABLE_SPAN_MS, container.startMs);
+  // Short-lived children (a supervisor's shell loop, forked health checks) are left out
+  // once their kind has come and gone; one older than twice the span counts again.
+  const tracker = new SettleTracker(2 * spanMs);
   let key: string | undefined;
   let since = 0;
   let same = 0;
@@ -80,7 +85,8 @@ export async function awaitReady(
   for (;;) {
     const snapshot = await beforeReady(container, () => container.ps(ctx.toolboxImage));
     snapshots++;
-    const current = signalReadinessKey(snapshot);
+    const lasting = tracker.see(snapshot);
+    const { key: current, asleep } = settleReading(snapshot, lasting);
     if (current !== key || !snapshot.processes.some((p) => p.pid === 1)) {
       key = current;
       since = snapshot.atMs;
@@ -88,9 +94,16 @@ export async function awaitReady(
     } else same++;
     const upLongEnough = elapsedMs(container.started.atMs) >= (subject.minUpMs ?? 0);
     const settledMs = snapshot.atMs - since;
-    const busy = !allAsleep(snapshot);
+    const busy = !asleep;
     if (same >= 2 && upLongEnough && settledMs >= spanMs * (busy ? BUSY_SPAN_FACTOR : 1))
-      return { how: 'signal-masks', afterMs: elapsedMs(t0), snapshots, snapshot, ...(busy ? { busy } : {}) };
+      return {
+        how: 'signal-masks',
+        afterMs: elapsedMs(t0),
+        snapshots,
+        snapshot,
+        restedOn: restedOn(lasting, settledMs, tracker.churn()),
+        ...(busy ? { busy } : {}),
+      };
     if (elapsedMs(t0) >= timeoutMs)
       throw new ScenarioError(
         `waited ${Math.round(timeoutMs / 1000)} s for the processes' signal masks to settle; still changing: ${current}`,
@@ -122,7 +135,8 @@ async function awaitPort(
   for (;;) {
     const ports = await beforeReady(container, () => container.listeningPorts(ctx.toolboxImage));
     snapshots++;
-    if (ports.has(port)) return { how: 'ready-port', afterMs: elapsedMs(t0), snapshots };
+    if (ports.has(port))
+      return { how: 'ready-port', afterMs: elapsedMs(t0), snapshots, restedOn: `a socket listening on port ${port}` };
     const exited = await container.exitedYet();
     if (exited) throw new ScenarioError(`the container exited with code ${exited.exitCode} before it was ready`);
     if (elapsedMs(t0) >= timeoutMs)
@@ -204,6 +218,7 @@ export function scenario<O extends object>(
       const readiness: Readiness = { how: ready.how, afterMs: ready.afterMs };
       if (ready.snapshots) readiness.snapshots = ready.snapshots;
       if (ready.busy) readiness.busy = true;
+      if (ready.restedOn) readiness.restedOn = ready.restedOn;
       const shapeable = [
         ...(result.evidence.shapeable ?? []),
         ...(container.observedFromInside

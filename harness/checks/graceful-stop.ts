@@ -127,8 +127,17 @@ export const gracefulStopCheck = defineCheck<GracefulStopObserved>({
     judge(o, policy) {
       const obs = o.observed;
       if (obs.killed) return { verdict: 'fail', reason: o.reason };
-      if (typeof obs.stopDurationMs === 'number' && obs.stopDurationMs > policy.maxStopSeconds * 1000)
-        return { verdict: 'fail', reason: `${o.reason}, but slower than the policy's ${policy.maxStopSeconds} s` };
+      // The stop-time limit belongs to the grace period: when the machine was too busy to
+      // judge that grace period and the stop got a longer one, the limit gets the same
+      // allowance, so the harness's own load never turns a quick stop into a slow one.
+      const usedMs = o.evidence.timings?.graceMs;
+      const stretch = typeof usedMs === 'number' ? Math.max(1, usedMs / (policy.graceSeconds * 1000)) : 1;
+      const limitMs = policy.maxStopSeconds * 1000 * stretch;
+      if (typeof obs.stopDurationMs === 'number' && obs.stopDurationMs > limitMs)
+        return {
+          verdict: 'fail',
+          reason: `${o.reason}, but slower than the policy's ${policy.maxStopSeconds} s${stretch > 1 ? ` (${(limitMs / 1000).toFixed(1)} s with the same allowance as the grace period)` : ''}`,
+        };
       if (obs.exitCode === null || !policy.acceptedExitCodes.includes(obs.exitCode))
         return {
           verdict: 'fail',

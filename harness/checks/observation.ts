@@ -40,6 +40,8 @@ export interface Readiness {
   snapshots?: number;
   /** A process was still running (R or D) when the masks were taken as settled. */
   busy?: boolean;
+  /** What readiness rested on, in one sentence (and the short-lived processes left out). */
+  restedOn?: string;
 }
 
 export interface Observation<O extends object = Record<string, unknown>> {

@@ -23,6 +23,7 @@ export const BASE_PACKAGES = [
   'catatonit',
   'busybox-static',
   'python3-grpcio',
+  'supervisor',
 ];
 const SUITE = 'bookworm';
 const SLIM = 'debian:bookworm-slim';

@@ -159,6 +159,7 @@ export const CERTIFY_FIXTURES = [
   'hides-from-observer',
   'prints-escapes',
   'lies-ready',
+  'supervisor-loop',
 ] as const;
 
 export function certifyFixtureSpec(name: string, base: string): ImageSpec {

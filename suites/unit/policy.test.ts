@@ -64,6 +64,25 @@ describe('judging under a policy', () => {
     expect(judge(stop({ killed: false, stopDurationMs: 50, exitCode: 0 }), p).verdict).toBe('pass');
   });
 
+  it('judges the stop-time limit under the same allowance as the grace period it belongs to', () => {
+    // The case: a 2 s grace lengthened to 7 s on a busy machine; the stop took 2064 ms.
+    const p = { ...defaultPolicy(), graceSeconds: 2, maxStopSeconds: 2 };
+    const stretched = {
+      ...stop({ killed: false, stopDurationMs: 2064, exitCode: 0 }),
+      evidence: { timings: { graceMs: 7000 } },
+    };
+    expect(judge(stretched, p).verdict).toBe('pass');
+    // Beyond the stretched limit (2 s x 7/2 = 7 s) it is still too slow, and says why.
+    const slow = { ...stretched, observed: { killed: false, stopDurationMs: 7100, exitCode: 0 } };
+    expect(judge(slow, p)).toMatchObject({
+      verdict: 'fail',
+      reason: "exited, but slower than the policy's 2 s (7.0 s with the same allowance as the grace period)",
+    });
+    // The grace period asked for: the limit as written.
+    const quiet = { ...stretched, evidence: { timings: { graceMs: 2000 } } };
+    expect(judge(quiet, p).verdict).toBe('fail');
+  });
+
   it('lets a policy allow zombies', () => {
     const z = { ...stop({ zombies: 2 }), check: 'zombie-reaping', verdict: 'fail' as const };
     expect(judge(z, { ...defaultPolicy(), allowZombies: true }).verdict).toBe('pass');
