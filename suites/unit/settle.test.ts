@@ -12,6 +12,7 @@ const proc = (pid: number, ppid: number, comm: string, cgt = '0000000000004000')
   ppid,
   stat: 'S',
   comm,
+  args: comm,
   masks: { SigPnd: '0', ShdPnd: '0', SigBlk: '0', SigIgn: '0', SigCgt: cgt, State: 'S', Wchan: 'do_wait' },
 });
 const snap = (atMs: number, ...processes: ProcessRow[]): PsSnapshot => ({ atMs, processes });
