@@ -24,8 +24,8 @@ export const MUTANTS = {
   ],
   'zombie-reaping': [
     'harness/checks/zombie-reaping.ts',
-    'let zombies = settled.processes.filter(isZombie);',
-    'let zombies = settled.processes.filter((p) => isZombie(p) && p.ppid !== 1);',
+    'const first = settled.processes.filter(isZombie);',
+    'const first = settled.processes.filter((p) => isZombie(p) && p.ppid !== 1);',
     "leaves PID 1's zombies uncounted",
   ],
   'exec-probe-zombies': [

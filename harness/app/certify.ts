@@ -20,7 +20,7 @@ import type { Logger } from '../log.js';
 import { measureLoad, type Prepared } from '../prepare.js';
 import { buildReport } from '../report/build.js';
 import { shownVerdict, type CertifiedImage, type Report } from '../report/model.js';
-import { describeLoad, type LoadInfo } from '../run/load.js';
+import { describeLoad, runLimiter, type LoadInfo } from '../run/load.js';
 import { registerSecrets } from '../secrets.js';
 
 /**
@@ -97,11 +97,13 @@ export interface CertifyResult {
 export async function certify(ready: Prepared, req: CertifyRequest): Promise<CertifyResult> {
   const { policy } = req;
   for (const image of req.images) checkImageRef(image, 'certify');
-  const load = await measureLoad(ready.session, ready.toolbox.tag, req.concurrency);
+  const measured = await measureLoad(ready.session, ready.toolbox.tag, req.concurrency);
+  const { limiter, settle } = runLimiter(measured, policy.graceSeconds);
   const ctx: CheckContext = {
     session: ready.session,
     toolboxImage: ready.toolbox.tag,
     graceSeconds: policy.graceSeconds,
+    limiter,
   };
   const single = req.images.length === 1 ? req.images[0] : undefined;
   const run = describeRunOptions({
@@ -113,7 +115,7 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
   const outcomes: ImageOutcome[] = [];
   for (const image of req.images) {
     req.log(
-      `certifying ${image} (policy ${req.policySource ?? 'default'}, grace ${policy.graceSeconds} s${run ? `, ${run}` : ''}, ${describeLoad(load)})`,
+      `certifying ${image} (policy ${req.policySource ?? 'default'}, grace ${policy.graceSeconds} s${run ? `, ${run}` : ''}, ${describeLoad(measured)})`,
     );
     // One internal network per image: no image under test reaches another.
     const network =
@@ -124,7 +126,7 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
             'certify-network',
           )
         : undefined;
-    const outcome = await certifyOne(ctx, image, policy, load.concurrency, network, req, !single);
+    const outcome = await certifyOne(ctx, image, policy, measured.concurrency, network, req, !single);
     if (req.dockerfile && outcome.certification)
       outcome.dockerfile = await crossCheckDockerfile(
         ctx,
@@ -132,7 +134,7 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
         req.dockerfile,
         outcome.certification,
         policy,
-        load.concurrency,
+        measured.concurrency,
         req,
       );
     if (outcome.certification) {
@@ -150,6 +152,7 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
     }
     outcomes.push(outcome);
   }
+  const load = settle();
   const report: Report = {
     ...buildReport({
       kind: 'certify',

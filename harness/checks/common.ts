@@ -213,6 +213,13 @@ export function scenario<O extends object>(
     try {
       const image = typeof meta.image === 'function' ? await meta.image() : meta.image;
       container = await startSubject(ctx, subject, meta.check, { ...meta, image });
+      // The engine's own create-to-start time steers how many scenarios start next.
+      const started = container;
+      if (ctx.limiter?.observe)
+        void started
+          .engineLatencyMs()
+          .then((ms) => ms !== null && ctx.limiter?.observe?.(ms))
+          .catch(() => undefined);
       const ready = await awaitReady(ctx, subject, container, t0);
       const result = await body(container, t0, ready);
       const readiness: Readiness = { how: ready.how, afterMs: ready.afterMs };

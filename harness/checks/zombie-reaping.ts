@@ -110,8 +110,9 @@ const exiting = (p: ProcessRow): boolean =>
 
 /**
  * Once every orphan (`isOrphan`) has exited (a zombie, or gone: reaped), the zombies
- * left: a process caught between its exit and PID 1's wait counts only when the next
- * snapshot still has it, and one caught inside its exit (see exiting) is waited for. Snapshots newest first.
+ * left: one caught inside its exit (see exiting) is waited for, and a zombie counts only
+ * when it is still there once PID 1 has had a reaper's timer (REAPER_TIMER_MS) plus
+ * twice the engine's latency to wait for it. Snapshots newest first.
  */
 export async function leftZombies(
   ctx: CheckContext,
@@ -127,12 +128,23 @@ export async function leftZombies(
     0,
   );
   if (!settled) throw new ScenarioError(`the orphan was still running ${HANG_MS / 1000} s after it was made`);
-  let zombies = settled.processes.filter(isZombie);
-  if (!zombies.length) return { zombies, snapshots: [settled] };
-  const again = await container.ps(ctx.toolboxImage);
-  zombies = again.processes.filter((p) => isZombie(p) && zombies.some((z) => z.pid === p.pid));
-  return { zombies, snapshots: [again, settled] };
+  const first = settled.processes.filter(isZombie);
+  if (!first.length) return { zombies: first, snapshots: [settled] };
+  // A PID 1 that reaps on a timer (supervisord's poll loop, many event loops: up to a
+  // second) is given that timer, plus twice the engine's latency measured on this
+  // container, for the zombie to go: it is left only if still there after that.
+  const windowMs = REAPER_TIMER_MS + 2 * Math.max(0, (await container.engineLatencyMs()) ?? 0);
+  let again = await container.ps(ctx.toolboxImage);
+  const left = (s: PsSnapshot) => s.processes.filter((p) => isZombie(p) && first.some((z) => z.pid === p.pid));
+  while (left(again).length && again.atMs - settled.atMs < windowMs) {
+    await new Promise((r) => setTimeout(r, 100));
+    again = await container.ps(ctx.toolboxImage);
+  }
+  return { zombies: left(again), snapshots: [again, settled] };
 }
+
+/** The longest timer a reaping PID 1 is expected to reap on (supervisord polls every second). */
+const REAPER_TIMER_MS = 1000;
 
 export const zombieReapingCheck = defineCheck<ZombieReapingObserved>({
   name: 'zombie-reaping',

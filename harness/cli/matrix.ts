@@ -5,7 +5,7 @@ import { mismatches } from '../expected.js';
 import { PROGRAMS, VARIANTS, variantByName, type Program } from '../images/catalogue.js';
 import { stderrLogger } from '../log.js';
 import { parseShard, plan, runBattery, shardUnits } from '../matrix.js';
-import { describeLoad } from '../run/load.js';
+import { describeLoad, runLimiter } from '../run/load.js';
 import { outputDir } from '../paths.js';
 import { configPath, loadConfig } from '../config.js';
 import { configSubjects } from '../prepare.js';
@@ -113,7 +113,8 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
     );
     const progress = progressReporter('matrix');
     const startedAt = new Date();
-    const ctx = { session: ready.session, toolboxImage: ready.toolbox.tag, graceSeconds };
+    const { limiter, settle } = runLimiter(load, graceSeconds);
+    const ctx = { session: ready.session, toolboxImage: ready.toolbox.tag, graceSeconds, limiter };
     // The reference pods run alongside the battery: they mostly wait on probes.
     const lifecycle =
       values['no-lifecycle'] || config || (shard && shard.index !== 1)
@@ -134,7 +135,7 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
       finishedAt: new Date(),
       graceSeconds,
       concurrency,
-      load,
+      load: settle(),
       observations,
     });
     if (rows) report.lifecycle = { rows };

@@ -1,3 +1,4 @@
+import { GRACE_PER_LATENCY } from '../observe/stop-timing.js';
 import { cpus } from 'node:os';
 
 /** What a run ran with, for the report header. */
@@ -8,6 +9,8 @@ export interface LoadInfo {
   cores?: number;
   /** The engine's measured start-to-exit-to-removal time of a trivial container, ms. */
   engineStartMs?: number;
+  /** The fewest in flight at once the run came down to, when the engine slowed during it. */
+  lowest?: number;
 }
 
 /**
@@ -30,31 +33,101 @@ export function defaultConcurrency(cores = cpus().length, engineStartMs = 0): Lo
 export interface Limiter {
   readonly size: number;
   run<T>(fn: () => Promise<T>): Promise<T>;
+  /** A container's create-to-start time, ms, as the engine measured it: the bound follows it. */
+  observe?(createToStartMs: number): void;
 }
 
-/** An in-process limiter (the CLI's; the suites share one across processes, see slots.ts). */
-export function localLimiter(size: number): Limiter {
+/**
+ * The bound on containers in flight as the run goes, from what the engine does during
+ * it, not only from a measurement at its start: each container's create-to-start time
+ * above `targetMs` (the latency past which a grace period would have to be lengthened,
+ * see GRACE_PER_LATENCY) takes one slot away, each one well below it gives one back,
+ * between `max` and half of it. On a machine that gets busy, fewer scenarios start, so
+ * the ones running keep the latency their grace periods are judged by.
+ */
+export class AdaptiveBound {
+  private value: number;
+  /** The fewest the bound came down to. */
+  lowest: number;
+  readonly min: number;
+  constructor(
+    readonly max: number,
+    readonly targetMs: number,
+  ) {
+    this.value = max;
+    this.lowest = max;
+    this.min = Math.min(max, Math.max(2, Math.ceil(max / 2)));
+  }
+  observe(createToStartMs: number): void {
+    if (!(createToStartMs >= 0)) return;
+    if (createToStartMs > this.targetMs) this.value = Math.max(this.min, this.value - 1);
+    else if (createToStartMs < this.targetMs * 0.75) this.value = Math.min(this.max, this.value + 1);
+    this.lowest = Math.min(this.lowest, this.value);
+  }
+  get current(): number {
+    return this.value;
+  }
+}
+
+/** The latency past which a grace period of `graceSeconds` would be lengthened. */
+export const targetLatencyMs = (graceSeconds: number): number => (graceSeconds * 1000) / GRACE_PER_LATENCY;
+
+/**
+ * An in-process limiter (the CLI's; the suites share one across processes, see
+ * slots.ts). With `bound`, at most its current value run at once.
+ */
+export function localLimiter(size: number, bound?: AdaptiveBound): Limiter {
   let active = 0;
   const queue: (() => void)[] = [];
+  const limit = () => Math.min(size, bound?.current ?? size);
+  const release = () => {
+    while (active < limit() && queue.length) {
+      active++;
+      queue.shift()?.();
+    }
+  };
   return {
     size,
     async run<T>(fn: () => Promise<T>): Promise<T> {
-      if (active >= size) await new Promise<void>((resolve) => queue.push(resolve));
-      else active++;
+      if (active >= limit() || queue.length) {
+        await new Promise<void>((resolve) => {
+          queue.push(resolve);
+          release();
+        });
+      } else active++;
       try {
         return await fn();
       } finally {
-        const next = queue.shift();
-        if (next) next();
-        else active--;
+        active--;
+        release();
       }
+    },
+    observe: (ms) => {
+      bound?.observe(ms);
+      release();
     },
   };
 }
 
 /** "4 at a time (2 cores, engine start 350 ms)" or "8 at a time (--concurrency)". */
 export function describeLoad(load: LoadInfo): string {
+  const down =
+    load.lowest !== undefined && load.lowest < load.concurrency ? `, down to ${load.lowest} as the engine slowed` : '';
   return load.source === 'option'
     ? `${load.concurrency} at a time (--concurrency)`
-    : `${load.concurrency} at a time (${load.cores} cores, engine start ${load.engineStartMs} ms)`;
+    : `${load.concurrency} at a time (${load.cores} cores, engine start ${load.engineStartMs} ms${down})`;
+}
+
+/**
+ * The limiter of one run: a bound the user gave is kept as given; one derived from the
+ * machine follows the engine's latency during the run (see AdaptiveBound). `settle`
+ * writes the lowest it came down to into the load info.
+ */
+export function runLimiter(load: LoadInfo, graceSeconds: number): { limiter: Limiter; settle: () => LoadInfo } {
+  const bound =
+    load.source === 'option' ? undefined : new AdaptiveBound(load.concurrency, targetLatencyMs(graceSeconds));
+  return {
+    limiter: localLimiter(load.concurrency, bound),
+    settle: () => (bound && bound.lowest < load.concurrency ? { ...load, lowest: bound.lowest } : load),
+  };
 }

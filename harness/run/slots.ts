@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
-import type { Limiter } from './load.js';
+import type { AdaptiveBound, Limiter } from './load.js';
 import { HarnessFaultError } from '../errors.js';
 
 /**
@@ -12,20 +12,21 @@ import { HarnessFaultError } from '../errors.js';
 export interface SlotServer {
   path: string;
   size: number;
-  /** Slots handed out so far, and the most held at once (for the run's summary). */
-  stats(): { granted: number; peak: number };
+  /** Slots handed out so far, the most held at once, and the bound now (for the run's summary). */
+  stats(): { granted: number; peak: number; bound: number };
   close(): Promise<void>;
 }
 
-export async function startSlotServer(path: string, size: number): Promise<SlotServer> {
+export async function startSlotServer(path: string, size: number, bound?: AdaptiveBound): Promise<SlotServer> {
   rmSync(path, { force: true });
   let held = 0;
   let granted = 0;
   let peak = 0;
   const waiting: Socket[] = [];
   const holders = new Set<Socket>();
+  const limit = () => Math.min(size, bound?.current ?? size);
   const grant = () => {
-    while (held < size && waiting.length) {
+    while (held < limit() && waiting.length) {
       const s = waiting.shift() as Socket;
       if (s.destroyed) continue;
       held++;
@@ -35,10 +36,21 @@ export async function startSlotServer(path: string, size: number): Promise<SlotS
       s.write('ok\n');
     }
   };
+  // A client's lines: "slot" asks for a slot (held while the connection is open);
+  // "lat <ms>" reports a container's create-to-start time (see AdaptiveBound).
   const server = createServer((socket) => {
     socket.setEncoding('utf8');
-    waiting.push(socket);
-    grant();
+    let buffered = '';
+    socket.on('data', (d: string) => {
+      buffered += d;
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line === 'slot' && !holders.has(socket) && !waiting.includes(socket)) waiting.push(socket);
+        else if (line.startsWith('lat ')) bound?.observe(Number(line.slice(4)));
+        grant();
+      }
+    });
     const done = () => {
       if (holders.delete(socket)) held--;
       const i = waiting.indexOf(socket);
@@ -56,7 +68,7 @@ export async function startSlotServer(path: string, size: number): Promise<SlotS
   return {
     path,
     size,
-    stats: () => ({ granted, peak }),
+    stats: () => ({ granted, peak, bound: limit() }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of [...holders, ...waiting]) s.destroy();
@@ -75,6 +87,7 @@ export function slotLimiter(path: string, size: number): Limiter {
         await new Promise<void>((resolve, reject) => {
           let buffered = '';
           socket.setEncoding('utf8');
+          socket.write('slot\n');
           socket.on('data', (d: string) => {
             buffered += d;
             if (buffered.includes('ok\n')) resolve();
@@ -88,6 +101,10 @@ export function slotLimiter(path: string, size: number): Limiter {
       } finally {
         socket.destroy();
       }
+    },
+    observe(createToStartMs: number) {
+      const socket = createConnection(path, () => socket.end(`lat ${Math.round(createToStartMs)}\n`));
+      socket.on('error', () => socket.destroy());
     },
   };
 }

@@ -5,7 +5,7 @@ import { stderrLogger } from '../../harness/log.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildVariants, measureLoad, prepare } from '../../harness/prepare.js';
-import { describeLoad } from '../../harness/run/load.js';
+import { AdaptiveBound, describeLoad, targetLatencyMs } from '../../harness/run/load.js';
 import { startSlotServer } from '../../harness/run/slots.js';
 
 export interface HarnessFixture {
@@ -46,7 +46,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ? Math.max(1, Number(process.env.HARNESS_CONCURRENCY) || 1)
     : undefined;
   const load = await measureLoad(ready.session, ready.toolbox.tag, option);
-  const slots = await startSlotServer(join(tmpdir(), `harness-slots-${ready.session.runId}.sock`), load.concurrency);
+  // A bound derived from the machine follows the engine's latency during the run, for
+  // the suites' 2 s grace periods; one given by HARNESS_CONCURRENCY is kept as given.
+  const bound = option ? undefined : new AdaptiveBound(load.concurrency, targetLatencyMs(2));
+  const slots = await startSlotServer(
+    join(tmpdir(), `harness-slots-${ready.session.runId}.sock`),
+    load.concurrency,
+    bound,
+  );
   log(`${project.name}: scenario containers in flight, across all test files: ${describeLoad(load)}`);
   project.provide('harness', {
     runId: ready.session.runId,
@@ -60,7 +67,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   return async () => {
     const { granted, peak } = slots.stats();
-    log(`${project.name}: ${granted} scenario(s) ran, at most ${peak} at once`);
+    const down = bound && bound.lowest < load.concurrency ? ` (down to ${bound.lowest} as the engine slowed)` : '';
+    log(`${project.name}: ${granted} scenario(s) ran, at most ${peak} at once${down}`);
     await slots.close();
     await ready.session.teardown();
   };

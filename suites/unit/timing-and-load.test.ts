@@ -3,7 +3,14 @@ import type { EngineEvent } from '../../harness/engine/events.js';
 import { parsePsSnapshot, signalReadinessKey } from '../../harness/observe/ps.js';
 import { atRest, describeDisposition, disposition, parseMaskLine, pending } from '../../harness/observe/signals.js';
 import { engineStopTiming, judgedGraceSeconds, lengthenedGrace, stopBands } from '../../harness/observe/stop-timing.js';
-import { defaultConcurrency, describeLoad, localLimiter } from '../../harness/run/load.js';
+import {
+  AdaptiveBound,
+  defaultConcurrency,
+  describeLoad,
+  localLimiter,
+  runLimiter,
+  targetLatencyMs,
+} from '../../harness/run/load.js';
 import { slotLimiter, startSlotServer } from '../../harness/run/slots.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,9 +174,68 @@ describe('load', () => {
       await expect(a.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
       expect(server.stats().granted).toBe(6);
       await a.run(async () => undefined);
-      expect(server.stats()).toEqual({ granted: 7, peak: 2 });
+      expect(server.stats()).toEqual({ granted: 7, peak: 2, bound: 2 });
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('the bound follows the engine during the run', () => {
+  it('each create-to-start above the target takes a slot away (down to half), each well below gives one back', () => {
+    const b = new AdaptiveBound(8, targetLatencyMs(2));
+    expect(b.targetMs).toBeCloseTo(666.67, 1);
+    for (const ms of [900, 1200, 700]) b.observe(ms);
+    expect(b.current).toBe(5);
+    for (const ms of [2000, 3000, 4000]) b.observe(ms);
+    expect(b.current).toBe(4);
+    b.observe(600); // below the target, not well below: kept
+    expect(b.current).toBe(4);
+    b.observe(300);
+    expect(b.current).toBe(5);
+    expect(b.lowest).toBe(4);
+  });
+
+  it('a local limiter with a bound starts no more than the bound allows, and more once it rises', async () => {
+    const b = new AdaptiveBound(4, 100);
+    const limiter = localLimiter(4, b);
+    limiter.observe?.(500);
+    limiter.observe?.(500);
+    expect(b.current).toBe(2);
+    let active = 0;
+    let peak = 0;
+    const gates: (() => void)[] = [];
+    const runs = Array.from({ length: 6 }, () =>
+      limiter.run(async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise<void>((r) => gates.push(r));
+        active--;
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(active).toBe(2);
+    limiter.observe?.(10);
+    limiter.observe?.(10);
+    await new Promise((r) => setImmediate(r));
+    expect(active).toBe(4);
+    while (gates.length) {
+      gates.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(runs);
+    expect(peak).toBe(4);
+  });
+
+  it('runLimiter keeps a bound the user gave as given', () => {
+    const given = runLimiter({ concurrency: 3, source: 'option' }, 2);
+    given.limiter.observe?.(99_999);
+    expect(given.settle()).toEqual({ concurrency: 3, source: 'option' });
+    const derived = runLimiter({ concurrency: 8, source: 'cores-and-engine-latency', cores: 2 }, 2);
+    derived.limiter.observe?.(5000);
+    expect(derived.settle().lowest).toBe(7);
+    expect(describeLoad({ ...derived.settle(), engineStartMs: 400 })).toBe(
+      '8 at a time (2 cores, engine start 400 ms, down to 7 as the engine slowed)',
+    );
   });
 });
