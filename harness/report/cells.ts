@@ -78,3 +78,18 @@ export function certifyVerdict(report: Report): { verdict: 'pass' | 'fail' | 'ca
   if (cannot) return { verdict: 'cannot-certify', why: cannot.summary.replace(/^cannot be certified: /, '') };
   return { verdict: report.passed ? 'pass' : 'fail' };
 }
+
+/**
+ * The grace period as a header says it: the one asked for, and the one actually used
+ * where a stop got a longer one because the engine was too busy to judge it.
+ */
+export function graceLabel(report: Report): string {
+  const asked = report.graceSeconds * 1000;
+  const used = report.results
+    .map((r) => r.evidence.timings?.graceMs)
+    .filter((ms): ms is number => typeof ms === 'number' && ms > asked);
+  if (!used.length) return `${report.graceSeconds} s`;
+  const lo = Math.min(...used) / 1000;
+  const hi = Math.max(...used) / 1000;
+  return `${report.graceSeconds} s (${lo === hi ? `${lo} s` : `${lo}-${hi} s`} for ${used.length} stop${used.length > 1 ? 's' : ''}: the engine was too busy to judge ${report.graceSeconds} s)`;
+}

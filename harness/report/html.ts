@@ -1,6 +1,15 @@
 import { checkByName } from '../checks/battery.js';
 import { shownVerdict, type Report, type ReportResult } from './model.js';
-import { cellAt, certifyVerdict, enginesLabel, matrixCells, rowOf, unexpectedOf, type Cell } from './cells.js';
+import {
+  cellAt,
+  certifyVerdict,
+  enginesLabel,
+  graceLabel,
+  matrixCells,
+  rowOf,
+  unexpectedOf,
+  type Cell,
+} from './cells.js';
 import { engineDifferences } from './merge.js';
 import { describeChange, type CellChange } from './diff.js';
 import { escapeHtml as h } from './escape.js';
@@ -240,7 +249,7 @@ export function renderHtml(report: Report, options: { changes?: CellChange[]; ti
 <body>
 <header><h1>${h(title)}</h1>
 <div class="meta"><span>engine <b>${h(enginesLabel(report))}</b>${report.engine.cgroupVersion && !report.engines ? ` (cgroup v${h(report.engine.cgroupVersion)})` : ''}</span>
-<span>date <b>${h(report.startedAt)}</b></span><span>grace <b>${report.graceSeconds} s</b></span><span>concurrency <b>${report.load ? h(describeLoad(report.load)) : report.concurrency}</b></span><span>run time <b>${durationS} s</b></span>
+<span>date <b>${h(report.startedAt)}</b></span><span>grace <b>${h(graceLabel(report))}</b></span><span>concurrency <b>${report.load ? h(describeLoad(report.load)) : report.concurrency}</b></span><span>run time <b>${durationS} s</b></span>
 <span>results <b>${report.results.length}</b>: <span class="chip v-pass">${t.pass} pass</span> <span class="chip v-fail">${t.fail} fail</span> ${t.warning ? `<span class="chip v-warning">${t.warning} warning</span> ` : ''}<span class="chip v-error">${t.error} error</span> <span class="chip v-skip">${t.skip} skip</span></span>
 ${report.kind === 'certify' ? certifyBadge(report) : ''}</div></header>
 <main>

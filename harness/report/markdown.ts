@@ -1,5 +1,5 @@
 import { describeLoad } from '../run/load.js';
-import { cellAt, certifyVerdict, enginesLabel, matrixCells } from './cells.js';
+import { cellAt, certifyVerdict, enginesLabel, graceLabel, matrixCells } from './cells.js';
 import { engineDifferences } from './merge.js';
 import { describeChange, type CellChange } from './diff.js';
 import { escapeMarkdown as md } from './escape.js';
@@ -21,7 +21,7 @@ export function renderMarkdown(report: Report, options: { changes?: CellChange[]
       : `${image}: ${answer.verdict === 'pass' ? '✅ passes' : '❌ fails'} the policy`;
   out.push(`### ${title}`, '');
   out.push(
-    `${md(enginesLabel(report))} · ${md(report.startedAt)} · grace ${report.graceSeconds} s · ${md(report.load ? describeLoad(report.load) : `${report.concurrency} at a time`)} · ${report.results.length} results: ${t.pass} pass, ${t.fail} fail${t.warning ? `, ${t.warning} warning` : ''}, ${t.error} error, ${t.skip} skip`,
+    `${md(enginesLabel(report))} · ${md(report.startedAt)} · grace ${md(graceLabel(report))} · ${md(report.load ? describeLoad(report.load) : `${report.concurrency} at a time`)} · ${report.results.length} results: ${t.pass} pass, ${t.fail} fail${t.warning ? `, ${t.warning} warning` : ''}, ${t.error} error, ${t.skip} skip`,
     '',
   );
   if (report.incomplete)

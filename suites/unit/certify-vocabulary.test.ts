@@ -148,3 +148,14 @@ describe('an image that could not be certified', () => {
     expect(renderHtml(uncertified())).toContain('COULD NOT BE CERTIFIED');
   });
 });
+
+describe('the grace period a header says', () => {
+  it('is the one asked for, and the one used where a busy engine had a stop get a longer one', () => {
+    const r = certifyReport();
+    expect(renderMarkdown(r)).toContain('· grace 2 s ·');
+    r.results[0] = { ...(r.results[0] as ReportResult), evidence: { timings: { graceMs: 7000 } } };
+    r.results[2] = { ...(r.results[2] as ReportResult), evidence: { timings: { graceMs: 5000 } } };
+    expect(renderMarkdown(r)).toContain('· grace 2 s \\(5-7 s for 2 stops: the engine was too busy to judge 2 s\\) ·');
+    expect(renderHtml(r)).toContain('grace <b>2 s (5-7 s for 2 stops: the engine was too busy to judge 2 s)</b>');
+  });
+});
