@@ -21,7 +21,8 @@ const work = mkdtempSync(join(tmpdir(), 'harness-red-team-'));
 const cli = (args: string[], env: Record<string, string> = {}) =>
   execa('node', [join(projectRoot(), 'bin/harness.mjs'), ...args], {
     reject: false,
-    env: { HARNESS_QUIET_BUILD: '1', ...env },
+    // The commands take their container slots from the run's shared bound.
+    env: { HARNESS_QUIET_BUILD: '1', HARNESS_SLOT_SERVER: inject('harness').slots.path, ...env },
   });
 
 /** Every file a run wrote, as text. */

@@ -1,6 +1,8 @@
 /**
  * The HTML report in a real browser (Debian's Chromium driven by playwright-core): a
- * small real matrix run, plus one hostile log line, rendered and looked at. Saves a
+ * face-off report shaped as a small matrix run writes it (the engine's behaviour behind
+ * each cell is the battery suites' to prove; here the page is what is tested), plus one
+ * hostile log line, rendered and looked at. Nothing waits on the engine. Saves a
  * screenshot under reports/browser/.
  */
 import { readFileSync } from 'node:fs';
@@ -9,22 +11,12 @@ import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Observation } from '../harness/checks/observation.js';
-import { CHECKS } from '../harness/checks/battery.js';
-import { VARIANTS } from '../harness/images/catalogue.js';
-import { plan, runBattery } from '../harness/matrix.js';
 import { reportsDir } from '../harness/paths.js';
-import { catalogueSubject } from '../harness/prepare.js';
-import { buildReport } from '../harness/report/build.js';
 import { writeReport } from '../harness/report/write.js';
-import { probeEndpoint } from '../harness/engine/connect.js';
 import { ensureDebianPackages } from './support/debian.js';
-import { HOSTILE } from './support/fixture-report.js';
-import { harnessContext, imageOf } from './support/harness.js';
-import { inject } from 'vitest';
+import { faceOffFixture, HOSTILE } from './support/fixture-report.js';
 
 const OUT = join(reportsDir(), 'browser');
-const VARIANT_NAMES = ['shell-form', 'exec-form', 'tini'];
 const CHECK_NAMES = ['pid1', 'graceful-stop', 'zombie-reaping'];
 
 let browser: Browser;
@@ -36,34 +28,10 @@ let killedFigure = '';
 
 beforeAll(async () => {
   await ensureDebianPackages({ chromium: '/usr/bin/chromium', 'libxml2-utils': '/usr/bin/xmllint' });
-  const ctx = await harnessContext(2);
-  const variants = VARIANTS.filter((v) => VARIANT_NAMES.includes(v.name));
-  const subs = variants.flatMap((v) =>
-    (['aware', 'naive'] as const).map((p) => catalogueSubject(v, p, imageOf(v.name))),
-  );
-  subjects = subs.map((s) => s.name);
-  const startedAt = new Date();
-  const observations: Observation<object>[] = await runBattery(
-    ctx,
-    plan(
-      subs,
-      CHECKS.filter((c) => CHECK_NAMES.includes(c.name)),
-    ),
-    6,
-  );
+  const report = faceOffFixture();
   // What a hostile image could print, in the evidence of the first cell.
-  observations[0]?.evidence.logs?.push({ stream: 'stderr', text: HOSTILE });
-  const engine = await probeEndpoint(inject('harness').endpoint);
-  if (!engine) throw new Error('engine gone');
-  const report = buildReport({
-    kind: 'matrix',
-    engine: engine.info,
-    startedAt,
-    finishedAt: new Date(),
-    graceSeconds: 2,
-    concurrency: 6,
-    observations,
-  });
+  report.results[0]?.evidence.logs?.push({ stream: 'stderr', text: HOSTILE });
+  subjects = [...new Set(report.results.map((r) => r.subject))];
   writeReport(OUT, report);
   const killed = report.results.find((r) => r.subject === 'exec-form/naive' && r.check === 'graceful-stop');
   killedFigure = `137 in ${((killed?.observed.stopDurationMs as number) / 1000).toFixed(2)}s KILL`;

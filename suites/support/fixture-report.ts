@@ -1,4 +1,4 @@
-import type { Report, ReportResult } from '../../harness/report/model.js';
+import { countTotals, type Report, type ReportResult } from '../../harness/report/model.js';
 
 /** What a hostile image could print: markup, an ANSI colour sequence, a control byte. */
 export const HOSTILE = '<script>alert(1)</script> \x1b[31mred\x1b[0m \u0001 done & "quoted"';
@@ -78,4 +78,81 @@ export function fixtureReport(): Report {
     totals: { pass: 2, fail: 2, error: 0, skip: 0 },
     results,
   };
+}
+
+/** PID 1 and its child as `ps` shows them in each variant's container. */
+const PS: Record<string, { comm: string; args: string }[]> = {
+  'shell-form': [
+    { comm: 'sh', args: '/bin/sh -c python3 /app/app.py' },
+    { comm: 'python3', args: 'python3 /app/app.py' },
+  ],
+  'exec-form': [{ comm: 'python3', args: 'python3 /app/app.py' }],
+  tini: [
+    { comm: 'tini', args: 'tini -- python3 /app/app.py' },
+    { comm: 'python3', args: 'python3 /app/app.py' },
+  ],
+};
+
+/**
+ * A face-off report shaped as a small matrix run writes it: shell-form, exec-form and
+ * tini, each running the aware and the naive program, over pid1, graceful-stop and
+ * zombie-reaping, with the figures such a run measured on Docker (grace 2 s).
+ */
+export function faceOffFixture(): Report {
+  const results: ReportResult[] = [];
+  for (const variant of Object.keys(PS)) {
+    for (const program of ['aware', 'naive']) {
+      const subject = `${variant}/${program}`;
+      const procs = (PS[variant] ?? []).map((p, i) => ({ pid: i === 0 ? 1 : 7, ppid: i === 0 ? 0 : 1, stat: 'S', ...p }));
+      const childPid = procs.length > 1 ? 7 : 1;
+      const logs = [{ stream: 'stdout' as const, text: `ready pid=${childPid} mode=${program}` }];
+      const ps = [{ atMs: 120, processes: procs }];
+      const init = variant === 'tini';
+      results.push(
+        result(subject, 'pid1', null, {
+          verdict: init ? 'pass' : 'fail',
+          reason: init ? 'an init (tini) is PID 1' : `${procs[0]?.comm} is PID 1`,
+          observed: { pid1: procs[0]?.comm },
+          expected: { pid1: procs[0]?.comm },
+          evidence: { logs, ps },
+        }),
+      );
+      // SIGTERM reaches the program unless a shell is PID 1; the naive program has no
+      // handler, so as PID 1 (exec form) it ignores SIGTERM too.
+      const killed = variant === 'shell-form' || (variant === 'exec-form' && program === 'naive');
+      const exitCode = killed ? 137 : program === 'aware' ? 0 : 143;
+      const stopDurationMs = killed ? 2040.37 : 48.5;
+      results.push(
+        result(subject, 'graceful-stop', null, {
+          verdict: killed ? 'fail' : 'pass',
+          reason: killed
+            ? 'the stop signal was not acted on: SIGKILL was needed after the 2 s grace period (exit 137)'
+            : `exited ${exitCode} ${stopDurationMs} ms after the stop request`,
+          observed: { exitCode, stopDurationMs, killed },
+          expected: { exitCode, killed },
+          evidence: {
+            exitCode,
+            logs,
+            events: [
+              { action: 'kill', timeNano: 1, attributes: { signal: '15' } },
+              ...(killed ? [{ action: 'kill', timeNano: 2, attributes: { signal: '9' } }] : []),
+            ],
+            timings: { stopDurationMs, graceMs: 2000 },
+          },
+        }),
+      );
+      const zombies = variant === 'exec-form' ? 1 : 0;
+      results.push(
+        result(subject, 'zombie-reaping', 'injected', {
+          verdict: zombies ? 'fail' : 'pass',
+          reason: zombies ? '1 zombie(s) left' : 'the orphan was reaped',
+          observed: { zombies },
+          expected: { zombies },
+          evidence: { logs, ps },
+        }),
+      );
+    }
+  }
+  const report = fixtureReport();
+  return { ...report, results, totals: countTotals(results) };
 }
