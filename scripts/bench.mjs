@@ -12,6 +12,10 @@
 //   full matrix    the whole battery over the catalogue (no lifecycle face-off) against
 //                  a naive serial loop of docker CLI calls doing each of its scenarios
 //                  (scripts/bench-naive.mjs), BENCH_MATRIX_RUNS times (default 2)
+//   matrix floor   the engine floor for as many containers as the full matrix ran, plus
+//                  the grace periods its SIGKILLed scenarios waited out across the slots
+//   npm test       the whole test command, BENCH_TEST_RUNS times (default BENCH_RUNS;
+//                  0 skips it), against one full matrix run
 //   certify        `harness certify` of one sample image against the engine floor for
 //                  as many containers as the certification created (counted from the
 //                  engine's events), at its concurrency, plus one grace period when a
@@ -236,6 +240,38 @@ for (let r = 0; r < matrixRuns; r++) {
 record('full-matrix', full, 'ms', `harness matrix --no-lifecycle: ${scenarioCount} scenarios`);
 record('full-matrix-naive', fullNaive, 'ms', `the same ${scenarioCount} scenarios by a serial docker CLI loop`);
 
+// The engine floor for the matrix's containers: as many creates, starts, stops and
+// removals at its concurrency, plus the grace periods its SIGKILLed scenarios must wait
+// out (spread over the slots).
+const fullFloor = [];
+const lastFull = JSON.parse(readFileSync(join(work, `full-${matrixRuns - 1}`, 'report.json'), 'utf8'));
+const killedScenarios = lastFull.results.filter((x) => x.observed?.killed === true).length;
+for (let r = 0; r < runs; r++) {
+  say(`run ${r + 1}/${runs}: the engine floor for the matrix (${scenarioCount} containers)`);
+  fullFloor.push(
+    (await engineFloor(scenarioCount, concurrency)) + (killedScenarios * GRACE * 1000) / Math.max(1, concurrency),
+  );
+}
+record(
+  'full-matrix-floor',
+  fullFloor,
+  'ms',
+  `engine floor for ${scenarioCount} containers, + ${killedScenarios} grace periods waited out across the slots`,
+);
+
+// npm test against one matrix run on the same machine (BENCH_TEST_RUNS, default the
+// runs; 0 skips it: each is a whole test run).
+const testRuns = process.env.BENCH_TEST_RUNS === undefined ? runs : Number(process.env.BENCH_TEST_RUNS) || 0;
+const npmTest = [];
+for (let r = 0; r < testRuns; r++) {
+  say(`npm test ${r + 1}/${testRuns}`);
+  const t0 = ms();
+  const t = spawnSync('npm', ['test'], { cwd: root, stdio: ['ignore', 'ignore', 'ignore'] });
+  if (t.status !== 0) say(`npm test ${r + 1} exited ${t.status}: its figure is still recorded`);
+  npmTest.push(ms() - t0);
+}
+if (npmTest.length) record('npm-test', npmTest, 'ms', 'npm test, every suite');
+
 // certify of one image against the engine floor for the containers it created.
 const certifyImage = imageOf('tini');
 const certify = [];
@@ -384,6 +420,8 @@ results.ratios = {
   'harness at default concurrency / engine floor': ratio('harness-default', 'engine-floor'),
   'full matrix, harness / naive serial loop': ratio('full-matrix', 'full-matrix-naive'),
   'certify of one image / engine floor': ratio('certify', 'certify-floor'),
+  'full matrix / engine floor for the same containers': ratio('full-matrix', 'full-matrix-floor'),
+  'npm test / one matrix run': f['npm-test'] ? ratio('npm-test', 'full-matrix') : 'not measured (BENCH_TEST_RUNS=0)',
   'per scenario at concurrency 1, harness / naive (ms)': `${Math.round(f['harness-c1'].median / subjects.length)} / ${Math.round(f['naive-loop'].median / subjects.length)}`,
   'scaling 64 copies / 1 copy (wall)': (scaling[64].median / scaling[1].median).toFixed(1),
   'CLI --version, tsx / compiled': ratio('cli-version-tsx', 'cli-version'),
