@@ -1,8 +1,8 @@
 /**
  * `harness certify`, the command, against real images: exit codes, the lines a user
  * reads, the report files, --dockerfile with --verify-fix (whose diff, applied by hand,
- * must pass). Its tests run side by side; the commands they start take their container
- * slots from the run's shared bound (HARNESS_SLOT_SERVER). Grace 2 s.
+ * must pass). Its tests run side by side, each command with its own bound on
+ * containers in flight, as a user's would. Grace 2 s.
  */
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,11 +17,7 @@ const fixture = (name: string) => inject('harness').fixtures[name] as string;
 
 describe.concurrent('harness certify (the command)', () => {
   const cli = (...args: string[]) =>
-    execa('node', [join(projectRoot(), 'bin/harness.mjs'), 'certify', ...args], {
-      reject: false,
-      all: true,
-      env: { HARNESS_SLOT_SERVER: inject('harness').slots.path },
-    });
+    execa('node', [join(projectRoot(), 'bin/harness.mjs'), 'certify', ...args], { reject: false, all: true });
 
   it('exits 0 for the tini image', async () => {
     const r = await cli(

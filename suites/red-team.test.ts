@@ -21,8 +21,7 @@ const work = mkdtempSync(join(tmpdir(), 'harness-red-team-'));
 const cli = (args: string[], env: Record<string, string> = {}) =>
   execa('node', [join(projectRoot(), 'bin/harness.mjs'), ...args], {
     reject: false,
-    // The commands take their container slots from the run's shared bound.
-    env: { HARNESS_QUIET_BUILD: '1', HARNESS_SLOT_SERVER: inject('harness').slots.path, ...env },
+    env: { HARNESS_QUIET_BUILD: '1', ...env },
   });
 
 /** Every file a run wrote, as text. */

@@ -4,7 +4,7 @@ import type { CheckContext, Subject } from '../checks/subject.js';
 import { BadInputError } from '../errors.js';
 import { imageId, pullImage } from '../engine/images.js';
 import type { Logger } from '../log.js';
-import { runSlowFirst } from '../run/pool.js';
+import { inBackground, runSlowFirst } from '../run/pool.js';
 import type { Policy } from './policy.js';
 import { preflight, type Preflight } from './preflight.js';
 
@@ -96,7 +96,6 @@ export async function certifyImage(
   if (policy.run.network === 'internal' && !network)
     throw new BadInputError('certify: the policy asks for an internal network, and none was made for it');
   const subject = certifySubject(image, policy, network);
-  const pre = await preflight(ctx, subject, policy);
   const units = CERTIFY_CHECKS.flatMap((check) =>
     (check.certify?.scenarios ?? []).map((scenario) => ({
       slow: check.slow,
@@ -104,7 +103,25 @@ export async function certifyImage(
         check.certify?.run ? check.certify.run(ctx, subject, scenario, policy) : check.run(ctx, subject, scenario),
     })),
   );
-  const raw = await runSlowFirst(units, concurrency, onResult);
+  // The scenarios start beside the preflight rather than after it: each waits for its
+  // own container to be ready anyway, so an image that runs loses no time to the
+  // preflight. One that cannot run ends its scenarios as fast as it ends the preflight
+  // (they see the same exit or the same missing ready line); their results are dropped.
+  let reported = true;
+  const scenarios = inBackground(
+    runSlowFirst(units, concurrency, (o, done, total) => {
+      if (reported) onResult?.(o, done, total);
+    }),
+  );
+  let pre: Preflight;
+  try {
+    pre = await preflight(ctx, subject, policy);
+  } catch (err) {
+    reported = false;
+    await scenarios().catch(() => undefined);
+    throw err;
+  }
+  const raw = await scenarios();
   const observations = raw.map((o) => gateJudgement(o, policy));
   const requiredOf = (o: Observation<object>) => policy.required.includes(o.check);
   const errors = observations.filter((o) => o.verdict === 'error' && requiredOf(o));

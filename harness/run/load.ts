@@ -1,5 +1,4 @@
 import { GRACE_PER_LATENCY } from '../observe/stop-timing.js';
-import { slotLimiter } from './slots.js';
 import { cpus } from 'node:os';
 
 /** What a run ran with, for the report header. */
@@ -122,14 +121,9 @@ export function describeLoad(load: LoadInfo): string {
 /**
  * The limiter of one run: a bound the user gave is kept as given; one derived from the
  * machine follows the engine's latency during the run (see AdaptiveBound). `settle`
- * writes the lowest it came down to into the load info. HARNESS_SLOT_SERVER (a unix
- * socket path) joins the bound of a run that spans processes, as the test suites do.
+ * writes the lowest it came down to into the load info.
  */
 export function runLimiter(load: LoadInfo, graceSeconds: number): { limiter: Limiter; settle: () => LoadInfo } {
-  // Inside a run that already bounds containers across processes (the test suites'
-  // slot server), take slots from it: one bound for every process of that run.
-  const shared = process.env.HARNESS_SLOT_SERVER;
-  if (shared) return { limiter: slotLimiter(shared, load.concurrency), settle: () => load };
   const bound =
     load.source === 'option' ? undefined : new AdaptiveBound(load.concurrency, targetLatencyMs(graceSeconds));
   return {
