@@ -103,7 +103,12 @@ export function faceOffFixture(): Report {
   for (const variant of Object.keys(PS)) {
     for (const program of ['aware', 'naive']) {
       const subject = `${variant}/${program}`;
-      const procs = (PS[variant] ?? []).map((p, i) => ({ pid: i === 0 ? 1 : 7, ppid: i === 0 ? 0 : 1, stat: 'S', ...p }));
+      const procs = (PS[variant] ?? []).map((p, i) => ({
+        pid: i === 0 ? 1 : 7,
+        ppid: i === 0 ? 0 : 1,
+        stat: 'S',
+        ...p,
+      }));
       const childPid = procs.length > 1 ? 7 : 1;
       const logs = [{ stream: 'stdout' as const, text: `ready pid=${childPid} mode=${program}` }];
       const ps = [{ atMs: 120, processes: procs }];
