@@ -19,7 +19,7 @@ const kindOf = (p: ProcessRow): string => `${p.ppid}:${p.comm}`;
 
 export class SettleTracker {
   /** When each live pid was first seen (its kind with it). */
-  private readonly firstSeen = new Map<number, { atMs: number; kind: string; comm: string; ppid: number }>();
+  private readonly firstSeen = new Map<number, { atMs: number; kind: string }>();
   /** How many of each kind came and went. */
   private readonly gone = new Map<string, number>();
 
@@ -38,8 +38,7 @@ export class SettleTracker {
     for (const p of live) {
       const seen = this.firstSeen.get(p.pid);
       // A pid reused by another program is a new process.
-      if (!seen || seen.kind !== kindOf(p))
-        this.firstSeen.set(p.pid, { atMs: snapshot.atMs, kind: kindOf(p), comm: p.comm, ppid: p.ppid });
+      if (!seen || seen.kind !== kindOf(p)) this.firstSeen.set(p.pid, { atMs: snapshot.atMs, kind: kindOf(p) });
     }
     return live.filter((p) => !this.isChurn(p, snapshot.atMs));
   }

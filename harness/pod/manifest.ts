@@ -365,8 +365,9 @@ function container(v0: Validator, value: unknown, path: string, init: boolean): 
 function envVar(v0: Validator, e: unknown, ep: string): void {
   const env = v0.object(e, ep, 'env');
   if (typeof env.name !== 'string' || !env.name) v0.errors.push(`${ep}.name: Required value`);
+  // The value itself is never echoed: an env value may be a secret.
   if (env.value !== undefined && typeof env.value !== 'string')
-    v0.errors.push(`${ep}.value: must be a string${got(env.value)}`);
+    v0.errors.push(`${ep}.value: must be a string (got a ${Array.isArray(env.value) ? 'list' : typeof env.value})`);
   if (env.valueFrom === undefined) return;
   if (env.value !== undefined) fail(`${ep}.valueFrom`, 'Invalid value: may not be specified when `value` is not empty');
   const from = v0.object(env.valueFrom, `${ep}.valueFrom`, 'valueFrom');

@@ -103,6 +103,14 @@ describe('every problem at once', () => {
     ]);
   });
 
+  it('never echoes an env value, which may be a secret', () => {
+    const spec = `${app}      env:\n        - name: TOKEN\n          value: 31415926535\n`;
+    expect(() => parsePod(pod(spec), 'p.yaml')).toThrow(
+      'invalid pod p.yaml: spec.containers[0].env[0].value: must be a string (got a number)',
+    );
+    expect(() => parsePod(pod(spec), 'p.yaml')).not.toThrow(/31415926535/);
+  });
+
   it('reports unknown fields at every level together with the other problems', () => {
     const text = `apiVersion: v1\nkind: Pod\nmetdata: {}\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: app\n      imge: img\n`;
     expect(() => parsePod(text, 'p.yaml')).toThrow(
