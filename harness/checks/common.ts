@@ -73,7 +73,10 @@ export async function awaitReady(
   if (subject.readyLog)
     return { how: 'ready-line', afterMs: elapsedMs(t0), restedOn: `its ready line ${String(subject.readyLog)}` };
   const timeoutMs = subject.startupTimeoutMs ?? HANG_MS;
-  if (subject.readyPort) return awaitPort(ctx, subject.readyPort, container, t0, timeoutMs);
+  // The image's startup time counts from when it was running: the engine's own time to
+  // create and start it (long on a busy machine) is not the image's.
+  const overdue = () => monotonicMs() - (container.started.atMs + container.startMs) >= timeoutMs;
+  if (subject.readyPort) return awaitPort(ctx, subject.readyPort, container, t0, timeoutMs, overdue);
   const spanMs = Math.max(MIN_STABLE_SPAN_MS, container.startMs);
   // Short-lived children (a supervisor's shell loop, forked health checks) are left out
   // once their kind has come and gone; one older than twice the span counts again.
@@ -95,16 +98,25 @@ export async function awaitReady(
     const upLongEnough = elapsedMs(container.started.atMs) >= (subject.minUpMs ?? 0);
     const settledMs = snapshot.atMs - since;
     const busy = !asleep;
-    if (same >= 2 && upLongEnough && settledMs >= spanMs * (busy ? BUSY_SPAN_FACTOR : 1))
+    const neededMs = spanMs * (busy ? BUSY_SPAN_FACTOR : 1);
+    const late = overdue();
+    // At the deadline, masks seen unchanged over at least the least span are settled:
+    // the span asked for grows with the engine's latency (a busy machine), which is not
+    // the image's doing, and the evidence says how long they were seen unchanged.
+    if (same >= 2 && upLongEnough && (settledMs >= neededMs || (late && settledMs >= MIN_STABLE_SPAN_MS)))
       return {
         how: 'signal-masks',
         afterMs: elapsedMs(t0),
         snapshots,
         snapshot,
-        restedOn: restedOn(lasting, settledMs, tracker.churn()),
+        restedOn:
+          restedOn(lasting, settledMs, tracker.churn()) +
+          (settledMs < neededMs
+            ? ` (of the ${Math.round(neededMs)} ms asked for, as long as the startup timeout left)`
+            : ''),
         ...(busy ? { busy } : {}),
       };
-    if (elapsedMs(t0) >= timeoutMs)
+    if (late)
       throw new ScenarioError(
         `waited ${Math.round(timeoutMs / 1000)} s for the processes' signal masks to settle; still changing: ${current}`,
       );
@@ -130,6 +142,7 @@ async function awaitPort(
   container: RunningContainer,
   t0: number,
   timeoutMs: number,
+  overdue: () => boolean,
 ): Promise<Ready> {
   let snapshots = 0;
   for (;;) {
@@ -139,7 +152,7 @@ async function awaitPort(
       return { how: 'ready-port', afterMs: elapsedMs(t0), snapshots, restedOn: `a socket listening on port ${port}` };
     const exited = await container.exitedYet();
     if (exited) throw new ScenarioError(`the container exited with code ${exited.exitCode} before it was ready`);
-    if (elapsedMs(t0) >= timeoutMs)
+    if (overdue())
       throw new ScenarioError(
         `waited ${Math.round(timeoutMs / 1000)} s for it to listen on port ${port}; listening: ${[...ports].sort((a, b) => a - b).join(', ') || 'nothing'}`,
       );
