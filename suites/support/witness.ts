@@ -174,21 +174,14 @@ async function restingPid1(pid1: number): Promise<WitnessedProcess | undefined> 
  */
 export async function witness(id: string, endpoint: string, sinceMs: number, watch?: EventWatch): Promise<Witnessed> {
   const since = Math.floor(sinceMs / 1000) - 2;
-  const until = Math.ceil(Date.now() / 1000) + 1;
+  // Until now, to the millisecond: an `--until` in the future makes the engine hold the
+  // answer back until that second has passed (up to a second or two per container).
+  // Events of the last instant are in the live watch joined below.
+  const until = (Date.now() / 1000).toFixed(3);
   const [inspected, ev, logs] = await Promise.all([
     docker(['inspect', id], endpoint),
     docker(
-      [
-        'events',
-        '--since',
-        String(since),
-        '--until',
-        String(until),
-        '--filter',
-        `container=${id}`,
-        '--format',
-        '{{json .}}',
-      ],
+      ['events', '--since', String(since), '--until', until, '--filter', `container=${id}`, '--format', '{{json .}}'],
       endpoint,
     ),
     docker(['logs', id], endpoint),
