@@ -28,14 +28,25 @@ async function singleFile(archive: Buffer): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A tar holding the static busybox of the toolbox image at .harness/busybox. */
-async function helperTar(session: Session, toolboxImage: string): Promise<Buffer> {
+/** The toolbox's static busybox, read once per image (a failed read is tried again next time). */
+function busyboxOf(session: Session, toolboxImage: string): Promise<Buffer> {
   let busybox = cache.get(toolboxImage);
   if (!busybox) {
     busybox = readFileFromImage(session, toolboxImage, '/bin/busybox').then(singleFile);
+    busybox.catch(() => cache.delete(toolboxImage));
     cache.set(toolboxImage, busybox);
   }
-  const bytes = await busybox;
+  return busybox;
+}
+
+/** Start reading the helper now, off the path of the first scenario that injects it. */
+export function prefetchHelper(session: Session, toolboxImage: string): void {
+  void busyboxOf(session, toolboxImage);
+}
+
+/** A tar holding the static busybox of the toolbox image at .harness/busybox. */
+async function helperTar(session: Session, toolboxImage: string): Promise<Buffer> {
+  const bytes = await busyboxOf(session, toolboxImage);
   const p = pack();
   p.entry({ name: HELPER_DIR.slice(1), type: 'directory', mode: 0o755 });
   p.entry({ name: HELPER.slice(1), mode: 0o755 }, bytes);
