@@ -2,6 +2,7 @@ import { execInContainer, type ExecResult } from '../engine/exec.js';
 import { removeContainer, startHelper } from '../engine/containers.js';
 import type { Session } from '../engine/session.js';
 import { HarnessFaultError, ScenarioError } from '../errors.js';
+import { SnapshotBatcher } from './batch.js';
 import { monotonicMs } from './clock.js';
 import { parseMaskLine, type SignalMasks } from './signals.js';
 
@@ -144,8 +145,7 @@ export class NodeObserver {
     let ns: string | undefined;
     const snapshot = async (): Promise<PsSnapshot> => {
       if (sidecar) return (await sidecar).snapshot();
-      const atMs = monotonicMs();
-      const r = await this.exec(['ps-snapshot', '--ns-of', String(nodePid), ...(ns ? ['--ns', ns] : [])]);
+      const { atMs, result: r } = await this.batch.snapshot(nodePid, ns);
       if (unreadable(r)) {
         // A sidecar that failed to start is tried again on the next snapshot.
         sidecar ??= fallback().catch((err: unknown) => {
@@ -177,6 +177,9 @@ export class NodeObserver {
       },
     };
   }
+
+  /** Snapshots asked for at the same time are read with one exec (see SnapshotBatcher). */
+  private readonly batch = new SnapshotBatcher((targets) => this.exec(['ps-snapshot', '--each', ...targets]));
 
   private exec(cmd: string[]) {
     return execInContainer(this.session, this.id, cmd, SNAPSHOT_HANG_MS);
