@@ -38,15 +38,27 @@ const EXPECTED: Record<string, string[]> = {
 
 const results = new Map<string, Certification>();
 
+/**
+ * The supervisor's grace period. supervisord acts on SIGTERM from its main loop, which
+ * wakes once a second, then waits for its program to exit: about a second or two on a
+ * quiet machine, more with both cores busy. At 2 s its verdict would be a coin toss
+ * decided by the machine's load; 5 s (still a sixth of Kubernetes' default) is a
+ * verdict about the service.
+ */
+const SUPERVISOR_G = 5;
+
 beforeAll(async () => {
   const ctx = await harnessContext(G);
+  const supervisorCtx = await harnessContext(SUPERVISOR_G);
   const images = [
     ...Object.keys(EXPECTED).map((v) => [v, imageOf(v)]),
     ...['scratch-catatonit', 'scratch-sleeper', 'supervisor-loop'].map((f) => [f, fixture(f)]),
   ];
   await runPool(
     images.map(([name, image]) => async () => {
-      results.set(name as string, await certifyImage(ctx, image as string, policy(), 3));
+      const supervisor = name === 'supervisor-loop';
+      const p = supervisor ? { ...policy(), graceSeconds: SUPERVISOR_G, maxStopSeconds: SUPERVISOR_G } : policy();
+      results.set(name as string, await certifyImage(supervisor ? supervisorCtx : ctx, image as string, p, 3));
     }),
     3,
   );
@@ -59,16 +71,18 @@ describe('a real service no one here wrote', () => {
     const c = results.get('supervisor-loop');
     // Certifiable without a ready line: every scenario reached readiness.
     expect(c?.errors.map((e) => e.reason)).toEqual([]);
-    // It stops on SIGTERM with 0, never SIGKILLed. On a quiet machine well within the
-    // policy's 2 s (10 certifications in a row passed); with both cores kept busy by
-    // other work its Python took longer once, and the gate said so: the only failure
-    // it may have is that one, for slowness.
+    // It stops on SIGTERM with 0, never SIGKILLed, within its grace period: it passes.
     const stop = c?.observations.find((o) => o.check === 'graceful-stop');
     expect(stop?.observed).toMatchObject({ killed: false, exitCode: 0 });
-    for (const f of c?.failures ?? []) {
-      expect(f.check).toBe('graceful-stop');
-      expect(f.reason).toMatch(/but slower than the policy's 2 s/);
-    }
+    const evidence = (c?.failures ?? []).map((f) =>
+      [
+        `${f.check}: ${f.reason}`,
+        `  readiness: ${JSON.stringify(f.evidence.readiness)}`,
+        ...(f.evidence.logs ?? []).slice(-8).map((l) => `  ${l.stream}: ${l.text}`),
+      ].join('\n'),
+    );
+    expect(evidence).toEqual([]);
+    expect(c?.passed).toBe(true);
     const rested = (c?.observations ?? []).map((o) => o.evidence.readiness?.restedOn ?? '');
     expect(rested.length).toBeGreaterThan(0);
     // supervisord itself (a Python program) is what readiness rests on; its loop program
