@@ -67,7 +67,7 @@ export async function preflight(ctx: CheckContext, subject: Subject, policy: Pol
       const logs = await container.logs();
       if (logs.some((l) => ready.test(l.text))) return { readyAfterMs: elapsedMs(t0), ...facts };
       // The startup timeout counts from when the engine had it running (see awaitReady).
-      if (monotonicMs() - (container.started.atMs + container.startMs) >= timeoutMs) {
+      if (monotonicMs() - container.runningAtMs >= timeoutMs) {
         throw new ImageNotRunnableError(
           `${subject.image} did not become ready within ${policy.startup.timeoutSeconds} s: it is running but never printed a line matching /${policy.startup.readyLog}/ (raise startup.timeoutSeconds for a slow start)`,
           { detail: logs.length ? `last lines it printed:\n${tail(logs)}` : 'it printed nothing' },

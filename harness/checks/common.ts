@@ -75,7 +75,7 @@ export async function awaitReady(
   const timeoutMs = subject.startupTimeoutMs ?? HANG_MS;
   // The image's startup time counts from when it was running: the engine's own time to
   // create and start it (long on a busy machine) is not the image's.
-  const overdue = () => monotonicMs() - (container.started.atMs + container.startMs) >= timeoutMs;
+  const overdue = () => monotonicMs() - container.runningAtMs >= timeoutMs;
   if (subject.readyPort) return awaitPort(ctx, subject.readyPort, container, t0, timeoutMs, overdue);
   const spanMs = Math.max(MIN_STABLE_SPAN_MS, container.startMs);
   // Short-lived children (a supervisor's shell loop, forked health checks) are left out

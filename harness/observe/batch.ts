@@ -47,9 +47,6 @@ export class SnapshotBatcher {
   /** Requests for the next read, by target argument (`PID` or `PID=NS`). */
   private next = new Map<string, { pid: string; waiters: Waiter[] }>();
   private running = false;
-  /** Reads done, and targets read (what batching saved: targetsRead - reads execs). */
-  reads = 0;
-  targetsRead = 0;
 
   /** `read(args)` runs `ps-snapshot --each ...args` once. */
   constructor(private readonly read: (args: string[]) => Promise<ExecResult>) {}
@@ -90,8 +87,6 @@ export class SnapshotBatcher {
         },
       )
       .finally(() => {
-        this.reads++;
-        this.targetsRead += batch.length;
         this.running = false;
         this.pump();
       });

@@ -89,6 +89,11 @@ export class RunningContainer {
     return new RunningContainer(session, id, spec, started, Math.round(monotonicMs() - started.atMs));
   }
 
+  /** When the engine had it running (its start call returned), host monotonic ms. */
+  get runningAtMs(): number {
+    return this.started.atMs + this.startMs;
+  }
+
   /** Send `signal` to PID 1 through the engine. */
   async signal(signal: string): Promise<ActionTime & { delivered: boolean }> {
     const at = now();
