@@ -80,13 +80,16 @@ describe('liveness failure restarts the container', () => {
   it('runs preStop (its side effect visible) before the stop signal, inside the grace period', () => {
     const o = of('liveness');
     const kill = first(o, 'Killing', 'app') as PodEvent;
-    const pre = o.events.find((e) => e.reason === 'PreStopHookSucceeded' && e.atMs >= kill.atMs) as PodEvent;
+    // The first kill's own hook outcome (succeeded or failed), never a later kill's.
+    const pre = o.events.find(
+      (e) => /^(PreStopHookSucceeded|FailedPreStopHook)$/.test(e.reason) && e.atMs >= kill.atMs,
+    ) as PodEvent;
     const sig = o.events.find((e) => e.reason === 'StopSignal' && e.atMs >= kill.atMs) as PodEvent;
     const sigkill = o.events.find((e) => e.reason === 'SIGKILL' && e.atMs >= kill.atMs) as PodEvent;
-    expect(pre.message).toContain('prestop-ran');
+    expect(`${pre.reason}: ${pre.message} ${pre.detail ?? ''}`).toMatch(/^PreStopHookSucceeded: .*prestop-ran/);
     expect(pre.atMs).toBeLessThanOrEqual(sig.atMs);
-    // grace 3 s counted from the kill: preStop time + the rest, then SIGKILL.
-    expectKilledAfterGrace(o, kill.atMs, sigkill.atMs, 3);
+    // grace 6 s counted from the kill: preStop time + the rest, then SIGKILL.
+    expectKilledAfterGrace(o, kill.atMs, sigkill.atMs, 6);
   });
 });
 
