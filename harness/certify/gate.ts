@@ -1,6 +1,6 @@
 import { CERTIFY_CHECKS, checkByName } from '../checks/battery.js';
 import type { Observation, Verdict } from '../checks/observation.js';
-import type { CheckContext, Subject } from '../checks/subject.js';
+import type { CheckContext, SettledLead, Subject } from '../checks/subject.js';
 import { BadInputError } from '../errors.js';
 import { imageId, pullImage } from '../engine/images.js';
 import type { Logger } from '../log.js';
@@ -96,17 +96,22 @@ export async function certifyImage(
   if (policy.run.network === 'internal' && !network)
     throw new BadInputError('certify: the policy asks for an internal network, and none was made for it');
   const subject = certifySubject(image, policy, network);
+  // The scenarios start beside the preflight (which starts first): an image that runs
+  // loses no time to it. Without a ready line, no scenario is judged ready before the
+  // preflight settled, and then as soon as it shows what the preflight settled on (the
+  // preflight looks longer, once: a supervisor's first program comes a second late).
+  // An image that cannot run ends its scenarios as it ends the preflight (the same exit,
+  // the same missing ready line); their results are dropped.
+  const lead: SettledLead = { value: policy.startup.readyLog ? null : undefined };
+  const preflightRun = inBackground(preflight(ctx, subject, policy));
+  const learned: Subject = { ...subject, settled: lead };
   const units = CERTIFY_CHECKS.flatMap((check) =>
     (check.certify?.scenarios ?? []).map((scenario) => ({
       slow: check.slow,
       run: (): Promise<Observation<object>> =>
-        check.certify?.run ? check.certify.run(ctx, subject, scenario, policy) : check.run(ctx, subject, scenario),
+        check.certify?.run ? check.certify.run(ctx, learned, scenario, policy) : check.run(ctx, learned, scenario),
     })),
   );
-  // The scenarios start beside the preflight rather than after it: each waits for its
-  // own container to be ready anyway, so an image that runs loses no time to the
-  // preflight. One that cannot run ends its scenarios as fast as it ends the preflight
-  // (they see the same exit or the same missing ready line); their results are dropped.
   let reported = true;
   const scenarios = inBackground(
     runSlowFirst(units, concurrency, (o, done, total) => {
@@ -115,8 +120,11 @@ export async function certifyImage(
   );
   let pre: Preflight;
   try {
-    pre = await preflight(ctx, subject, policy);
+    const run = await preflightRun();
+    lead.value = run.settled ?? null;
+    pre = run.preflight;
   } catch (err) {
+    lead.value = null;
     reported = false;
     await scenarios().catch(() => undefined);
     throw err;

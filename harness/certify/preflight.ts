@@ -1,7 +1,7 @@
 import type { CheckContext, Subject } from '../checks/subject.js';
 import { ImageNotRunnableError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
-import { awaitReady, startSubject } from '../checks/common.js';
+import { awaitReady, PREFLIGHT_SPAN_MS, startSubject } from '../checks/common.js';
 import type { Policy } from './policy.js';
 
 export interface Preflight {
@@ -11,6 +11,13 @@ export interface Preflight {
   command: string[];
   user: string;
   stopSignal: string;
+}
+
+/** The preflight and what the scenarios learn from it. */
+export interface PreflightRun {
+  preflight: Preflight;
+  /** Without a ready line: what it settled on, and when (see Subject.settled). */
+  settled?: { shape: string; afterMs: number };
 }
 
 const tail = (lines: { text: string }[]) =>
@@ -25,7 +32,7 @@ const tail = (lines: { text: string }[]) =>
  * for the policy's settle time, if any). An image that exits first, or is not ready
  * within the startup timeout, is reported with what was seen.
  */
-export async function preflight(ctx: CheckContext, subject: Subject, policy: Policy): Promise<Preflight> {
+export async function preflight(ctx: CheckContext, subject: Subject, policy: Policy): Promise<PreflightRun> {
   const t0 = monotonicMs();
   const timeoutMs = policy.startup.timeoutSeconds * 1000;
   const ready = policy.startup.readyLog ? new RegExp(policy.startup.readyLog) : null;
@@ -51,8 +58,10 @@ export async function preflight(ctx: CheckContext, subject: Subject, policy: Pol
       stopSignal: cfg.stopSignal,
     };
     if (!ready) {
+      let settled: PreflightRun['settled'];
       try {
-        await awaitReady(ctx, { ...subject, readyLog: undefined }, container, t0);
+        const r = await awaitReady(ctx, { ...subject, readyLog: undefined }, container, t0, PREFLIGHT_SPAN_MS);
+        if (r.shape !== undefined) settled = { shape: r.shape, afterMs: monotonicMs() - container.runningAtMs };
       } catch (err) {
         await exitedEarly();
         throw new ImageNotRunnableError(
@@ -60,12 +69,12 @@ export async function preflight(ctx: CheckContext, subject: Subject, policy: Pol
         );
       }
       await exitedEarly();
-      return { readyAfterMs: elapsedMs(t0), ...facts };
+      return { preflight: { readyAfterMs: elapsedMs(t0), ...facts }, ...(settled ? { settled } : {}) };
     }
     for (;;) {
       await exitedEarly();
       const logs = await container.logs();
-      if (logs.some((l) => ready.test(l.text))) return { readyAfterMs: elapsedMs(t0), ...facts };
+      if (logs.some((l) => ready.test(l.text))) return { preflight: { readyAfterMs: elapsedMs(t0), ...facts } };
       // The startup timeout counts from when the engine had it running (see awaitReady).
       if (monotonicMs() - container.runningAtMs >= timeoutMs) {
         throw new ImageNotRunnableError(

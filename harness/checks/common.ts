@@ -2,7 +2,7 @@ import { errorNotes, ScenarioError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
 import type { LogLine } from '../engine/logs.js';
 import { type PsSnapshot } from '../observe/ps.js';
-import { restedOn, settleReading, SettleTracker } from '../observe/settle.js';
+import { restedOn, settledShape, settleReading, SettleTracker } from '../observe/settle.js';
 import { atRest } from '../observe/signals.js';
 import { RunningContainer } from '../run/container.js';
 import type { Observation, Readiness } from './observation.js';
@@ -33,6 +33,7 @@ export async function startSubject(
     ...(subject.user ? { user: subject.user } : {}),
     ...(subject.network ? { network: subject.network } : {}),
     init: subject.init,
+    takeTurn: true,
     readyLog: subject.readyLog,
     startupTimeoutMs: subject.startupTimeoutMs,
   });
@@ -40,6 +41,12 @@ export async function startSubject(
 
 /** The least span of unchanged snapshots, and their spacing (the poll interval). */
 const MIN_STABLE_SPAN_MS = 250;
+/**
+ * The least span the certify preflight watches an image's masks stay the same: it
+ * looks longer, once, so what the scenarios then match is the lasting state. A process
+ * supervisor starts its programs on its first tick, about a second after it is up.
+ */
+export const PREFLIGHT_SPAN_MS = 1500;
 const SNAPSHOT_SPACING_MS = 100;
 /**
  * How many times that span the snapshots must stay unchanged when a process is never
@@ -51,6 +58,8 @@ const BUSY_SPAN_FACTOR = 4;
 /** What the harness knew when it judged the subject ready, with the snapshot that showed it. */
 export interface Ready extends Readiness {
   snapshot?: PsSnapshot;
+  /** Without a ready line: the settled state without pids (see settledShape). */
+  shape?: string;
 }
 
 /**
@@ -62,13 +71,18 @@ export interface Ready extends Readiness {
  * could reach a program that has not yet set up its handling, an orphan made earlier
  * could be reaped by a shell that has not yet exec'd the program, and the verdict would
  * depend on the machine's speed. A process that never sleeps (one that keeps a core
- * busy) is waited for over BUSY_SPAN_FACTOR times the span instead.
+ * busy) is waited for over BUSY_SPAN_FACTOR times the span instead. When another
+ * container of the subject settles first (subject.settled), showing the same processes
+ * and masks twice in a row, every process asleep, is enough; the span alone decides
+ * only once that one settled and this one has been running as long as it took.
+ * `minSpanMs` raises the least span (the preflight's longer look).
  */
 export async function awaitReady(
   ctx: CheckContext,
   subject: Subject,
   container: RunningContainer,
   t0: number,
+  minSpanMs = MIN_STABLE_SPAN_MS,
 ): Promise<Ready> {
   if (subject.readyLog)
     return { how: 'ready-line', afterMs: elapsedMs(t0), restedOn: `its ready line ${String(subject.readyLog)}` };
@@ -77,7 +91,8 @@ export async function awaitReady(
   // create and start it (long on a busy machine) is not the image's.
   const overdue = () => monotonicMs() - container.runningAtMs >= timeoutMs;
   if (subject.readyPort) return awaitPort(ctx, subject.readyPort, container, t0, timeoutMs, overdue);
-  const spanMs = Math.max(MIN_STABLE_SPAN_MS, container.startMs);
+  const spanMs = Math.max(minSpanMs, container.startMs);
+
   // Short-lived children (a supervisor's shell loop, forked health checks) are left out
   // once their kind has come and gone; one older than twice the span counts again.
   const tracker = new SettleTracker(2 * spanMs);
@@ -96,24 +111,35 @@ export async function awaitReady(
       same = 1;
     } else same++;
     const upLongEnough = elapsedMs(container.started.atMs) >= (subject.minUpMs ?? 0);
+    const runningMs = snapshot.atMs - container.runningAtMs;
     const settledMs = snapshot.atMs - since;
     const busy = !asleep;
     const neededMs = spanMs * (busy ? BUSY_SPAN_FACTOR : 1);
     const late = overdue();
+    const shape = settledShape(lasting);
+    const lead = subject.settled ? subject.settled.value : null;
+    const asLead = same >= 2 && upLongEnough && !busy && !!lead && shape === lead.shape;
     // At the deadline, masks seen unchanged over at least the least span are settled:
     // the span asked for grows with the engine's latency (a busy machine), which is not
     // the image's doing, and the evidence says how long they were seen unchanged.
-    if (same >= 2 && upLongEnough && (settledMs >= neededMs || (late && settledMs >= MIN_STABLE_SPAN_MS)))
+    const spanMayDecide = lead === null || (lead !== undefined && runningMs >= lead.afterMs);
+    const bySpan =
+      same >= 2 &&
+      upLongEnough &&
+      ((spanMayDecide && settledMs >= neededMs) || (late && settledMs >= MIN_STABLE_SPAN_MS));
+    if (asLead || bySpan)
       return {
         how: 'signal-masks',
         afterMs: elapsedMs(t0),
         snapshots,
         snapshot,
-        restedOn:
-          restedOn(lasting, settledMs, tracker.churn()) +
-          (settledMs < neededMs
-            ? ` (of the ${Math.round(neededMs)} ms asked for, as long as the startup timeout left)`
-            : ''),
+        shape,
+        restedOn: asLead
+          ? restedOn(lasting, settledMs, tracker.churn(), true)
+          : restedOn(lasting, settledMs, tracker.churn()) +
+            (settledMs < neededMs
+              ? ` (of the ${Math.round(neededMs)} ms asked for, as long as the startup timeout left)`
+              : ''),
         ...(busy ? { busy } : {}),
       };
     if (late)
@@ -221,11 +247,13 @@ export function scenario<O extends object>(
   ) => Promise<Omit<Observation<O>, 'check' | 'subject' | 'variant' | 'program' | 'scenario' | 'did' | 'durationMs'>>,
 ): Promise<Observation<O>> {
   const run = async (): Promise<Observation<O>> => {
-    const t0 = monotonicMs();
+    let t0 = monotonicMs();
     let container: RunningContainer | undefined;
     try {
       const image = typeof meta.image === 'function' ? await meta.image() : meta.image;
       container = await startSubject(ctx, subject, meta.check, { ...meta, image });
+      // Times count from when its start began, not from a wait for its turn to start.
+      t0 = container.started.atMs;
       // The engine's own create-to-start time steers how many scenarios start next.
       const started = container;
       if (ctx.limiter?.observe)
@@ -255,7 +283,8 @@ export function scenario<O extends object>(
       };
       // The exit state when the check read one; else asked of the engine for a result that did not pass.
       const state = result.evidence.state;
-      if (state ? state.oomKilled : observation.verdict !== 'pass') observation.reason += await oomNote(container);
+      if (state ? state.oomKilled : observation.verdict !== 'pass')
+        observation.reason += await oomNote(container, state?.oomKilled === true);
       await ctx.beforeRemove?.(container.id, observation).catch(() => undefined);
       return observation;
     } catch (err) {
@@ -280,9 +309,9 @@ export function scenario<O extends object>(
  * the container's memory limit: its exit code (137) is then no answer to the harness's
  * signals. Empty otherwise (or when the container is gone).
  */
-async function oomNote(container: RunningContainer): Promise<string> {
+async function oomNote(container: RunningContainer, known = false): Promise<string> {
   const info = await container.inspect().catch(() => undefined);
-  if (!info?.State.OOMKilled) return '';
+  if (!info || (!known && !info.State.OOMKilled)) return '';
   const limit = info.HostConfig.Memory ? ` (${Math.round(info.HostConfig.Memory / 2 ** 20)} MiB)` : '';
   return `; the kernel OOM-killed it at the container's memory limit${limit}`;
 }

@@ -57,7 +57,9 @@ export async function measureStop(
       exitCode: exited.exitCode,
       logs: await container.logs(),
       events: kills,
-      state: exited.state(),
+      // The engine records an OOM kill as an event and as a flag; on a busy engine the
+      // flag can be set after the exit was reported, the event is in the run's log.
+      state: { ...exited.state(), oomKilled: exited.oomKilled || events.some((e) => e.action === 'oom') },
       timings,
     },
     grace: { seconds: G, why: lengthenedGrace(ctx.graceSeconds, G, latencyMs) },

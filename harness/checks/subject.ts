@@ -2,6 +2,18 @@ import type { Session } from '../engine/session.js';
 import type { Limiter } from '../run/load.js';
 import type { Observation } from './observation.js';
 
+/**
+ * What another container of a subject settled on (the certify preflight): its
+ * processes and signal masks (see settledShape) and how long after it was running.
+ * A container showing them twice in a row, every process asleep, is ready without
+ * waiting out the span; one that does not is judged by the span only once it has been
+ * running at least as long. `undefined` while that container is still settling (no
+ * span decides meanwhile), `null` when there is nothing to go by.
+ */
+export interface SettledLead {
+  value: { shape: string; afterMs: number } | null | undefined;
+}
+
 /** An image and how to start it: a catalogue variant x program, or any image to certify. */
 export interface Subject {
   /** Display name: "exec-form/naive", or the image reference. */
@@ -28,6 +40,11 @@ export interface Subject {
    * ready, besides its signal masks having settled (a policy can ask for it).
    */
   minUpMs?: number;
+  /**
+   * Without a ready line: what another container of this subject settled on (the
+   * certify preflight), as it becomes known (see SettledLead).
+   */
+  settled?: SettledLead;
   /** This subject's grace period for stops, seconds (the run's when unset). */
   graceSeconds?: number;
   /** What each check must show for it (a user's expected row), by check name. */

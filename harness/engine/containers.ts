@@ -15,6 +15,12 @@ export interface ContainerSpec {
   image: string;
   /** What the container is for: a label, and part of its name. */
   purpose: string;
+  /**
+   * Start it in its turn (see Session.starting): a check's scenario container, whose
+   * engine latency its verdict's bands are derived from. Ignored with a ready line (the
+   * start then waits for the line, which must not hold up other starts).
+   */
+  takeTurn?: boolean;
   labels?: Record<string, string>;
   env?: Record<string, string>;
   cmd?: string[];

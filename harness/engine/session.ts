@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import type { Logger } from '../log.js';
 import { projectRoot } from '../paths.js';
 import { parseEngineAddress } from './address.js';
@@ -11,6 +11,29 @@ import { builtImageTag, LABEL, newRunId, processAlive, runLabels } from './label
 import { ScenarioError } from '../errors.js';
 import { EventLog } from './events.js';
 import { forgetRun, recordedRuns, recordRun } from './runs.js';
+
+/** Container starts one process has under way at once (see Session.starting). */
+const STARTS_AT_ONCE = Math.max(1, availableParallelism());
+
+/** At most `size` calls under way at once, the others in the order they asked. */
+export class Turns {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+  constructor(readonly size: number) {}
+
+  async take<T>(fn: () => Promise<T>): Promise<T> {
+    // A turn given back is handed straight to the next in line (active stays counted).
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.queue.push(resolve));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
 
 /**
  * One run's view of the engine: every object it creates is labelled with the run id,
@@ -23,6 +46,7 @@ export class Session {
   private closing = false;
   private readonly creates = new Set<Promise<unknown>>();
   private removals: Promise<unknown> = Promise.resolve();
+  private readonly startTurns = new Turns(STARTS_AT_ONCE);
   /** Set once the engine stopped answering during the run: the sentence that says so. */
   lost?: string;
   /** This process's live record of the run's container events (see EventLog). */
@@ -84,6 +108,17 @@ export class Session {
     } finally {
       this.creates.delete(p);
     }
+  }
+
+  /**
+   * Create and start a container, at most one per core at a time in this process: a
+   * runtime start is CPU work, and a start that waits for a core is what the
+   * engine-latency rules read as a busy machine (a stretched grace period, a longer
+   * settle span). Containers started one core at a time come up about as fast in
+   * total, and each one in its own engine latency.
+   */
+  starting<T>(start: () => Promise<T>): Promise<T> {
+    return this.startTurns.take(start);
   }
 
   /**

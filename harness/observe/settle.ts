@@ -66,10 +66,25 @@ export function settleReading(snapshot: PsSnapshot, lasting: ProcessRow[]): { ke
   return { key: signalReadinessKey(view), asleep: allAsleep(view) };
 }
 
+/**
+ * The settled state without pids: each lasting process's program and signal masks, as
+ * a sorted multiset. Another container of the same image that shows this shape has
+ * reached the state the first one settled on, whatever pids its processes got.
+ */
+export function settledShape(lasting: ProcessRow[]): string {
+  return lasting
+    .map((p) => `${p.exe ?? p.comm}:${p.masks ? `${p.masks.SigBlk}/${p.masks.SigIgn}/${p.masks.SigCgt}` : '?'}`)
+    .sort()
+    .join(' ');
+}
+
 /** What readiness rested on, in one sentence for the evidence. */
-export function restedOn(lasting: ProcessRow[], settledMs: number, churn: string[]): string {
+export function restedOn(lasting: ProcessRow[], settledMs: number, churn: string[], asSettled = false): string {
   const pid1 = lasting.find((p) => p.pid === 1);
   const others = lasting.filter((p) => p.pid !== 1).map((p) => p.comm);
   const who = `PID 1 (${pid1?.exe ?? pid1?.comm ?? '?'})${others.length ? ` and ${others.length} more (${[...new Set(others)].join(', ')})` : ''}`;
-  return `the signal masks of ${who} unchanged for ${Math.round(settledMs)} ms${churn.length ? `; left out as short-lived: ${churn.join('; ')}` : ''}`;
+  const how = asSettled
+    ? `as the image's preflight container settled on them, seen twice in a row over ${Math.round(settledMs)} ms, every process asleep`
+    : `unchanged for ${Math.round(settledMs)} ms`;
+  return `the signal masks of ${who} ${how}${churn.length ? `; left out as short-lived: ${churn.join('; ')}` : ''}`;
 }

@@ -83,10 +83,17 @@ export class RunningContainer {
     readonly startMs: number,
   ) {}
 
+  /**
+   * Create and start it; with `spec.takeTurn` (and no ready line) in its turn (see
+   * Session.starting), `started` then being when its turn came.
+   */
   static async start(session: Session, spec: ContainerSpec): Promise<RunningContainer> {
-    const started = now();
-    const id = await startContainer(session, spec);
-    return new RunningContainer(session, id, spec, started, Math.round(monotonicMs() - started.atMs));
+    const begin = async () => {
+      const started = now();
+      const id = await startContainer(session, spec);
+      return new RunningContainer(session, id, spec, started, Math.round(monotonicMs() - started.atMs));
+    };
+    return spec.takeTurn && !spec.readyLog ? session.starting(begin) : begin();
   }
 
   /** When the engine had it running (its start call returned), host monotonic ms. */

@@ -14,7 +14,16 @@ export interface SlotServer {
   size: number;
   /** Slots handed out so far, the most held at once, and the bound now (for the run's summary). */
   stats(): { granted: number; peak: number; bound: number };
+  /** Per client label (a test file): slots held, seconds held and seconds waited, most held first. */
+  usage(): SlotUsage[];
   close(): Promise<void>;
+}
+
+export interface SlotUsage {
+  label: string;
+  slots: number;
+  heldS: number;
+  waitedS: number;
 }
 
 export async function startSlotServer(path: string, size: number, bound?: AdaptiveBound): Promise<SlotServer> {
@@ -24,6 +33,19 @@ export async function startSlotServer(path: string, size: number, bound?: Adapti
   let peak = 0;
   const waiting: Socket[] = [];
   const holders = new Set<Socket>();
+  // Each client's label and when it asked / was granted, for usage().
+  const asked = new Map<Socket, { label: string; atMs: number; grantedAtMs?: number }>();
+  const usage = new Map<string, SlotUsage>();
+  const account = (s: Socket) => {
+    const a = asked.get(s);
+    asked.delete(s);
+    if (a?.grantedAtMs === undefined) return;
+    const u = usage.get(a.label) ?? { label: a.label, slots: 0, heldS: 0, waitedS: 0 };
+    u.slots++;
+    u.heldS += (performance.now() - a.grantedAtMs) / 1000;
+    u.waitedS += (a.grantedAtMs - a.atMs) / 1000;
+    usage.set(a.label, u);
+  };
   const limit = () => Math.min(size, bound?.current ?? size);
   const grant = () => {
     while (held < limit() && waiting.length) {
@@ -33,10 +55,12 @@ export async function startSlotServer(path: string, size: number, bound?: Adapti
       granted++;
       peak = Math.max(peak, held);
       holders.add(s);
+      const a = asked.get(s);
+      if (a) a.grantedAtMs = performance.now();
       s.write('ok\n');
     }
   };
-  // A client's lines: "slot" asks for a slot (held while the connection is open);
+  // A client's lines: "slot [label]" asks for a slot (held while the connection is open);
   // "lat <ms>" reports a container's create-to-start time (see AdaptiveBound).
   const server = createServer((socket) => {
     socket.setEncoding('utf8');
@@ -46,12 +70,15 @@ export async function startSlotServer(path: string, size: number, bound?: Adapti
       for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
         const line = buffered.slice(0, nl).trim();
         buffered = buffered.slice(nl + 1);
-        if (line === 'slot' && !holders.has(socket) && !waiting.includes(socket)) waiting.push(socket);
-        else if (line.startsWith('lat ')) bound?.observe(Number(line.slice(4)));
+        if (/^slot( |$)/.test(line) && !holders.has(socket) && !waiting.includes(socket)) {
+          asked.set(socket, { label: line.slice(5).trim() || '-', atMs: performance.now() });
+          waiting.push(socket);
+        } else if (line.startsWith('lat ')) bound?.observe(Number(line.slice(4)));
         grant();
       }
     });
     const done = () => {
+      account(socket);
       if (holders.delete(socket)) held--;
       const i = waiting.indexOf(socket);
       if (i >= 0) waiting.splice(i, 1);
@@ -69,6 +96,7 @@ export async function startSlotServer(path: string, size: number, bound?: Adapti
     path,
     size,
     stats: () => ({ granted, peak, bound: limit() }),
+    usage: () => [...usage.values()].sort((a, b) => b.heldS - a.heldS),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of [...holders, ...waiting]) s.destroy();
@@ -77,8 +105,8 @@ export async function startSlotServer(path: string, size: number, bound?: Adapti
   };
 }
 
-/** A limiter whose slots come from a slot server (see startSlotServer). */
-export function slotLimiter(path: string, size: number): Limiter {
+/** A limiter whose slots come from a slot server (see startSlotServer); `label` names the client in its usage. */
+export function slotLimiter(path: string, size: number, label = ''): Limiter {
   return {
     size,
     async run<T>(fn: () => Promise<T>): Promise<T> {
@@ -87,7 +115,7 @@ export function slotLimiter(path: string, size: number): Limiter {
         await new Promise<void>((resolve, reject) => {
           let buffered = '';
           socket.setEncoding('utf8');
-          socket.write('slot\n');
+          socket.write(`slot ${label.replace(/\s+/g, '_')}\n`);
           socket.on('data', (d: string) => {
             buffered += d;
             if (buffered.includes('ok\n')) resolve();

@@ -69,6 +69,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const { granted, peak } = slots.stats();
     const down = bound && bound.lowest < load.concurrency ? ` (down to ${bound.lowest} as the engine slowed)` : '';
     log(`${project.name}: ${granted} scenario(s) ran, at most ${peak} at once${down}`);
+    // Where the slot time went: the files that held the run's slots longest.
+    for (const u of slots.usage().slice(0, 8)) {
+      log(
+        `${project.name}:   ${u.label}: ${u.slots} slot(s), held ${u.heldS.toFixed(0)} s (mean ${(u.heldS / u.slots).toFixed(1)} s), waited ${u.waitedS.toFixed(0)} s`,
+      );
+    }
     await slots.close();
     await ready.session.teardown();
   };

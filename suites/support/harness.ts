@@ -1,4 +1,5 @@
-import { inject } from 'vitest';
+import { basename } from 'node:path';
+import { expect, inject } from 'vitest';
 import { probeEndpoint } from '../../harness/engine/connect.js';
 import { Session } from '../../harness/engine/session.js';
 import { silentLogger } from '../../harness/log.js';
@@ -17,7 +18,7 @@ export function harnessContext(graceSeconds = 2): Promise<CheckContext> {
       session: Session.attach(engine, fixture.runId, fixture.ownerPid, silentLogger),
       toolboxImage: fixture.toolboxImage,
       graceSeconds,
-      limiter: slotLimiter(fixture.slots.path, fixture.slots.size),
+      limiter: slotLimiter(fixture.slots.path, fixture.slots.size, basename(expect.getState().testPath ?? '')),
     };
   })();
   return cached.then((ctx) => ({ ...ctx, graceSeconds }));

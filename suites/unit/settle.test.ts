@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ProcessRow, PsSnapshot } from '../../harness/observe/ps.js';
-import { restedOn, settleReading, SettleTracker } from '../../harness/observe/settle.js';
+import { restedOn, settledShape, settleReading, SettleTracker } from '../../harness/observe/settle.js';
 
 const proc = (pid: number, ppid: number, comm: string, cgt = '0000000000004000'): ProcessRow => ({
   pid,
@@ -63,6 +63,27 @@ describe('what readiness rests on', () => {
       ]),
     ).toBe(
       'the signal masks of PID 1 (python3.11) and 1 more (sh) unchanged for 612 ms; left out as short-lived: sleep (child of pid 7) came and went 5 times',
+    );
+  });
+
+  it('the settled shape of another container of the image: the same programs and masks, whatever their pids', () => {
+    const first = settledShape([proc(1, 0, 'tini'), proc(7, 1, 'python3')]);
+    expect(settledShape([proc(1, 0, 'tini'), proc(9, 1, 'python3')])).toBe(first);
+    // A handler not yet installed, or a program not yet started, is another shape.
+    expect(settledShape([proc(1, 0, 'tini'), proc(7, 1, 'python3', '0000000000000000')])).not.toBe(first);
+    expect(settledShape([proc(1, 0, 'tini')])).not.toBe(first);
+    // The program's file name when the observer read it, not the name it gave itself.
+    expect(
+      settledShape([
+        { ...proc(1, 0, 'tini'), exe: 'tini' },
+        { ...proc(7, 1, 'nginx'), exe: 'python3' },
+      ]),
+    ).toBe(first);
+  });
+
+  it('says when it rested on what the preflight container settled on', () => {
+    expect(restedOn([proc(1, 0, 'tini'), proc(7, 1, 'python3')], 310.2, [], true)).toBe(
+      "the signal masks of PID 1 (tini) and 1 more (python3) as the image's preflight container settled on them, seen twice in a row over 310 ms, every process asleep",
     );
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { EngineEvent } from '../../harness/engine/events.js';
 import { parsePsSnapshot, signalReadinessKey } from '../../harness/observe/ps.js';
 import { atRest, describeDisposition, disposition, parseMaskLine, pending } from '../../harness/observe/signals.js';
@@ -12,6 +12,7 @@ import {
   targetLatencyMs,
 } from '../../harness/run/load.js';
 import { slotLimiter, startSlotServer } from '../../harness/run/slots.js';
+import { Turns } from '../../harness/engine/session.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -159,7 +160,7 @@ describe('load', () => {
   it('a slot server bounds clients across connections, and a closed client gives its slot back', async () => {
     const server = await startSlotServer(join(tmpdir(), `harness-slots-test-${process.pid}.sock`), 2);
     try {
-      const a = slotLimiter(server.path, 2);
+      const a = slotLimiter(server.path, 2, 'a file');
       const b = slotLimiter(server.path, 2);
       let active = 0;
       let peak = 0;
@@ -175,9 +176,47 @@ describe('load', () => {
       expect(server.stats().granted).toBe(6);
       await a.run(async () => undefined);
       expect(server.stats()).toEqual({ granted: 7, peak: 2, bound: 2 });
+      // Usage per client label (an unlabelled client is "-"), counted once each slot is given back.
+      // (the server hears a connection close a moment after the client closed it).
+      await vi.waitFor(() => expect(server.usage().reduce((n, u) => n + u.slots, 0)).toBe(7));
+      expect(server.usage().map((u) => [u.label, u.slots])).toEqual([
+        ['a_file', 5],
+        ['-', 2],
+      ]);
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('container starts take turns', () => {
+  it('at most the size under way, the rest in the order they asked, a failed one gives its turn back', async () => {
+    const turns = new Turns(2);
+    let active = 0;
+    let peak = 0;
+    const order: number[] = [];
+    const gates = new Map<number, () => void>();
+    const start = (n: number) =>
+      turns.take(async () => {
+        active++;
+        peak = Math.max(peak, active);
+        order.push(n);
+        await new Promise<void>((resolve) => gates.set(n, resolve));
+        active--;
+        if (n === 1) throw new Error('did not start');
+        return n;
+      });
+    const all = Promise.allSettled([1, 2, 3, 4, 5].map(start));
+    // Release each start once it is under way, in the order they began.
+    for (let i = 0; i < 5; i++) {
+      await vi.waitFor(() => expect(order.length).toBeGreaterThan(i));
+      gates.get(order[i] as number)?.();
+    }
+    const settled = await all;
+    expect(settled.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    expect(peak).toBe(2);
+    expect(await turns.take(async () => 'free again')).toBe('free again');
   });
 });
 
