@@ -69,6 +69,8 @@ export function catalogueSubject(variant: Variant, program: Program, image: stri
     env: { APP_MODE: program },
     init: variant.init,
     readyLog: READY_LOG,
+    // The catalogue programs resolve no name and listen on nothing.
+    network: 'loopback',
   };
 }
 

@@ -123,8 +123,12 @@ function naiveLoop(list) {
   return ms() - t0;
 }
 
-/** The engine's floor: create, start, stop at once, remove; `n` containers, `c` at a time. */
-async function engineFloor(n, c) {
+/**
+ * The engine's floor: create, start, stop at once, remove; `n` containers, `c` at a time.
+ * `loopback`: created as the matrix creates the catalogue's containers (networking
+ * disabled: the engine sets up no network sandbox for them).
+ */
+async function engineFloor(n, c, { loopback = false } = {}) {
   const Docker = (await import('dockerode')).default;
   const d = new Docker();
   const image = imageOf('exec-form');
@@ -136,6 +140,7 @@ async function engineFloor(n, c) {
       const ctr = await d.createContainer({
         Image: image,
         Cmd: ['sleep', '3600'],
+        ...(loopback ? { NetworkDisabled: true } : {}),
         HostConfig: { NetworkMode: 'none' },
       });
       await ctr.start();
@@ -203,7 +208,7 @@ for (let r = 0; r < runs; r++) {
   say(`run ${r + 1}/${runs}: the naive serial docker CLI loop`);
   naive.push(naiveLoop(subjects));
   say(`run ${r + 1}/${runs}: the engine floor (${subjects.length} containers, ${concurrency} at a time)`);
-  floor.push(await engineFloor(subjects.length, concurrency));
+  floor.push(await engineFloor(subjects.length, concurrency, { loopback: true }));
 }
 record('harness-c1', h1, 'ms', `graceful-stop x ${subjects.length} subjects, harness at concurrency 1`);
 record('harness-default', hN, 'ms', `the same at the default concurrency (${concurrency})`);
@@ -249,7 +254,8 @@ const killedScenarios = lastFull.results.filter((x) => x.observed?.killed === tr
 for (let r = 0; r < runs; r++) {
   say(`run ${r + 1}/${runs}: the engine floor for the matrix (${scenarioCount} containers)`);
   fullFloor.push(
-    (await engineFloor(scenarioCount, concurrency)) + (killedScenarios * GRACE * 1000) / Math.max(1, concurrency),
+    (await engineFloor(scenarioCount, concurrency, { loopback: true })) +
+      (killedScenarios * GRACE * 1000) / Math.max(1, concurrency),
   );
 }
 record(

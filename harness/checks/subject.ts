@@ -26,7 +26,7 @@ export interface Subject {
   entrypoint?: string[];
   cmd?: string[];
   user?: string;
-  /** The engine network the subject joins (an internal one); unset: no network. */
+  /** The engine network the subject joins (an internal one, or 'loopback': see ContainerSpec); unset: none. */
   network?: string;
   /** A TCP port the subject listens on once ready. */
   readyPort?: number;

@@ -29,7 +29,13 @@ export interface ContainerSpec {
   init?: boolean;
   /** Overrides the image's STOPSIGNAL. */
   stopSignal?: string;
-  /** Network mode: 'none' (the default), `container:<id>` to join a pod, or a network's name. */
+  /**
+   * Network mode: 'none' (the default), `container:<id>` to join a pod, a network's
+   * name, or 'loopback': the loopback interface and nothing else, not even the files
+   * the engine's network sandbox writes (/etc/hosts, resolv.conf). For the harness's
+   * own programs, which resolve no name: Docker then skips its network sandbox and the
+   * libnetwork hook it runs at every start, about half of a container's start.
+   */
   network?: string;
   /** The process's working directory (the image's when unset). */
   workingDir?: string;
@@ -73,7 +79,11 @@ type EngineKindName = 'docker' | 'podman';
 
 /** Whether a network mode names an engine network (not none, host, the default bridge or another container's). */
 const onNamedNetwork = (mode: string | undefined): boolean =>
-  !!mode && !['none', 'host', 'bridge', 'default'].includes(mode) && !mode.startsWith('container:');
+  !!mode && !['none', 'loopback', 'host', 'bridge', 'default'].includes(mode) && !mode.startsWith('container:');
+
+/** The engine's network mode for a spec's network ('loopback' is 'none' with networking disabled). */
+const networkMode = (network: string | undefined): string =>
+  network === undefined || network === 'loopback' ? 'none' : network;
 
 /** The engine's own record of a container (its inspect answer). */
 export type ContainerDetails = Docker.ContainerInspectInfo;
@@ -107,9 +117,10 @@ export function createOptions(
     Labels: labels,
     StopSignal: stopSignal,
     Healthcheck: { Test: ['NONE'] },
+    ...(spec.network === 'loopback' ? { NetworkDisabled: true } : {}),
     HostConfig: {
       Init: spec.init ?? false,
-      NetworkMode: spec.network ?? 'none',
+      NetworkMode: networkMode(spec.network),
       PidMode: spec.pidMode,
       CapAdd: spec.capAdd,
       SecurityOpt: ['no-new-privileges'],
@@ -145,7 +156,7 @@ async function harnessContainer(spec: ContainerSpec, labels: Record<string, stri
       Object.assign(this.createOpts, create);
       Object.assign(this.hostConfig, HostConfig);
       // testcontainers sets the network mode from its own field when it starts.
-      this.withNetworkMode(HostConfig?.NetworkMode ?? 'none');
+      this.withNetworkMode(networkMode(HostConfig?.NetworkMode));
     }
   })();
 }
