@@ -52,7 +52,7 @@ beforeAll(async () => {
   const supervisorCtx = await harnessContext(SUPERVISOR_G);
   const images = [
     ...Object.keys(EXPECTED).map((v) => [v, imageOf(v)]),
-    ...['scratch-catatonit', 'scratch-sleeper', 'supervisor-loop'].map((f) => [f, fixture(f)]),
+    ...['scratch-catatonit', 'scratch-sleeper', 'supervisor-loop', 'wsgi-workers'].map((f) => [f, fixture(f)]),
   ];
   await runPool(
     images.map(([name, image]) => async () => {
@@ -92,6 +92,19 @@ describe('a real service no one here wrote', () => {
       expect(r).toMatch(
         /^the signal masks of PID 1 \(python3[\d.]*\)( and \d+ more \([^)]*sh[^)]*\))? (unchanged for \d+ ms|as the image's preflight container settled on them, seen twice in a row over \d+ ms, every process asleep)/,
       );
+  });
+});
+
+describe('a real service no one here wrote, at the default policy', () => {
+  it("Debian's gunicorn with two workers passes at grace 2: its stop is timed alone, not beside the gate's other scenarios", () => {
+    const c = results.get('wsgi-workers');
+    expect(c?.errors.map((e) => e.reason)).toEqual([]);
+    expect(c?.failures.map((f) => `${f.check}: ${f.reason}`)).toEqual([]);
+    expect(c?.passed).toBe(true);
+    const stop = c?.observations.find((o) => o.check === 'graceful-stop');
+    expect(stop?.observed).toMatchObject({ killed: false, exitCode: 0 });
+    // Every other scenario of the image had ended when its stop was requested.
+    expect(stop?.evidence.notes?.join('\n') ?? '').not.toMatch(/still there/);
   });
 });
 

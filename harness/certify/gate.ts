@@ -5,6 +5,7 @@ import { BadInputError } from '../errors.js';
 import { imageId, pullImage } from '../engine/images.js';
 import type { Logger } from '../log.js';
 import { inBackground, runSlowFirst } from '../run/pool.js';
+import { QuietStop } from '../run/quiet-stop.js';
 import type { Policy } from './policy.js';
 import { preflight, type Preflight } from './preflight.js';
 
@@ -103,8 +104,10 @@ export async function certifyImage(
   // An image that cannot run ends its scenarios as it ends the preflight (the same exit,
   // the same missing ready line); their results are dropped.
   const lead: SettledLead = { value: policy.startup.readyLog ? null : undefined };
-  const preflightRun = inBackground(preflight(ctx, subject, policy));
-  const learned: Subject = { ...subject, settled: lead };
+  const quietStop = new QuietStop();
+  const preflightInFlight = quietStop.enter();
+  const preflightRun = inBackground(preflight(ctx, subject, policy).finally(() => quietStop.leave(preflightInFlight)));
+  const learned: Subject = { ...subject, settled: lead, quietStop };
   const units = CERTIFY_CHECKS.flatMap((check) =>
     (check.certify?.scenarios ?? []).map((scenario) => ({
       slow: check.slow,

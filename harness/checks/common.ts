@@ -244,11 +244,16 @@ export function scenario<O extends object>(
     container: RunningContainer,
     t0: number,
     ready: Ready,
+    /** Waits until the subject's other containers are gone (see QuietStop); at once without one. */
+    alone: () => Promise<{ waitedMs: number; alone: boolean }>,
   ) => Promise<Omit<Observation<O>, 'check' | 'subject' | 'variant' | 'program' | 'scenario' | 'did' | 'durationMs'>>,
 ): Promise<Observation<O>> {
   const run = async (): Promise<Observation<O>> => {
     let t0 = monotonicMs();
     let container: RunningContainer | undefined;
+    const inFlight = subject.quietStop?.enter();
+    const alone = async () =>
+      subject.quietStop ? subject.quietStop.alone(inFlight, HANG_MS) : { waitedMs: 0, alone: true };
     try {
       const image = typeof meta.image === 'function' ? await meta.image() : meta.image;
       container = await startSubject(ctx, subject, meta.check, { ...meta, image });
@@ -262,7 +267,7 @@ export function scenario<O extends object>(
           .then((ms) => ms !== null && ctx.limiter?.observe?.(ms))
           .catch(() => undefined);
       const ready = await awaitReady(ctx, subject, container, t0);
-      const result = await body(container, t0, ready);
+      const result = await body(container, t0, ready, alone);
       const readiness: Readiness = { how: ready.how, afterMs: ready.afterMs };
       if (ready.snapshots) readiness.snapshots = ready.snapshots;
       if (ready.busy) readiness.busy = true;
@@ -299,6 +304,7 @@ export function scenario<O extends object>(
       };
     } finally {
       await container?.remove().catch(() => undefined);
+      subject.quietStop?.leave(inFlight);
     }
   };
   return ctx.limiter ? ctx.limiter.run(run) : run();

@@ -82,8 +82,18 @@ function gracefulStop(ctx: CheckContext, subject: Subject): Promise<Observation<
       did: `started ${subject.name}, stopped it through the engine with a ${G} s grace period`,
       empty: { exitCode: null, stopDurationMs: null, killed: null },
     },
-    async (container, t0) => {
+    async (container, t0, _ready, alone) => {
+      // A certification's other scenarios start, stop and are removed beside this one:
+      // the stop is timed once they are gone, so they never slow the stop judged.
+      const quiet = await alone();
       const { observed, evidence, grace } = await measureStop(ctx, container, t0);
+      if (quiet.waitedMs > 0 || !quiet.alone)
+        evidence.notes = [
+          ...(evidence.notes ?? []),
+          quiet.alone
+            ? `stopped once the image's other scenario containers were gone (waited ${Math.round(quiet.waitedMs)} ms)`
+            : `stopped with the image's other scenario containers still there after ${Math.round(quiet.waitedMs)} ms`,
+        ];
       const pass = !observed.killed && observed.stopDurationMs < grace.seconds * 1000;
       return {
         verdict: pass ? 'pass' : 'fail',

@@ -1,5 +1,6 @@
 import type { Session } from '../engine/session.js';
 import type { Limiter } from '../run/load.js';
+import type { QuietStop } from '../run/quiet-stop.js';
 import type { Observation } from './observation.js';
 
 /**
@@ -45,6 +46,11 @@ export interface Subject {
    * certify preflight), as it becomes known (see SettledLead).
    */
   settled?: SettledLead;
+  /**
+   * The subject's containers in flight (a certification's): its timed stop waits until
+   * the others are gone, so its own scenarios never slow the stop judged.
+   */
+  quietStop?: QuietStop;
   /** This subject's grace period for stops, seconds (the run's when unset). */
   graceSeconds?: number;
   /** What each check must show for it (a user's expected row), by check name. */

@@ -24,6 +24,7 @@ export const BASE_PACKAGES = [
   'busybox-static',
   'python3-grpcio',
   'supervisor',
+  'python3-gunicorn',
 ];
 const SUITE = 'bookworm';
 const SLIM = 'debian:bookworm-slim';

@@ -160,6 +160,7 @@ export const CERTIFY_FIXTURES = [
   'prints-escapes',
   'lies-ready',
   'supervisor-loop',
+  'wsgi-workers',
 ] as const;
 
 export function certifyFixtureSpec(name: string, base: string): ImageSpec {

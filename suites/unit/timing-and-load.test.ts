@@ -13,6 +13,7 @@ import {
 } from '../../harness/run/load.js';
 import { slotLimiter, startSlotServer } from '../../harness/run/slots.js';
 import { Turns } from '../../harness/engine/session.js';
+import { QuietStop } from '../../harness/run/quiet-stop.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -217,6 +218,34 @@ describe('container starts take turns', () => {
     expect(order).toEqual([1, 2, 3, 4, 5]);
     expect(peak).toBe(2);
     expect(await turns.take(async () => 'free again')).toBe('free again');
+  });
+});
+
+describe("a certification's timed stop waits until it is alone", () => {
+  it('resolves once every other container in flight is gone, its own not counted', async () => {
+    const q = new QuietStop();
+    const own = q.enter();
+    const a = q.enter();
+    const b = q.enter();
+    let result: { waitedMs: number; alone: boolean } | undefined;
+    const waiting = q.alone(own, 60_000).then((r) => (result = r));
+    q.leave(a);
+    await Promise.resolve();
+    expect(result).toBeUndefined();
+    expect(q.others(own)).toBe(1);
+    q.leave(b);
+    q.leave(b); // twice is harmless
+    await waiting;
+    expect(result?.alone).toBe(true);
+    expect(q.others(own)).toBe(0);
+  });
+
+  it('at the deadline it says it was not alone, never hangs', async () => {
+    const q = new QuietStop();
+    q.enter();
+    const r = await q.alone(undefined, 20);
+    expect(r.alone).toBe(false);
+    expect(r.waitedMs).toBeGreaterThanOrEqual(19);
   });
 });
 
