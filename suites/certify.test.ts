@@ -1,7 +1,7 @@
 /**
  * The certification gate against real images, through the library: every catalogue
  * variant as it is (its image runs the aware program), shell-less images FROM scratch,
- * a real supervisor, and images that cannot be tested. Grace 2 s (the default policy
+ * two real services (a supervisor, a WSGI server; grace 5 s), and images that cannot be tested. Grace 2 s (the default policy
  * otherwise). The command is certify-cli.test.ts.
  */
 import { beforeAll, describe, expect, it, inject } from 'vitest';
@@ -39,26 +39,30 @@ const EXPECTED: Record<string, string[]> = {
 const results = new Map<string, Certification>();
 
 /**
- * The supervisor's grace period. supervisord acts on SIGTERM from its main loop, which
- * wakes once a second, then waits for its program to exit: about a second or two on a
- * quiet machine, more with both cores busy. At 2 s its verdict would be a coin toss
- * decided by the machine's load; 5 s (still a sixth of Kubernetes' default) is a
- * verdict about the service.
+ * The grace period of the two real services. supervisord acts on SIGTERM from its main
+ * loop, which wakes once a second, then waits for its program to exit; gunicorn's
+ * master stops its workers, waits for them and exits, each a Python interpreter tearing
+ * down on one CPU. In this suite the machine is shared with every other file's
+ * scenarios (a bare CI run saw gunicorn, 0.6 s alone, pass 3 s of grace before it
+ * exited): at 2 s the verdict would be the machine's. 5 s (a sixth of Kubernetes'
+ * default) is a verdict about the service. Its verdict at grace 2 with nothing else
+ * running is `npm run steadiness`'s (10 of 10 passes).
  */
-const SUPERVISOR_G = 5;
+const SERVICE_G = 5;
+const SERVICES = ['supervisor-loop', 'wsgi-workers'];
 
 beforeAll(async () => {
   const ctx = await harnessContext(G);
-  const supervisorCtx = await harnessContext(SUPERVISOR_G);
+  const serviceCtx = await harnessContext(SERVICE_G);
   const images = [
     ...Object.keys(EXPECTED).map((v) => [v, imageOf(v)]),
     ...['scratch-catatonit', 'scratch-sleeper', 'supervisor-loop', 'wsgi-workers'].map((f) => [f, fixture(f)]),
   ];
   await runPool(
     images.map(([name, image]) => async () => {
-      const supervisor = name === 'supervisor-loop';
-      const p = supervisor ? { ...policy(), graceSeconds: SUPERVISOR_G, maxStopSeconds: SUPERVISOR_G } : policy();
-      results.set(name as string, await certifyImage(supervisor ? supervisorCtx : ctx, image as string, p, 3));
+      const service = SERVICES.includes(name as string);
+      const p = service ? { ...policy(), graceSeconds: SERVICE_G, maxStopSeconds: SERVICE_G } : policy();
+      results.set(name as string, await certifyImage(service ? serviceCtx : ctx, image as string, p, 3));
     }),
     3,
   );
@@ -95,8 +99,8 @@ describe('a real service no one here wrote', () => {
   });
 });
 
-describe('a real service no one here wrote, at the default policy', () => {
-  it("Debian's gunicorn with two workers passes at grace 2: its stop is timed alone, not beside the gate's other scenarios", () => {
+describe('a WSGI service no one here wrote', () => {
+  it("Debian's gunicorn with two workers passes: its stop is timed alone, not beside the gate's other scenarios", () => {
     const c = results.get('wsgi-workers');
     expect(c?.errors.map((e) => e.reason)).toEqual([]);
     expect(c?.failures.map((f) => `${f.check}: ${f.reason}`)).toEqual([]);
