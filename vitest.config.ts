@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 const engineProject = {
   // Brings up the engine and every image once, before any worker starts.
   globalSetup: ['suites/support/build-current.ts', 'suites/support/global-setup.ts'],
+  // Harness processes the files start share the run's bound on containers in flight.
+  setupFiles: ['suites/support/join-slots.ts'],
   // Every wait in the suites is for a condition; these deadlines only stop a hang (the
   // run's scenarios queue for one shared bound of containers in flight, so a file may
   // wait for others' scenarios before its own start).

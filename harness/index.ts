@@ -25,6 +25,7 @@ import { PodRun } from './pod/kubelet.js';
 import { parsePod } from './pod/manifest.js';
 import { podStatus } from './pod/status.js';
 import { prepare, type Prepared } from './prepare.js';
+import { sharedSlots } from './run/slots.js';
 
 export { runBattery, plan } from './matrix.js';
 export { buildReport } from './report/build.js';
@@ -79,7 +80,9 @@ export async function closeHarness(): Promise<void> {
 
 async function contextFor(grace: number): Promise<CheckContext> {
   const h = await harness();
-  return { session: h.session, toolboxImage: h.toolbox.tag, graceSeconds: grace };
+  // Started by another run (HARNESS_SLOTS): each scenario also takes one of its slots.
+  const limiter = sharedSlots(`library-${process.pid}`);
+  return { session: h.session, toolboxImage: h.toolbox.tag, graceSeconds: grace, ...(limiter ? { limiter } : {}) };
 }
 
 /** The internal engine network a policy asks for (none unless it does). */

@@ -11,6 +11,8 @@ export function evidenceLine(o: Observation<object>): string {
     parts.push(`engine sent ${ev.events.map((e) => `signal ${e.attributes.signal}`).join(' then ')}`);
   if (ev.state?.exitCode !== undefined) parts.push(`engine exit code ${ev.state.exitCode}`);
   if (ev.timings?.stopDurationMs !== undefined) parts.push(`stop took ${ev.timings.stopDurationMs} ms`);
+  const note = ev.notes?.[0];
+  if (note) parts.push(note.length > 240 ? `${note.slice(0, 240)}...` : note);
   const last = ev.logs?.at(-1);
   if (last) parts.push(`last log line: ${JSON.stringify(last.text.slice(0, 120))}`);
   return parts.join('; ');

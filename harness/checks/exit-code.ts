@@ -109,14 +109,18 @@ function exitCodeOnStopSignal(
       const latencyMs = await container.engineLatencyMs();
       const waitS = judgedGraceSeconds(G, latencyMs);
       await container.signal(stopSignal);
-      const exited = await container.waitExit(waitS * 1000);
+      let exited = await container.waitExit(waitS * 1000);
+      // Not reported as exited: is it still running, or has the busy engine not yet
+      // processed an exit that happened? Its process list answers without that lag.
+      const left = exited ? null : await container.processes();
+      if (!exited && !left?.length) exited = await container.waitExit(HANG_MS);
       const logs = await container.logs();
       if (!exited) {
         return {
           verdict: 'fail',
           reason: `still running ${waitS} s after ${stopSignal}${lengthenedGrace(G, waitS, latencyMs)}: the stop signal is not acted on`,
           observed: { stopSignal, exitCode: null, accepted },
-          evidence: { logs, exitCode: null },
+          evidence: { logs, exitCode: null, ...(left?.length ? { notes: [`still running: ${left.join('; ')}`] } : {}) },
         };
       }
       const ok = accepted.includes(exited.exitCode);

@@ -195,6 +195,27 @@ export async function killContainer(session: OnEngine, id: string, signal: strin
   }
 }
 
+/**
+ * The container's processes as the engine lists them (`docker top`: the host's ps over
+ * the container's cgroup), each as "PID CMD" with the host's pid; null once it is not
+ * running. Its answer does not wait for the engine to have processed an exit: a process
+ * that is gone is not listed.
+ */
+export async function containerProcesses(session: OnEngine, id: string): Promise<string[] | null> {
+  try {
+    const top = (await session.engine.docker.getContainer(id).top({ ps_args: '-o pid,args' })) as {
+      Titles?: string[];
+      Processes?: string[][] | null;
+    };
+    // The image chooses its argv: a few processes, each cut short, are evidence enough.
+    const rows = (top.Processes ?? []).map((row) => row.join(' '));
+    return rows.slice(0, 8).map((r) => (r.length > 200 ? `${r.slice(0, 200)}...` : r));
+  } catch (err) {
+    if (statusOf(err) === 409 || statusOf(err) === 404 || stateImproper(err)) return null;
+    throw err;
+  }
+}
+
 /** The engine's stop: stop signal, wait `graceSeconds`, SIGKILL. Already stopped is fine. */
 export async function stopContainer(session: OnEngine, id: string, graceSeconds: number): Promise<void> {
   try {

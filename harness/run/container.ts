@@ -6,6 +6,7 @@ import {
   removeContainer,
   startContainer,
   stopContainer,
+  containerProcesses,
   waitForExit,
   type ContainerConfig,
   type ContainerDetails,
@@ -145,6 +146,11 @@ export class RunningContainer {
     const code = await waitForExit(this.session, this.id, timeoutMs, stop);
     if (code === null) return null;
     return ExitedContainer.fromInspect(await inspectContainer(this.session, this.id));
+  }
+
+  /** Its processes as the engine lists them ("PID CMD", host pids), null once it is not running. */
+  processes(): Promise<string[] | null> {
+    return containerProcesses(this.session, this.id);
   }
 
   /** The exited stage if it has already exited, without waiting. */

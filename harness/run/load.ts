@@ -1,5 +1,6 @@
 import { GRACE_PER_LATENCY } from '../observe/stop-timing.js';
 import { cpus } from 'node:os';
+import { joinShared, sharedSlots } from './slots.js';
 
 /** What a run ran with, for the report header. */
 export interface LoadInfo {
@@ -127,7 +128,8 @@ export function runLimiter(load: LoadInfo, graceSeconds: number): { limiter: Lim
   const bound =
     load.source === 'option' ? undefined : new AdaptiveBound(load.concurrency, targetLatencyMs(graceSeconds));
   return {
-    limiter: localLimiter(load.concurrency, bound),
+    // Started by another run (HARNESS_SLOTS): its bound on the machine holds too.
+    limiter: joinShared(localLimiter(load.concurrency, bound), sharedSlots(`harness-${process.pid}`)),
     settle: () => (bound && bound.lowest < load.concurrency ? { ...load, lowest: bound.lowest } : load),
   };
 }

@@ -136,3 +136,35 @@ export function slotLimiter(path: string, size: number, label = ''): Limiter {
     },
   };
 }
+
+/**
+ * The environment variable through which harness processes started by another run (a
+ * test suite's, a CI job's) join that run's slot server: "<size>:<socket path>". Their
+ * scenario containers then count against the one bound of the machine, as the suites'
+ * own do, instead of piling on top of it.
+ */
+export const SHARED_SLOTS_ENV = 'HARNESS_SLOTS';
+
+/** The slot server named by HARNESS_SLOTS, as a limiter; undefined when it names none. */
+export function sharedSlots(label: string, env: NodeJS.ProcessEnv = process.env): Limiter | undefined {
+  const value = env[SHARED_SLOTS_ENV];
+  const m = value ? /^(\d+):(.+)$/.exec(value) : null;
+  if (!m) return undefined;
+  return slotLimiter(m[2] as string, Number(m[1]), label);
+}
+
+/**
+ * A slot of `local` and then one of `shared` (when there is one) for each scenario: a
+ * run keeps its own bound and also queues behind the machine's.
+ */
+export function joinShared(local: Limiter, shared: Limiter | undefined): Limiter {
+  if (!shared) return local;
+  return {
+    size: local.size,
+    run: (fn) => local.run(() => shared.run(fn)),
+    observe(ms) {
+      local.observe?.(ms);
+      shared.observe?.(ms);
+    },
+  };
+}

@@ -11,7 +11,7 @@ import {
   runLimiter,
   targetLatencyMs,
 } from '../../harness/run/load.js';
-import { slotLimiter, startSlotServer } from '../../harness/run/slots.js';
+import { joinShared, sharedSlots, slotLimiter, startSlotServer } from '../../harness/run/slots.js';
 import { Turns } from '../../harness/engine/session.js';
 import { QuietStop } from '../../harness/run/quiet-stop.js';
 import { tmpdir } from 'node:os';
@@ -184,6 +184,42 @@ describe('load', () => {
         ['a_file', 5],
         ['-', 2],
       ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a harness process started by another run joins its bound', () => {
+  it('HARNESS_SLOTS names the slot server; without it, or malformed, a run keeps only its own bound', () => {
+    expect(sharedSlots('x', {})).toBeUndefined();
+    expect(sharedSlots('x', { HARNESS_SLOTS: '/tmp/s.sock' })).toBeUndefined();
+    expect(sharedSlots('x', { HARNESS_SLOTS: '4:/tmp/s.sock' })?.size).toBe(4);
+    const local = localLimiter(3);
+    expect(joinShared(local, undefined)).toBe(local);
+  });
+
+  it("a run's own bound of 3 and a shared bound of 2 with another run on it: at most 2 in flight across both", async () => {
+    const server = await startSlotServer(join(tmpdir(), `harness-shared-test-${process.pid}.sock`), 2);
+    try {
+      const env = { HARNESS_SLOTS: `${server.size}:${server.path}` };
+      const mine = joinShared(localLimiter(3), sharedSlots('mine', env));
+      const other = slotLimiter(server.path, 2, 'other');
+      let active = 0;
+      let peak = 0;
+      const task = (i: number) => async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setTimeout(r, 10));
+        active--;
+        return i;
+      };
+      const runs = [0, 1, 2, 3].map((i) => mine.run(task(i)));
+      runs.push(other.run(task(4)), other.run(task(5)));
+      expect(await Promise.all(runs)).toEqual([0, 1, 2, 3, 4, 5]);
+      // Three of its own were allowed; the shared bound held them to two, with the other run's.
+      expect(peak).toBe(2);
+      expect(server.stats()).toMatchObject({ granted: 6, peak: 2 });
     } finally {
       await server.close();
     }
