@@ -20,7 +20,7 @@ import type { Logger } from '../log.js';
 import { measureLoad, type Prepared } from '../prepare.js';
 import { buildReport } from '../report/build.js';
 import { shownVerdict, type CertifiedImage, type Report } from '../report/model.js';
-import { describeLoad, runLimiter, type LoadInfo } from '../run/load.js';
+import { deferredLimiter, describeLoad, runLimiter, type LoadInfo } from '../run/load.js';
 import { registerSecrets } from '../secrets.js';
 
 /**
@@ -97,13 +97,23 @@ export interface CertifyResult {
 export async function certify(ready: Prepared, req: CertifyRequest): Promise<CertifyResult> {
   const { policy } = req;
   for (const image of req.images) checkImageRef(image, 'certify');
-  const measured = await measureLoad(ready.session, ready.toolbox.tag, req.concurrency);
-  const { limiter, settle } = runLimiter(measured, policy.graceSeconds);
+  // The engine's latency is measured while the first image's preflight runs (a run
+  // needs it only once its scenarios start): the preflight is one container, always
+  // within any bound, and the scenarios wait for the measurement.
+  const measuring = measureLoad(ready.session, ready.toolbox.tag, req.concurrency);
+  const limiting = measuring.then((measured) => {
+    req.log(`scenario containers in flight: ${describeLoad(measured)}`);
+    return { measured, ...runLimiter(measured, policy.graceSeconds) };
+  });
+  // Nothing awaits it before the first image's scenarios: a failed measurement is
+  // reported there (or at the end), never as an unhandled rejection.
+  limiting.catch(() => undefined);
+  const concurrency = limiting.then((l) => l.measured.concurrency);
   const ctx: CheckContext = {
     session: ready.session,
     toolboxImage: ready.toolbox.tag,
     graceSeconds: policy.graceSeconds,
-    limiter,
+    limiter: deferredLimiter(limiting.then((l) => l.limiter)),
   };
   const single = req.images.length === 1 ? req.images[0] : undefined;
   const run = describeRunOptions({
@@ -115,7 +125,7 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
   const outcomes: ImageOutcome[] = [];
   for (const image of req.images) {
     req.log(
-      `certifying ${image} (policy ${req.policySource ?? 'default'}, grace ${policy.graceSeconds} s${run ? `, ${run}` : ''}, ${describeLoad(measured)})`,
+      `certifying ${image} (policy ${req.policySource ?? 'default'}, grace ${policy.graceSeconds} s${run ? `, ${run}` : ''})`,
     );
     // One internal network per image: no image under test reaches another.
     const network =
@@ -126,7 +136,7 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
             'certify-network',
           )
         : undefined;
-    const outcome = await certifyOne(ctx, image, policy, measured.concurrency, network, req, !single);
+    const outcome = await certifyOne(ctx, image, policy, concurrency, network, req, !single);
     if (req.dockerfile && outcome.certification)
       outcome.dockerfile = await crossCheckDockerfile(
         ctx,
@@ -134,7 +144,7 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
         req.dockerfile,
         outcome.certification,
         policy,
-        measured.concurrency,
+        await concurrency,
         req,
       );
     if (outcome.certification) {
@@ -152,7 +162,7 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
     }
     outcomes.push(outcome);
   }
-  const load = settle();
+  const load = (await limiting).settle();
   const report: Report = {
     ...buildReport({
       kind: 'certify',
@@ -184,7 +194,7 @@ async function certifyOne(
   ctx: CheckContext,
   image: string,
   policy: Policy,
-  concurrency: number,
+  concurrency: number | Promise<number>,
   network: string | undefined,
   req: CertifyRequest,
   /** Say why it cannot be certified (a lone image's reason is the command's error instead). */

@@ -90,7 +90,8 @@ export async function certifyImage(
   ctx: CheckContext,
   image: string,
   policy: Policy,
-  concurrency: number,
+  /** Scenarios at once, or its measurement under way (the preflight does not wait for it). */
+  concurrency: number | Promise<number>,
   onResult?: (o: Observation<object>, done: number, total: number) => void,
   network?: string,
 ): Promise<Certification> {
@@ -116,8 +117,15 @@ export async function certifyImage(
     })),
   );
   let reported = true;
+  let bound: number;
+  try {
+    bound = await concurrency;
+  } catch (err) {
+    await preflightRun().catch(() => undefined);
+    throw err;
+  }
   const scenarios = inBackground(
-    runSlowFirst(units, concurrency, (o, done, total) => {
+    runSlowFirst(units, bound, (o, done, total) => {
       if (reported) onResult?.(o, done, total);
     }),
   );

@@ -110,6 +110,25 @@ export function localLimiter(size: number, bound?: AdaptiveBound): Limiter {
   };
 }
 
+/**
+ * A limiter still being decided (the engine's latency under measurement): each run
+ * waits for it, then takes its turn there.
+ */
+export function deferredLimiter(deciding: Promise<Limiter>): Limiter {
+  let decided: Limiter | undefined;
+  void deciding.then(
+    (l) => (decided = l),
+    () => undefined,
+  );
+  return {
+    get size() {
+      return decided?.size ?? 0;
+    },
+    run: async (fn) => (decided ?? (await deciding)).run(fn),
+    observe: (ms) => decided?.observe?.(ms),
+  };
+}
+
 /** "4 at a time (2 cores, engine start 350 ms)" or "8 at a time (--concurrency)". */
 export function describeLoad(load: LoadInfo): string {
   const down =
