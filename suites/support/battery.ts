@@ -30,7 +30,7 @@ export function expectStopTiming(killed: unknown, timings: Record<string, number
     expect(d).toBeLessThanOrEqual(t.killedMaxMs as number);
   } else {
     expect(t.killAfterMs).toBeUndefined();
-    expect(d).toBeGreaterThanOrEqual(0);
+    expect(d).toBeGreaterThan(0);
     expect(d).toBeLessThanOrEqual(t.gracefulMaxMs as number);
   }
 }

@@ -290,10 +290,15 @@ describe('the sleep hook', () => {
 
   it('ends early, false, when its signal aborts', async () => {
     const stop = new AbortController();
-    const start = monotonicMs();
     setTimeout(() => stop.abort(), 10);
-    expect(await sleepAtLeast(60_000, stop.signal)).toBe(false);
-    expect(monotonicMs() - start).toBeLessThan(60_000);
+    // Against a sleep that ignored the abort: it would still be asleep when this
+    // sentinel (far shorter than the minute asked for, far longer than the abort) fires.
+    let sentinel: ReturnType<typeof setTimeout> | undefined;
+    const stillAsleep = new Promise<string>(
+      (resolve) => (sentinel = setTimeout(() => resolve('still asleep'), 20_000)),
+    );
+    expect(await Promise.race([sleepAtLeast(60_000, stop.signal), stillAsleep])).toBe(false);
+    clearTimeout(sentinel);
   });
 });
 
