@@ -3,7 +3,7 @@ import { stderrLogger } from '../log.js';
 import { guardStream } from '../secrets.js';
 import { didYouMean } from './suggest.js';
 import { interruptHandlers } from './interrupt.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 const HELP = `harness: runs container images on a real engine and measures how they behave at the
 edges of their life (PID 1, signals, zombies, exit codes, shutdown timing).

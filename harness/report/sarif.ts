@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CHECKS } from '../checks/battery.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../version.js';
 import { projectRoot } from '../paths.js';
 import { join } from 'node:path';
 import { shownVerdict, type CertifiedImage, type Report, type ReportResult } from './model.js';

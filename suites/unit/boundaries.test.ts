@@ -17,6 +17,9 @@ import { removeBuiltImages, removeRunObjects } from '../../harness/engine/sessio
 import { signalName, signalNumber, signalOfExitCode } from '../../harness/engine/signals.js';
 import { BuildFailedError, errorNotes, ScenarioError } from '../../harness/errors.js';
 import { inBackground, runSlowFirst } from '../../harness/run/pool.js';
+import { projectRoot } from '../../harness/paths.js';
+import { VERSION } from '../../harness/version.js';
+import { execa } from 'execa';
 
 describe('signals from os.constants', () => {
   it.each([
@@ -288,5 +291,14 @@ describe('what a check is lives in its definition', () => {
       .filter((line) => gate.some((c) => line.startsWith(`  ${c.name} `)))
       .map((line) => line.trim().split(/\s{2,}/));
     expect(listed).toEqual(gate.map((c) => [c.name, c.certify?.question]));
+  });
+});
+
+describe('one version', () => {
+  it("is package.json's, as --version prints it", async () => {
+    const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string };
+    expect(VERSION).toBe(pkg.version);
+    const printed = await execa('node', [join(projectRoot(), 'bin/harness.mjs'), '--version']);
+    expect(printed.stdout.trim()).toBe(pkg.version);
   });
 });

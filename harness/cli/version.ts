@@ -1,2 +1,0 @@
-/** The harness's version, as `harness --version` prints it (kept equal to package.json's). */
-export const VERSION = '0.1.0';
