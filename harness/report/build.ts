@@ -1,4 +1,4 @@
-import type { LoadInfo } from '../run/load.js';
+import type { LoadInfo } from '../run/load-info.js';
 import type { Observation } from '../checks/observation.js';
 import type { EngineInfo } from '../engine/connect.js';
 import { countTotals, SCHEMA_VERSION, type Report, type ReportResult } from './model.js';

@@ -13,7 +13,7 @@ import {
 import { engineDifferences } from './merge.js';
 import { describeChange, type CellChange } from './diff.js';
 import { escapeHtml as h } from './escape.js';
-import { describeLoad } from '../run/load.js';
+import { describeLoad } from '../run/load-info.js';
 import type { FaceOffRow } from '../pod/faceoff.js';
 
 export const CSS = `

@@ -1,4 +1,4 @@
-import { describeLoad } from '../run/load.js';
+import { describeLoad } from '../run/load-info.js';
 import { cellAt, certifyVerdict, enginesLabel, graceLabel, matrixCells } from './cells.js';
 import { engineDifferences } from './merge.js';
 import { describeChange, type CellChange } from './diff.js';

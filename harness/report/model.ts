@@ -1,7 +1,7 @@
 import type { Evidence, Verdict } from '../checks/observation.js';
 import type { EngineInfo } from '../engine/connect.js';
 import type { FaceOffRow } from '../pod/faceoff.js';
-import type { LoadInfo } from '../run/load.js';
+import type { LoadInfo } from '../run/load-info.js';
 
 export const SCHEMA_VERSION = 1;
 
