@@ -12,8 +12,8 @@ import { HarnessFaultError } from '../errors.js';
 export interface SlotServer {
   path: string;
   size: number;
-  /** Slots handed out so far, the most held at once, and the bound now (for the run's summary). */
-  stats(): { granted: number; peak: number; bound: number };
+  /** Slots handed out so far, the most held at once, the bound now (for the run's summary) and the requests waiting. */
+  stats(): { granted: number; peak: number; bound: number; waiting: number };
   /** Per client label (a test file): slots held, seconds held and seconds waited, most held first. */
   usage(): SlotUsage[];
   close(): Promise<void>;
@@ -32,6 +32,9 @@ export async function startSlotServer(path: string, size: number, bound?: Adapti
   let granted = 0;
   let peak = 0;
   const waiting: Socket[] = [];
+  // Clients that asked ahead of the queue ("slot!"): runs another run started, which
+  // that run's tests wait on (see sharedSlots). Granted before `waiting`, in their order.
+  let ahead = 0;
   const holders = new Set<Socket>();
   // Each client's label and when it asked / was granted, for usage().
   const asked = new Map<Socket, { label: string; atMs: number; grantedAtMs?: number }>();
@@ -50,6 +53,7 @@ export async function startSlotServer(path: string, size: number, bound?: Adapti
   const grant = () => {
     while (held < limit() && waiting.length) {
       const s = waiting.shift() as Socket;
+      if (ahead > 0) ahead--;
       if (s.destroyed) continue;
       held++;
       granted++;
@@ -70,9 +74,11 @@ export async function startSlotServer(path: string, size: number, bound?: Adapti
       for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
         const line = buffered.slice(0, nl).trim();
         buffered = buffered.slice(nl + 1);
-        if (/^slot( |$)/.test(line) && !holders.has(socket) && !waiting.includes(socket)) {
-          asked.set(socket, { label: line.slice(5).trim() || '-', atMs: performance.now() });
-          waiting.push(socket);
+        const ask = /^slot(!?)( |$)/.exec(line);
+        if (ask && !holders.has(socket) && !waiting.includes(socket)) {
+          asked.set(socket, { label: line.slice(ask[0].length).trim() || '-', atMs: performance.now() });
+          if (ask[1]) waiting.splice(ahead++, 0, socket);
+          else waiting.push(socket);
         } else if (line.startsWith('lat ')) bound?.observe(Number(line.slice(4)));
         grant();
       }
@@ -82,6 +88,7 @@ export async function startSlotServer(path: string, size: number, bound?: Adapti
       if (holders.delete(socket)) held--;
       const i = waiting.indexOf(socket);
       if (i >= 0) waiting.splice(i, 1);
+      if (i >= 0 && i < ahead) ahead--;
       grant();
     };
     socket.on('close', done);
@@ -95,7 +102,7 @@ export async function startSlotServer(path: string, size: number, bound?: Adapti
   return {
     path,
     size,
-    stats: () => ({ granted, peak, bound: limit() }),
+    stats: () => ({ granted, peak, bound: limit(), waiting: waiting.length }),
     usage: () => [...usage.values()].sort((a, b) => b.heldS - a.heldS),
     close: () =>
       new Promise<void>((resolve) => {
@@ -105,8 +112,12 @@ export async function startSlotServer(path: string, size: number, bound?: Adapti
   };
 }
 
-/** A limiter whose slots come from a slot server (see startSlotServer); `label` names the client in its usage. */
-export function slotLimiter(path: string, size: number, label = ''): Limiter {
+/**
+ * A limiter whose slots come from a slot server (see startSlotServer); `label` names the
+ * client in its usage. `ahead`: its requests go before the ones already waiting (after
+ * other such requests).
+ */
+export function slotLimiter(path: string, size: number, label = '', ahead = false): Limiter {
   return {
     size,
     async run<T>(fn: () => Promise<T>): Promise<T> {
@@ -115,7 +126,7 @@ export function slotLimiter(path: string, size: number, label = ''): Limiter {
         await new Promise<void>((resolve, reject) => {
           let buffered = '';
           socket.setEncoding('utf8');
-          socket.write(`slot ${label.replace(/\s+/g, '_')}\n`);
+          socket.write(`slot${ahead ? '!' : ''} ${label.replace(/\s+/g, '_')}\n`);
           socket.on('data', (d: string) => {
             buffered += d;
             if (buffered.includes('ok\n')) resolve();
@@ -145,12 +156,16 @@ export function slotLimiter(path: string, size: number, label = ''): Limiter {
  */
 export const SHARED_SLOTS_ENV = 'HARNESS_SLOTS';
 
-/** The slot server named by HARNESS_SLOTS, as a limiter; undefined when it names none. */
+/**
+ * The slot server named by HARNESS_SLOTS, as a limiter; undefined when it names none.
+ * Its requests go ahead of the queue: the run that started this process is waiting on
+ * it (a test, with its own timeout), and such a process runs few scenarios.
+ */
 export function sharedSlots(label: string, env: NodeJS.ProcessEnv = process.env): Limiter | undefined {
   const value = env[SHARED_SLOTS_ENV];
   const m = value ? /^(\d+):(.+)$/.exec(value) : null;
   if (!m) return undefined;
-  return slotLimiter(m[2] as string, Number(m[1]), label);
+  return slotLimiter(m[2] as string, Number(m[1]), label, true);
 }
 
 /**

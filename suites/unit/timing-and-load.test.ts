@@ -176,7 +176,7 @@ describe('load', () => {
       await expect(a.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
       expect(server.stats().granted).toBe(6);
       await a.run(async () => undefined);
-      expect(server.stats()).toEqual({ granted: 7, peak: 2, bound: 2 });
+      expect(server.stats()).toEqual({ granted: 7, peak: 2, bound: 2, waiting: 0 });
       // Usage per client label (an unlabelled client is "-"), counted once each slot is given back.
       // (the server hears a connection close a moment after the client closed it).
       await vi.waitFor(() => expect(server.usage().reduce((n, u) => n + u.slots, 0)).toBe(7));
@@ -220,6 +220,39 @@ describe('a harness process started by another run joins its bound', () => {
       // Three of its own were allowed; the shared bound held them to two, with the other run's.
       expect(peak).toBe(2);
       expect(server.stats()).toMatchObject({ granted: 6, peak: 2 });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a run started by another run goes ahead of its queue', () => {
+  it('a request ahead is granted before those already waiting, in the order such requests came', async () => {
+    const server = await startSlotServer(join(tmpdir(), `harness-ahead-test-${process.pid}.sock`), 1);
+    try {
+      const order: string[] = [];
+      let release: () => void = () => undefined;
+      const holding = slotLimiter(server.path, 1, 'first').run(
+        () => new Promise<void>((resolve) => (release = resolve)),
+      );
+      await vi.waitFor(() => expect(server.stats().granted).toBe(1));
+      const queued = (label: string, ahead: boolean) =>
+        slotLimiter(server.path, 1, label, ahead).run(async () => void order.push(label));
+      // Each request is in the server's queue before the next one asks.
+      const waiting: Promise<void>[] = [];
+      for (const [label, ahead] of [
+        ['suite-a', false],
+        ['suite-b', false],
+        ['child-1', true],
+        ['child-2', true],
+      ] as const) {
+        waiting.push(queued(label, ahead));
+        await vi.waitFor(() => expect(server.stats().waiting).toBe(waiting.length));
+      }
+      release();
+      await holding;
+      await Promise.all(waiting);
+      expect(order).toEqual(['child-1', 'child-2', 'suite-a', 'suite-b']);
     } finally {
       await server.close();
     }
