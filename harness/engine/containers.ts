@@ -208,8 +208,10 @@ export async function containerProcesses(session: OnEngine, id: string): Promise
       Processes?: string[][] | null;
     };
     // The image chooses its argv: a few processes, each cut short, are evidence enough.
-    const rows = (top.Processes ?? []).map((row) => row.join(' '));
-    return rows.slice(0, 8).map((r) => (r.length > 200 ? `${r.slice(0, 200)}...` : r));
+    return (top.Processes ?? [])
+      .slice(0, 8)
+      .map((row) => row.join(' '))
+      .map((r) => (r.length > 200 ? `${r.slice(0, 200)}...` : r));
   } catch (err) {
     if (statusOf(err) === 409 || statusOf(err) === 404 || stateImproper(err)) return null;
     throw err;

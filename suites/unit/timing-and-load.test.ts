@@ -207,17 +207,27 @@ describe('a harness process started by another run joins its bound', () => {
       const other = slotLimiter(server.path, 2, 'other');
       let active = 0;
       let peak = 0;
+      // Each task holds its slot until the test lets it go.
+      const gates: (() => void)[] = [];
       const task = (i: number) => async () => {
         active++;
         peak = Math.max(peak, active);
-        await new Promise((r) => setTimeout(r, 10));
+        await new Promise<void>((resolve) => gates.push(resolve));
         active--;
         return i;
       };
       const runs = [0, 1, 2, 3].map((i) => mine.run(task(i)));
       runs.push(other.run(task(4)), other.run(task(5)));
-      expect(await Promise.all(runs)).toEqual([0, 1, 2, 3, 4, 5]);
-      // Three of its own were allowed; the shared bound held them to two, with the other run's.
+      const all = Promise.all(runs);
+      // Once requests queue at the server, the two holding slots are all that run: three
+      // of its own were allowed, the shared bound holds them to two with the other run's.
+      await vi.waitFor(() => expect(server.stats().waiting).toBeGreaterThan(0));
+      expect(active).toBe(2);
+      for (let released = 0; released < 6; released++) {
+        await vi.waitFor(() => expect(gates.length).toBeGreaterThan(0));
+        gates.shift()?.();
+      }
+      expect(await all).toEqual([0, 1, 2, 3, 4, 5]);
       expect(peak).toBe(2);
       expect(server.stats()).toMatchObject({ granted: 6, peak: 2 });
     } finally {

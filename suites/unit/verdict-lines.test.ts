@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { verdictLines } from '../../harness/app/verdict-lines.js';
+import { evidenceLine } from '../../harness/certify/evidence.js';
 import type { Observation } from '../../harness/checks/observation.js';
 
 const obs = (check: string, verdict: Observation<object>['verdict'], required: boolean, scenario?: string) =>
@@ -71,5 +72,19 @@ describe('the verdict block', () => {
     expect(
       verdictLines({ image: 'a:1', summary: 'no ready line', code: 2, observations: [], expectation: () => '' })[0],
     ).toBe('a:1 CANNOT BE CERTIFIED: no ready line');
+  });
+});
+
+describe('the evidence line', () => {
+  it("names what still runs, with the image's control sequences shown as text, cut short", () => {
+    const argv = `python3 \u001b]0;owned\u0007\u001b[2J${'x'.repeat(400)}`;
+    const o = { ...obs('exit-code', 'fail', true), evidence: { notes: [`still running: 7 ${argv}`] } };
+    const line = evidenceLine(o as unknown as Observation<object>);
+    expect(line.startsWith('still running: 7 python3 ')).toBe(true);
+    expect(
+      [...line].filter((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f)),
+    ).toEqual([]);
+    expect(line.endsWith('...')).toBe(true);
+    expect(line.length).toBeLessThanOrEqual(243);
   });
 });
