@@ -1,7 +1,7 @@
 import { CHECKS, type AnyCheck } from './checks/battery.js';
 import type { Observation } from './checks/observation.js';
 import type { CheckContext, Subject } from './checks/subject.js';
-import { expectedRow } from './expected.js';
+import { expectedRow } from './checks/expected.js';
 import { runSlowFirst } from './run/pool.js';
 import { BadInputError } from './errors.js';
 import { defaultPolicy } from './certify/policy.js';

@@ -6,7 +6,7 @@
  * environment, every string of a report and every line on the terminal has them masked,
  * as CI systems mask their secrets.
  */
-import { sanitizeText } from './report/escape.js';
+import { sanitizeText } from './text.js';
 
 const secrets = new Set<string>();
 

@@ -3,45 +3,21 @@ import { insideFolder, realpathOr, within } from '../safe-paths.js';
 import { dirname, join, posix } from 'node:path';
 import { DockerfileParser, JSONInstruction, type Instruction } from 'dockerfile-ast';
 import { CHECKS } from '../checks/battery.js';
-import type { DockerfileReading, Predicted } from '../checks/definition.js';
+import type {
+  DockerfileFacts,
+  DockerfileReading,
+  Predicted,
+  Prediction,
+  StartInstruction,
+} from '../checks/dockerfile-reading.js';
+
+export type { DockerfileFacts, Prediction, StartInstruction } from '../checks/dockerfile-reading.js';
 import type { Verdict } from '../checks/observation.js';
 import { BadInputError } from '../errors.js';
 
 /** Inits that forward signals and reap orphans as PID 1, by the name of their binary. */
 const INITS = ['tini', 'tini-static', 'dumb-init', 'catatonit', 'docker-init', 'init', 's6-svscan', 'runsvdir'];
 const SHELLS = ['sh', 'bash', 'dash', 'ash', 'zsh', 'busybox'];
-
-/** One instruction that decides how the container starts. */
-export interface StartInstruction {
-  keyword: 'ENTRYPOINT' | 'CMD';
-  /** 1-based line in the Dockerfile. */
-  line: number;
-  /** Exec form (a JSON array) or shell form (run by /bin/sh -c). */
-  form: 'exec' | 'shell';
-  /** The words of the exec form, or the shell form's text. */
-  args: string[];
-  text: string;
-}
-
-export interface DockerfileFacts {
-  path: string;
-  entrypoint: StartInstruction | null;
-  cmd: StartInstruction | null;
-  stopSignal: { value: string; line: number } | null;
-  user: { value: string; line: number } | null;
-  /** PID 1 as the Dockerfile makes it: the init, the shell, a script, or the program. */
-  pid1: { kind: 'init' | 'shell' | 'script' | 'program'; name: string; line: number };
-  /** An entrypoint script from the build context, and whether its last command is `exec`. */
-  script?: { file: string; execsLast: boolean; lastLine: number; lastCommand: string };
-}
-
-/** What the Dockerfile says a check will show, and which line says so. */
-export interface Prediction {
-  check: string;
-  predicted: 'pass' | 'fail' | 'unknown';
-  why: string;
-  line: number | null;
-}
 
 /** A prediction set beside the observation. */
 export interface CrossCheck extends Prediction {

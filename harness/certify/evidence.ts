@@ -1,4 +1,4 @@
-import { sanitizeText } from '../report/escape.js';
+import { sanitizeText } from '../text.js';
 import type { Observation } from '../checks/observation.js';
 
 /** The evidence of a failed check in one line: zombies, signals sent, exit code, stop time, last log line. */

@@ -1,5 +1,4 @@
-import type { DockerfileFacts, Prediction } from '../certify/dockerfile.js';
-import type { Policy } from '../certify/policy.js';
+import type { DockerfileReading, Predicted } from './dockerfile-reading.js';
 import type { VariantFacts } from '../images/catalogue.js';
 import type { Observation, Verdict } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
@@ -10,33 +9,24 @@ export interface Judged<O extends object> {
   observed: O;
 }
 
+/**
+ * The terms of a certification policy a check judges by (the certify gate's Policy has
+ * them, and more): declared here so checks sit below the gate that runs them.
+ */
+export interface PolicyTerms {
+  graceSeconds: number;
+  maxStopSeconds: number;
+  acceptedExitCodes: readonly number[];
+  allowZombies: boolean;
+}
+
+export type { DockerfileReading, Predicted } from './dockerfile-reading.js';
+
 /** A catalogue subject, as the expected rows see it: the variant's facts and the program. */
 export interface CatalogueSubject {
   variant: string;
   facts: VariantFacts;
   program: 'aware' | 'naive';
-}
-
-/** A prediction from the Dockerfile, before it is labelled with its check. */
-export type Predicted = Omit<Prediction, 'check'>;
-
-/**
- * The Dockerfile as a check reads it to predict its own verdict (certify --dockerfile):
- * the facts, the start line, and the two readings several checks share.
- */
-export interface DockerfileReading {
-  facts: DockerfileFacts;
-  /** The ENTRYPOINT or CMD line that starts PID 1 (null when it is inherited). */
-  line: number | null;
-  /** ' (STOPSIGNAL X, line N)' when the Dockerfile declares one, else ''. */
-  stopNote: string;
-  /**
-   * A fail when the stop signal cannot reach the program (a shell, or an entrypoint
-   * script that does not `exec`, is PID 1), its reason ending with `then`; else undefined.
-   */
-  deaf(then: string): Predicted | undefined;
-  /** A check that needs the stop signal to reach the program: deaf's fail, a pass behind an init, else unknown (`fine` says on what it depends). */
-  signalled(then: string, fine: string): Predicted;
 }
 
 /**
@@ -79,11 +69,11 @@ export interface CertifyPart<O extends object> {
   /** The scenarios run on a certified image. */
   readonly scenarios: readonly (string | null)[];
   /** Run one on any image (defaults to the definition's run). */
-  run?(ctx: CheckContext, subject: Subject, scenario: string | null, policy: Policy): Promise<Observation<O>>;
+  run?(ctx: CheckContext, subject: Subject, scenario: string | null, policy: PolicyTerms): Promise<Observation<O>>;
   /** Re-judge under the policy (defaults to the check's own good-practice verdict). */
-  judge?(o: Observation<O>, policy: Policy): { verdict: Verdict; reason: string };
+  judge?(o: Observation<O>, policy: PolicyTerms): { verdict: Verdict; reason: string };
   /** What the policy asks, in words, for failure listings. */
-  expectation(policy: Policy): string;
+  expectation(policy: PolicyTerms): string;
 }
 
 /** Type a definition while keeping its observed type (the registry erases it once). */

@@ -92,7 +92,7 @@ export interface ExitOnStopSignalObserved {
 function exitCodeOnStopSignal(
   ctx: CheckContext,
   subject: Subject,
-  accepted: number[],
+  accepted: readonly number[],
 ): Promise<Observation<ExitOnStopSignalObserved>> {
   const G = ctx.graceSeconds;
   return scenario<ExitOnStopSignalObserved>(
@@ -102,7 +102,7 @@ function exitCodeOnStopSignal(
       check: 'exit-code',
       scenario: 'on-stop-signal',
       did: `started ${subject.name}, sent its stop signal, waited up to ${G} s for it to exit`,
-      empty: { stopSignal: null, exitCode: null, accepted },
+      empty: { stopSignal: null, exitCode: null, accepted: [...accepted] },
     },
     async (container) => {
       const { stopSignal } = await container.config();
@@ -119,7 +119,7 @@ function exitCodeOnStopSignal(
         return {
           verdict: 'fail',
           reason: `still running ${waitS} s after ${stopSignal}${lengthenedGrace(G, waitS, latencyMs)}: the stop signal is not acted on`,
-          observed: { stopSignal, exitCode: null, accepted },
+          observed: { stopSignal, exitCode: null, accepted: [...accepted] },
           evidence: { logs, exitCode: null, ...(left?.length ? { notes: [`still running: ${left.join('; ')}`] } : {}) },
         };
       }
@@ -127,7 +127,7 @@ function exitCodeOnStopSignal(
       return {
         verdict: ok ? 'pass' : 'fail',
         reason: `exited ${exited.exitCode} on ${stopSignal}${ok ? '' : ` (accepted: ${accepted.join(', ')})`}`,
-        observed: { stopSignal, exitCode: exited.exitCode, accepted },
+        observed: { stopSignal, exitCode: exited.exitCode, accepted: [...accepted] },
         evidence: {
           logs,
           exitCode: exited.exitCode,

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { checkByName, CHECKS } from '../checks/battery.js';
 import { BadInputError, EngineUnavailableError } from '../errors.js';
-import { mismatches } from '../expected.js';
+import { mismatches } from '../checks/expected.js';
 import { PROGRAMS, VARIANTS, variantByName, type Program } from '../images/catalogue.js';
 import { stderrLogger } from '../log.js';
 import { parseShard, plan, runBattery, shardUnits } from '../matrix.js';

@@ -6,7 +6,7 @@ import { projectRoot } from '../paths.js';
 import { parseEngineAddress } from './address.js';
 import { engineAnswers, statusOf, type Engine } from './connect.js';
 import { sshForwardArgs } from './ssh.js';
-import { goneOnPodman, removeContainer } from './containers.js';
+import { goneOnPodman, removeContainer } from './remove.js';
 import { builtImageTag, LABEL, newRunId, processAlive, runLabels } from './labels.js';
 import { ScenarioError } from '../errors.js';
 import { EventLog } from './events.js';

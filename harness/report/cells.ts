@@ -1,5 +1,5 @@
 import type { Verdict } from '../checks/observation.js';
-import { mismatches } from '../expected.js';
+import { mismatches } from '../checks/expected.js';
 import { shownVerdict, type Report, type ReportResult } from './model.js';
 import { keyFigure } from './text.js';
 

@@ -12,7 +12,7 @@ import {
 } from './cells.js';
 import { engineDifferences } from './merge.js';
 import { describeChange, type CellChange } from './diff.js';
-import { escapeHtml as h } from './escape.js';
+import { escapeHtml as h } from '../text.js';
 import { describeLoad } from '../run/load-info.js';
 import type { FaceOffRow } from '../pod/faceoff.js';
 

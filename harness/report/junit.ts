@@ -1,6 +1,6 @@
 import { rowOf } from './cells.js';
 import { unexpectedOf } from './cells.js';
-import { escapeXml as attr, escapeXmlText as text } from './escape.js';
+import { escapeXml as attr, escapeXmlText as text } from '../text.js';
 import { shownVerdict, type Report } from './model.js';
 
 /**

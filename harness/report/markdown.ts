@@ -2,7 +2,7 @@ import { describeLoad } from '../run/load-info.js';
 import { cellAt, certifyVerdict, enginesLabel, graceLabel, matrixCells } from './cells.js';
 import { engineDifferences } from './merge.js';
 import { describeChange, type CellChange } from './diff.js';
-import { escapeMarkdown as md } from './escape.js';
+import { escapeMarkdown as md } from '../text.js';
 import { shownVerdict, type Report, type ReportResult } from './model.js';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', partial: '🟡', error: '⚠️', skip: '⏭️', warning: '🔸' };

@@ -2,7 +2,7 @@ import { CHECKS } from '../checks/battery.js';
 import type { Verdict } from '../checks/observation.js';
 import { BadInputError } from '../errors.js';
 import { PROGRAMS, VARIANTS } from '../images/catalogue.js';
-import { ENGINE_NOTE } from '../expected.js';
+import { ENGINE_NOTE } from '../checks/expected.js';
 import { countTotals, type Report, type ReportResult } from './model.js';
 import { keyFigure } from './text.js';
 

@@ -2,7 +2,7 @@ import type { PodEvent } from '../pod/events.js';
 import type { FaceOffRow } from '../pod/faceoff.js';
 import type { podStatus } from '../pod/status.js';
 import { FIDELITY } from '../pod/fidelity.js';
-import { escapeHtml as h } from './escape.js';
+import { escapeHtml as h } from '../text.js';
 import { CSS, renderFaceOff } from './html.js';
 
 export interface PodDocument {

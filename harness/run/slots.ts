@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
-import type { AdaptiveBound, Limiter } from './load.js';
+import type { AdaptiveBound, Limiter } from './bound.js';
 import { HarnessFaultError } from '../errors.js';
 
 /**

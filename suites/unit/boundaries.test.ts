@@ -4,8 +4,9 @@
  * racing a reaper, error chains kept in a scenario's evidence, work run in the
  * background, slow work first.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECKS } from '../../harness/checks/battery.js';
 import { certifyHelp } from '../../harness/cli/certify.js';
@@ -300,5 +301,36 @@ describe('one version', () => {
     expect(VERSION).toBe(pkg.version);
     const printed = await execa('node', [join(projectRoot(), 'bin/harness.mjs'), '--version']);
     expect(printed.stdout.trim()).toBe(pkg.version);
+  });
+});
+
+describe('layers', () => {
+  const layers = (root?: string) =>
+    execa('node', [join(projectRoot(), 'scripts/layers.mjs'), ...(root ? [root] : [])], { reject: false });
+
+  it('the harness imports only downward and has no cycle', async () => {
+    const r = await layers();
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('an upward import, a type one included, a cycle and a folder in no layer are each named', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'harness-layers-'));
+    const put = (path: string, text: string) => {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    };
+    put('engine/a.ts', "import type { B } from '../checks/b.js';\nexport type A = B;\n");
+    put('checks/b.ts', "import { c } from './c.js';\nexport type B = string;\nexport const b = c;\n");
+    put('checks/c.ts', "import { b } from './b.js';\nexport const c = 1;\nexport const d = () => b;\n");
+    put('elsewhere/d.ts', 'export const d = 1;\n');
+    const r = await layers(root);
+    rmSync(root, { recursive: true });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.split('\n').sort()).toEqual([
+      'layers: cycle: checks/b.ts -> checks/c.ts -> checks/b.ts',
+      'layers: elsewhere/d.ts: in no layer (add its folder to LAYERS in scripts/layers.mjs)',
+      'layers: engine/a.ts imports types from checks/b.ts, a layer above it',
+    ]);
   });
 });

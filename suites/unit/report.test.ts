@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeChange, diffReports, hasRegression } from '../../harness/report/diff.js';
-import { escapeMarkdown, sanitizeText } from '../../harness/report/escape.js';
+import { escapeMarkdown, sanitizeText } from '../../harness/text.js';
 import { renderHtml } from '../../harness/report/html.js';
 import { renderJunit } from '../../harness/report/junit.js';
 import { renderMarkdown } from '../../harness/report/markdown.js';

@@ -6,8 +6,8 @@
  * `harness matrix` puts them next to each observation. Only deterministic fields are
  * listed (timings are asserted as bands by the suites, not stored here).
  */
-import { checkByName, type AnyCheck } from './checks/battery.js';
-import { PROGRAMS, variantByName, type Program } from './images/catalogue.js';
+import { checkByName, type AnyCheck } from './battery.js';
+import { PROGRAMS, variantByName, type Program } from '../images/catalogue.js';
 
 type Row = Record<string, unknown>;
 
