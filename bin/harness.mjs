@@ -27,9 +27,10 @@ try {
     register();
     await import('../harness/cli/main.ts');
   }
-} catch (err) {
+} catch (caught) {
   // A package the harness needs is missing: its dependencies were never installed.
-  if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  const err = /** @type {{ code?: string, message?: string }} */ (caught);
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw caught;
   const missing = /Cannot find (?:package|module) '([^']+)'/.exec(String(err.message))?.[1] ?? 'a module';
   process.stderr.write(`harness: ${missing} is not installed: run \`npm ci\` in ${root}\n`);
   process.exitCode = 2;

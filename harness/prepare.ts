@@ -94,7 +94,7 @@ export function catalogueSubjects(
  * run's node observer starting). The bound it sets follows the engine during the run
  * (AdaptiveBound), so this only sizes the start.
  */
-export async function measureEngineStart(session: Session, toolboxImage: string): Promise<number> {
+async function measureEngineStart(session: Session, toolboxImage: string): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 2; i++) {
     const t0 = monotonicMs();

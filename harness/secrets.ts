@@ -14,9 +14,9 @@ const secrets = new Set<string>();
  * Values shorter than this are not masked: "1", "true" or a port number would blank out
  * every digit and word of the output, and are no secret anyone hands a container.
  */
-export const SECRET_MIN_LENGTH = 6;
+const SECRET_MIN_LENGTH = 6;
 
-export const MASK = '***';
+const MASK = '***';
 
 /** Mark the values of an environment as secrets for the rest of this process. */
 export function registerSecrets(env: Record<string, string> | undefined): void {

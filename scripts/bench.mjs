@@ -404,10 +404,10 @@ const timeNode = (args) => {
   if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}`);
   return ms() - t0;
 };
-for (const [key, args] of [
+for (const [key, args] of /** @type {[string, string[]][]} */ ([
   ['cli-version', ['--version']],
   ['cli-report', ['report', '--input', small, '--out', join(work, 'small-out')]],
-]) {
+])) {
   const a = [];
   const b = [];
   for (let i = 0; i < Math.max(5, runs); i++) {

@@ -46,10 +46,11 @@ async function until(check, deadlineMs, what) {
   }
 }
 
+/** @type {import('node:child_process').ChildProcess | undefined} */
 let dockerd;
 function startPrivateEngine() {
   const log = openSync(join(work, 'dockerd.log'), 'a');
-  dockerd = spawn(
+  const engine = spawn(
     'dockerd',
     [
       '--host',
@@ -67,15 +68,16 @@ function startPrivateEngine() {
     ],
     { stdio: ['ignore', log, log], detached: true },
   );
+  dockerd = engine;
   return until(
     () => {
       try {
         docker(['version', '--format', '{{.Server.Version}}'], host);
         return true;
       } catch {
-        if (dockerd.exitCode !== null || dockerd.signalCode !== null) {
+        if (engine.exitCode !== null || engine.signalCode !== null) {
           const tail = readFileSync(join(work, 'dockerd.log'), 'utf8').trim().split('\n').slice(-3).join('\n');
-          throw new Error(`the private dockerd exited (${dockerd.exitCode ?? dockerd.signalCode}):\n${tail}`);
+          throw new Error(`the private dockerd exited (${engine.exitCode ?? engine.signalCode}):\n${tail}`);
         }
         return false;
       }
@@ -215,16 +217,16 @@ try {
   execFileSync(process.execPath, [bin, 'clean'], { env: { ...process.env, DOCKER_HOST: host }, stdio: 'ignore' });
   const left = runObjects();
   expect(left.length === 0, `nothing left after harness clean (${left.length})`);
-} catch (err) {
+} catch (caught) {
+  const err = /** @type {{ message?: string }} */ (caught);
   failures.push(String(err?.message ?? err));
   say(`FAIL ${err?.message ?? err}`);
 } finally {
-  if (dockerd?.pid) {
+  const pid = dockerd?.pid;
+  if (pid) {
     try {
-      process.kill(dockerd.pid, 'SIGTERM');
-      await until(() => !alive(dockerd.pid), 60_000, 'the private dockerd stopped').catch(() =>
-        process.kill(dockerd.pid, 'SIGKILL'),
-      );
+      process.kill(pid, 'SIGTERM');
+      await until(() => !alive(pid), 60_000, 'the private dockerd stopped').catch(() => process.kill(pid, 'SIGKILL'));
     } catch {
       // already gone
     }

@@ -54,11 +54,12 @@ for (const [name, { args, spanS }] of Object.entries(COMMANDS)) {
         stdio: 'ignore',
         env: { ...process.env, HARNESS_QUIET_BUILD: '1' },
       });
+      const group = -(child.pid ?? 0);
       const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig)));
       const atMs = Math.round(Math.random() * spanS * 1000);
       const early = await Promise.race([delay(atMs).then(() => false), exited.then(() => true)]);
       const present = objects().length;
-      if (!early) process.kill(-child.pid, signal);
+      if (!early) process.kill(group, signal);
       const ended = await Promise.race([exited, delay(60_000).then(() => HUNG)]);
       const sentAt = Date.now();
       let left = objects();
@@ -72,7 +73,7 @@ for (const [name, { args, spanS }] of Object.entries(COMMANDS)) {
         `${name} ${signal} #${t} at ${(atMs / 1000).toFixed(1)} s (${present} object(s) present): ended ${ended}; ${left.length ? `FAIL ${left.length} left after 10 s` : `none left after ${Date.now() - sentAt} ms`}${early ? ' (ended before the signal)' : ''}`,
       );
       if (left.length) execFileSync(process.execPath, [bin, 'clean'], { stdio: 'ignore' });
-      if (ended === HUNG) process.kill(-child.pid, 'SIGKILL');
+      if (ended === HUNG) process.kill(group, 'SIGKILL');
     }
   }
 }

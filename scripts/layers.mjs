@@ -75,7 +75,7 @@ export function importGraph(root) {
   for (const from of files) {
     const text = readFileSync(join(root, from), 'utf8');
     for (const m of text.matchAll(IMPORT)) {
-      const spec = m[2] ?? m[3];
+      const spec = m[2] ?? m[3] ?? '';
       const target = relative(root, resolve(root, dirname(from), spec));
       const to = [target.replace(/\.js$/, '.ts'), target].find((t) => known.has(t));
       if (to) edges.push({ from, to, typeOnly: Boolean(m[1]) });

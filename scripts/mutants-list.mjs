@@ -2,7 +2,10 @@
 // (suites/unit/mutants-list.test.ts) keeps every line they break present in the
 // sources, so the list cannot rot unseen.
 
-/** One breakage per check: [file, text it replaces, replacement, what it breaks]. */
+/**
+ * One breakage per check: [file, text it replaces, replacement, what it breaks].
+ * @type {Record<string, [string, string, string, string]>}
+ */
 export const MUTANTS = {
   pid1: [
     'harness/checks/pid1.ts',

@@ -21,6 +21,10 @@ const state = process.env.HARNESS_WORKFLOW_STATE || join(root, '.harness', 'work
 
 /** Bad input: said in one line, exit 2. */
 class BadInput extends Error {}
+/**
+ * @param {string} message
+ * @returns {never}
+ */
 function fail(message) {
   throw new BadInput(message);
 }
@@ -29,15 +33,16 @@ process.on('uncaughtException', (err) => {
   process.exitCode = 2;
 });
 
-let args;
-try {
-  args = parseArgs({
-    allowPositionals: true,
-    options: { job: { type: 'string', multiple: true }, matrix: { type: 'string', multiple: true } },
-  });
-} catch (err) {
-  fail(err.message.split('\n')[0]);
-}
+const args = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: { job: { type: 'string', multiple: true }, matrix: { type: 'string', multiple: true } },
+    });
+  } catch (err) {
+    return fail(String(err instanceof Error ? err.message : err).split('\n')[0] ?? '');
+  }
+})();
 const file = args.positionals[0];
 if (!file || args.positionals.length > 1) fail('usage: run-workflow.mjs FILE [--job NAME]... [--matrix KEY=VALUE]...');
 if (!existsSync(file)) fail(`no such workflow: ${file}`);
@@ -93,14 +98,16 @@ function evaluate(src, ctx) {
     if (tok.t === 'path') {
       if (tok.v === 'true') return true;
       if (tok.v === 'false') return false;
-      return tok.v.split('.').reduce((o, k) => (o == null ? undefined : o[k]), ctx);
+      return String(tok.v)
+        .split('.')
+        .reduce((o, k) => (o == null ? undefined : o[k]), ctx);
     }
     throw new Error(`unsupported expression "${src}"`);
   };
   const cmp = () => {
     let v = primary();
     while (peek() === '==' || peek() === '!=') {
-      const op = tokens[i++].t;
+      const op = tokens[i++]?.t;
       const w = primary();
       const eq = String(v ?? '').toLowerCase() === String(w ?? '').toLowerCase();
       v = op === '==' ? eq : !eq;
@@ -246,7 +253,7 @@ function runSteps(steps, ctx, env, prefix) {
       }
     } catch (err) {
       ok = false;
-      log(`${prefix}  failed: ${err.message}`);
+      log(`${prefix}  failed: ${err instanceof Error ? err.message : err}`);
     }
     log(`${prefix}  ${ok ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const continueOnError = String(interpolate(String(step['continue-on-error'] ?? false), ctx)) === 'true';

@@ -153,7 +153,7 @@ export function readDockerfile(path: string, contextDir = dirname(path)): Docker
 }
 
 /** The Dockerfile as the checks read it (see DockerfileReading). */
-export function readingOf(f: DockerfileFacts): DockerfileReading {
+function readingOf(f: DockerfileFacts): DockerfileReading {
   const start = f.entrypoint ?? f.cmd;
   const line = start?.line ?? null;
   const p = f.pid1;
@@ -228,7 +228,7 @@ export function crossCheck(predictions: Prediction[], observed: Map<string, Verd
 }
 
 /** Shell-form words as an exec-form JSON array, or null when the text needs a shell. */
-export function execFormOf(text: string): string[] | null {
+function execFormOf(text: string): string[] | null {
   if (/[|&;<>()$`*?~{}\\]|\s#/.test(text) || /["']/.test(text)) return null;
   const words = text.trim().split(/\s+/).filter(Boolean);
   return words.length ? words : null;
@@ -284,7 +284,7 @@ export const INIT_PATHS = [
  * process group (tini -g, catatonit -g; dumb-init does by default), so a shell left in
  * between cannot swallow them.
  */
-export function initWords(path: string): string[] {
+function initWords(path: string): string[] {
   const name = posix.basename(path);
   return name.startsWith('dumb-init') ? [path, '--'] : [path, '-g', '--'];
 }

@@ -124,7 +124,7 @@ export function defaultPolicy(): Policy {
 }
 
 /** Where a project keeps its own defaults: used when present and no --policy is given. */
-export const PROJECT_POLICY_FILE = join('.harness', 'policy.yaml');
+const PROJECT_POLICY_FILE = join('.harness', 'policy.yaml');
 
 /** The policy file in effect: the one given, else the project's .harness/policy.yaml, else the default. */
 export function policyPath(given: string | undefined, cwd = process.cwd()): string | undefined {

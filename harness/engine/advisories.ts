@@ -46,7 +46,7 @@ const ADVISORIES: Advisory[] = [
 ];
 
 /** "1.1.5+ds1" -> [1, 1, 5]; null when it is not a version number. */
-export function versionParts(text: string): number[] | null {
+function versionParts(text: string): number[] | null {
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(text.trim());
   return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : null;
 }

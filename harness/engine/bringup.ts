@@ -14,7 +14,7 @@ export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-export function isDebianLike(): boolean {
+function isDebianLike(): boolean {
   return existsSync('/etc/debian_version');
 }
 

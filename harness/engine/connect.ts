@@ -74,7 +74,7 @@ async function clientFor(address: EngineAddress, timeoutMs?: number): Promise<Do
  * Point every Docker client this process starts (testcontainers, a docker CLI child)
  * at the engine the harness chose: one discovery for all of them.
  */
-export function pointClientsAt(connection: EngineAddress): void {
+function pointClientsAt(connection: EngineAddress): void {
   for (const [k, v] of Object.entries(clientEnvironment(connection))) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -82,7 +82,7 @@ export function pointClientsAt(connection: EngineAddress): void {
 }
 
 /** Ping one candidate; resolve to the engine, or null when nothing answers. */
-export async function probeCandidate(candidate: Candidate, timeoutMs = 3000): Promise<Engine | null> {
+async function probeCandidate(candidate: Candidate, timeoutMs = 3000): Promise<Engine | null> {
   let connection = candidate.address;
   if (connection.scheme === 'unix' && !existsSync(connection.socketPath)) return null;
   if (connection.scheme === 'ssh') {

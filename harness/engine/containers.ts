@@ -61,7 +61,7 @@ export interface ContainerSpec {
  * swap beyond it), one CPU, and the log the engine keeps of it (a flood fills no disk:
  * the engine keeps the newest part).
  */
-export const DEFAULT_LIMITS = {
+const DEFAULT_LIMITS = {
   pidsLimit: 256,
   memoryBytes: 512 * 1024 * 1024,
   nanoCpus: 1_000_000_000,

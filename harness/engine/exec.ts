@@ -35,7 +35,7 @@ export interface ExecOptions {
 }
 
 /** What is kept of one stream of an exec unless asked otherwise: the command runs in a container the harness does not trust. */
-export const EXEC_OUTPUT_MAX = 4 * 1024 * 1024;
+const EXEC_OUTPUT_MAX = 4 * 1024 * 1024;
 
 /**
  * Why the engine refused to start an exec, when the container explains it: a container
@@ -43,7 +43,7 @@ export const EXEC_OUTPUT_MAX = 4 * 1024 * 1024;
  * runtime exec failed" (runc's "read init-p: connection reset by peer"). Otherwise the
  * engine's own error.
  */
-export async function execRefused(session: OnEngine, id: string, err: unknown): Promise<unknown> {
+async function execRefused(session: OnEngine, id: string, err: unknown): Promise<unknown> {
   const stats = (await session.engine.docker
     .getContainer(id)
     .stats({ stream: false, 'one-shot': true } as { stream: false })

@@ -9,7 +9,7 @@ import { join } from 'node:path';
  * image that carries the harness's labels, a container started by hand) never makes the
  * harness remove what it did not create.
  */
-export function stateDir(): string {
+function stateDir(): string {
   const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
   return join(base, 'container-lifecycle-harness');
 }

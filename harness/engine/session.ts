@@ -189,7 +189,7 @@ export class RunInterruptedError extends ScenarioError {
  * How the reaper reaches the engine once the run's process is gone: an ssh engine
  * through a forward of its own (the run's forward dies with the run).
  */
-export function reaperConnection(engine: Engine): object {
+function reaperConnection(engine: Engine): object {
   const given = parseEngineAddress(engine.info.endpoint);
   if (given.scheme === 'ssh') return { ssh: sshForwardArgs(given, '{local}') };
   const c = engine.connection;
@@ -311,7 +311,7 @@ export async function removeBuiltImages(engine: Engine): Promise<number> {
  * live runs (a parallel shard, another terminal) are left alone; the record of a dead
  * run with nothing left goes too.
  */
-export async function sweepDeadRuns(engine: Engine, log: Logger): Promise<number> {
+async function sweepDeadRuns(engine: Engine, log: Logger): Promise<number> {
   const recorded = recordedRuns();
   const filters = { label: [`${LABEL.managed}=true`, `${LABEL.host}=${hostname()}`] };
   const [containers, networks] = await Promise.all([

@@ -14,7 +14,7 @@ import { imagesDir } from '../paths.js';
 import { contextFiles, ensureImage, type ImageSpec } from './build.js';
 import { imageId, importImage, inspectImage, pullImage, tagImage } from '../engine/images.js';
 
-export const BASE_PACKAGES = [
+const BASE_PACKAGES = [
   'bash',
   'procps',
   'python3',
@@ -61,7 +61,7 @@ export interface BaseImage {
 }
 
 /** The Debian mirror apt already uses on this machine, else deb.debian.org. */
-export function debianMirror(env: NodeJS.ProcessEnv = process.env): string {
+function debianMirror(env: NodeJS.ProcessEnv = process.env): string {
   if (env.HARNESS_DEBIAN_MIRROR) return env.HARNESS_DEBIAN_MIRROR;
   for (const file of ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list']) {
     if (!existsSync(file)) continue;
@@ -165,7 +165,7 @@ export async function ensureBaseImage(session: Session, log: Logger): Promise<Ba
   return { tag, id: built.id, cached: false, route, durationMs: elapsedMs(started) };
 }
 
-export function splitTag(ref: string): [string, string] {
+function splitTag(ref: string): [string, string] {
   const i = ref.lastIndexOf(':');
   if (i > ref.lastIndexOf('/')) return [ref.slice(0, i), ref.slice(i + 1)];
   return [ref, 'latest'];

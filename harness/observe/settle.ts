@@ -13,7 +13,7 @@
 import { allAsleep, isZombie, signalReadinessKey, type ProcessRow, type PsSnapshot } from './ps.js';
 
 /** How many of a kind must come and go before newer ones of that kind are churn. */
-export const CHURN_AFTER = 2;
+const CHURN_AFTER = 2;
 
 const kindOf = (p: ProcessRow): string => `${p.ppid}:${p.comm}`;
 

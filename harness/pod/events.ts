@@ -18,7 +18,7 @@ export interface PodEvent {
  * The reasons the kubelet records (pkg/kubelet/events/event.go); every other reason in
  * the timeline is the emulator's own, marked `source: harness`.
  */
-export const KUBELET_REASONS = new Set([
+const KUBELET_REASONS = new Set([
   'Pulled',
   'Created',
   'Started',

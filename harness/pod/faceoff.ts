@@ -119,13 +119,13 @@ export const POD_SCENARIOS: Record<
 };
 
 /** How long a reference scenario may take before it is deleted unmet: only stops a hang. */
-export const SCENARIO_DEADLINE_S = 180;
+const SCENARIO_DEADLINE_S = 180;
 
 /** The scenarios the face-off table is measured from. */
 export const FACEOFF_SCENARIOS = ['liveness', 'init-never', 'init-always', 'hooks'];
 
 /** Run one reference scenario on the engine (back-off scaled by 0.1). */
-export async function runScenarioPod(ctx: CheckContext, key: string, baseImage = baseImageTag()): Promise<PodOutcome> {
+async function runScenarioPod(ctx: CheckContext, key: string, baseImage = baseImageTag()): Promise<PodOutcome> {
   const s = POD_SCENARIOS[key];
   if (!s) throw new BadInputError(`no pod scenario ${key}`);
   const text = (s.edit ?? ((t: string) => t))(readFileSync(join(imagesDir(), 'pods', s.file), 'utf8')).replaceAll(

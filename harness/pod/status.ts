@@ -33,7 +33,7 @@ const terminated = (
   !!s && 'terminated' in s;
 
 /** kubecontainer.HasAnyRegularContainerStarted: an app container ran at least once. */
-export function anyAppStarted(spec: PodSpecResolved, records: ReadonlyMap<string, ContainerRecord>): boolean {
+function anyAppStarted(spec: PodSpecResolved, records: ReadonlyMap<string, ContainerRecord>): boolean {
   return spec.containers.some((c) => {
     const r = records.get(c.name);
     return !!r && (running(r.state) || terminated(r.state) || terminated(r.lastState));
@@ -177,8 +177,6 @@ function containerStatus(r: ContainerRecord) {
     lastState: r.lastState ?? {},
   };
 }
-
-export type ContainerStatus = ReturnType<typeof containerStatus>;
 
 /** What podStatus reads of a run. */
 export interface PodStatusSource {

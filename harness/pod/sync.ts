@@ -36,7 +36,7 @@ const lastExit = (r: ContainerRecord): number | null => {
 const hasExited = (r: ContainerRecord): boolean => lastExit(r) !== null;
 
 /** kubecontainer.ShouldContainerBeRestarted for an exited container. */
-export function shouldRestart(policy: PodSpecResolved['restartPolicy'], exitCode: number): boolean {
+function shouldRestart(policy: PodSpecResolved['restartPolicy'], exitCode: number): boolean {
   return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
 }
 

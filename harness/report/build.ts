@@ -3,7 +3,7 @@ import type { Observation } from '../checks/observation.js';
 import type { EngineInfo } from '../engine/connect.js';
 import { countTotals, SCHEMA_VERSION, type Report, type ReportResult } from './model.js';
 
-export function toResult(o: Observation<object>): ReportResult {
+function toResult(o: Observation<object>): ReportResult {
   return {
     subject: o.subject,
     variant: o.variant ?? null,

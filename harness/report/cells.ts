@@ -15,7 +15,7 @@ export interface Cell {
   unexpected: string[];
 }
 
-export function cellVerdict(results: ReportResult[]): Cell['verdict'] {
+function cellVerdict(results: ReportResult[]): Cell['verdict'] {
   if (results.some((r) => r.verdict === 'error')) return 'error';
   if (results.every((r) => r.verdict === 'pass')) return 'pass';
   // Failed only where the policy does not require the check: a warning, not a failure.

@@ -134,7 +134,7 @@ function omitEngine(r: ReportResult): ReportResult {
 }
 
 /** An observation without its timing fields (…Ms, …Seconds). */
-export function untimed(observed: Record<string, unknown>): Record<string, unknown> {
+function untimed(observed: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(observed).filter(([k]) => !/(Ms|Seconds)$/.test(k)));
 }
 

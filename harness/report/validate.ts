@@ -9,7 +9,7 @@ import type { Report } from './model.js';
 // ajv-formats ships CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-export const schemaPath = (): string => join(reportsDir(), 'report.schema.json');
+const schemaPath = (): string => join(reportsDir(), 'report.schema.json');
 
 let validator: ValidateFunction | undefined;
 

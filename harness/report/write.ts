@@ -92,7 +92,7 @@ export function makeOutputDir(dir: string): void {
 }
 
 /** Write an output file; a full disk or a refused write is a one-line error, not a stack trace. */
-export function writeOutput(path: string, text: string): void {
+function writeOutput(path: string, text: string): void {
   try {
     writeFileSync(path, text);
   } catch (err) {

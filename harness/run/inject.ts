@@ -5,7 +5,7 @@ import { HarnessFaultError } from '../errors.js';
 import type { RunningContainer } from './container.js';
 
 /** Where the injected static helper lands inside a container under test. */
-export const HELPER_DIR = '/.harness';
+const HELPER_DIR = '/.harness';
 export const HELPER = `${HELPER_DIR}/busybox`;
 
 const cache = new Map<string, Promise<Buffer>>();
@@ -60,7 +60,7 @@ async function helperTar(session: Session, toolboxImage: string): Promise<Buffer
  * Copy a statically linked busybox into the container, so scenarios can act inside
  * images that have no shell or tools of their own. Returns its path.
  */
-export async function injectHelper(
+async function injectHelper(
   session: Session,
   toolboxImage: string,
   container: RunningContainer,

@@ -17,7 +17,7 @@ export interface ProbeOutcome {
 /** The Kubernetes minor this emulator follows (User-Agent kube-probe/1.33, kube-lifecycle/1.33). */
 export const KUBE_VERSION = '1.33';
 
-export function resolvePort(port: number | string, c: Container): number {
+function resolvePort(port: number | string, c: Container): number {
   if (typeof port === 'number') return port;
   const named = (c.ports ?? []).find((p) => p.name === port);
   return named?.containerPort ?? Number(port);
@@ -38,7 +38,7 @@ export function httpArgs(h: HTTPGetAction, c: Container, net: PodNetwork, timeou
 }
 
 /** The environment variables with plain values (ExpandContainerCommandOnlyStatic reads only these). */
-export function staticEnv(c: Container): Map<string, string> {
+function staticEnv(c: Container): Map<string, string> {
   return new Map((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]));
 }
 
@@ -46,7 +46,7 @@ export function staticEnv(c: Container): Map<string, string> {
  * The most output of an exec probe the kubelet reads (pkg/probe/exec/exec.go,
  * maxReadLength: 10 KiB); the rest is dropped.
  */
-export const PROBE_OUTPUT_MAX = 10 * 1024;
+const PROBE_OUTPUT_MAX = 10 * 1024;
 
 /** An exec through the engine: output as the kubelet's exec prober reports it, cut at 10 KiB. */
 export async function execOutcome(

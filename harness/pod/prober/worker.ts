@@ -13,7 +13,7 @@ const PROBE_NAMES: Record<ProbeKind, 'Startup' | 'Liveness' | 'Readiness'> = {
 };
 
 /** The result a store holds before the first attempt (worker.go: initialValue). */
-export const INITIAL_RESULT: Record<ProbeKind, ProbeResult> = {
+const INITIAL_RESULT: Record<ProbeKind, ProbeResult> = {
   livenessProbe: 'Success',
   readinessProbe: 'Failure',
   startupProbe: 'Unknown',
