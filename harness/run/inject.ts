@@ -60,11 +60,7 @@ async function helperTar(session: Session, toolboxImage: string): Promise<Buffer
  * Copy a statically linked busybox into the container, so scenarios can act inside
  * images that have no shell or tools of their own. Returns its path.
  */
-async function injectHelper(
-  session: Session,
-  toolboxImage: string,
-  container: RunningContainer,
-): Promise<string> {
+async function injectHelper(session: Session, toolboxImage: string, container: RunningContainer): Promise<string> {
   await putArchive(session, container.id, await helperTar(session, toolboxImage), '/');
   return HELPER;
 }
