@@ -1,5 +1,5 @@
 /**
- * The image under test is hostile input. Each test here is a row of the README's
+ * The image under test is hostile input. Each test here is a row of docs/security.md's
  * red-team table: a real image (or input) that tries to shape its verdict, reach the
  * terminal, leak a secret or make the harness remove what is not its own, run on the
  * engine through both front doors (the command and the library).

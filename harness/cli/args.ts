@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BadInputError } from '../errors.js';
 import { didYouMean } from './suggest.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+export type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** node:util parseArgs, with its errors turned into one-line bad-input errors. */
 type Parsed<T extends Options> = ReturnType<

@@ -19,7 +19,7 @@ import { outputDir } from '../paths.js';
 import { prepare } from '../prepare.js';
 import { parseFormats, writeReport } from '../report/write.js';
 import { redactDeep } from '../secrets.js';
-import { LIMITS, parse, positiveNumber } from './args.js';
+import { LIMITS, parse, positiveNumber, type Options } from './args.js';
 import { interruptHandlers } from './interrupt.js';
 import { progressReporter } from './progress.js';
 
@@ -105,33 +105,31 @@ export const folderOf = (image: string): string => {
   return /^\.*$/.test(name) ? name.replace(/\./g, '_') || '_' : name;
 };
 
+/** The options `harness certify` takes (its help text names each: a unit test checks). */
+export const certifyOptions = {
+  policy: { type: 'string' },
+  grace: { type: 'string' },
+  concurrency: { type: 'string' },
+  out: { type: 'string' },
+  format: { type: 'string' },
+  json: { type: 'boolean' },
+  env: { type: 'string', multiple: true },
+  'env-file': { type: 'string' },
+  entrypoint: { type: 'string' },
+  cmd: { type: 'string' },
+  user: { type: 'string' },
+  init: { type: 'boolean' },
+  network: { type: 'string' },
+  dockerfile: { type: 'string' },
+  context: { type: 'string' },
+  'verify-fix': { type: 'boolean' },
+  'build-arg': { type: 'string', multiple: true },
+  'ready-log': { type: 'string' },
+  'ready-port': { type: 'string' },
+} satisfies Options;
+
 export async function certifyCommand(argv: string[], out: (line: string) => void): Promise<number> {
-  const { values, positionals } = parse(
-    'certify',
-    argv,
-    {
-      policy: { type: 'string' },
-      grace: { type: 'string' },
-      concurrency: { type: 'string' },
-      out: { type: 'string' },
-      format: { type: 'string' },
-      json: { type: 'boolean' },
-      env: { type: 'string', multiple: true },
-      'env-file': { type: 'string' },
-      entrypoint: { type: 'string' },
-      cmd: { type: 'string' },
-      user: { type: 'string' },
-      init: { type: 'boolean' },
-      network: { type: 'string' },
-      dockerfile: { type: 'string' },
-      context: { type: 'string' },
-      'verify-fix': { type: 'boolean' },
-      'build-arg': { type: 'string', multiple: true },
-      'ready-log': { type: 'string' },
-      'ready-port': { type: 'string' },
-    },
-    true,
-  );
+  const { values, positionals } = parse('certify', argv, certifyOptions, true);
   if (!positionals.length) throw new BadInputError('certify: give at least one IMAGE (see `harness certify --help`)');
   const images = [...new Set(positionals)].map((i) => checkImageRef(i, 'certify'));
   if (values.dockerfile !== undefined && images.length !== 1)

@@ -1,7 +1,7 @@
 import { ensureEngine } from '../engine/bringup.js';
 import { removeBuiltImages, removeRecordedRuns } from '../engine/session.js';
 import { stderrLogger } from '../log.js';
-import { parse } from './args.js';
+import { parse, type Options } from './args.js';
 
 export const cleanHelp = `harness clean [--images]
 
@@ -11,8 +11,11 @@ running). A container someone started by hand, even from a harness-built image, 
 never touched. With --images, also the images it built (base, toolbox, samples; not
 images built FROM them): the next run rebuilds them.`;
 
+/** The options `harness clean` takes (its help text names each: a unit test checks). */
+export const cleanOptions = { images: { type: 'boolean' } } satisfies Options;
+
 export async function cleanCommand(argv: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parse('clean', argv, { images: { type: 'boolean' } });
+  const { values } = parse('clean', argv, cleanOptions);
   const engine = await ensureEngine(stderrLogger);
   const removed = await removeRecordedRuns(engine);
   const images = values.images ? await removeBuiltImages(engine) : 0;

@@ -7,7 +7,7 @@ import { imageId, inspectImage } from '../engine/images.js';
 import { toolboxSpec } from '../images/catalogue.js';
 import { LABEL } from '../engine/labels.js';
 import { EngineUnavailableError, HarnessError, NotReadyError } from '../errors.js';
-import { parse } from './args.js';
+import { parse, type Options } from './args.js';
 
 export const doctorHelp = `harness doctor [--json]
 
@@ -33,8 +33,11 @@ export interface DoctorFindings {
   problem?: string;
 }
 
+/** The options `harness doctor` takes (its help text names each: a unit test checks). */
+export const doctorOptions = { json: { type: 'boolean' } } satisfies Options;
+
 export async function doctorCommand(argv: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parse('doctor', argv, { json: { type: 'boolean' } });
+  const { values } = parse('doctor', argv, doctorOptions);
   if (!values.json) {
     await doctor(out);
     return 0;

@@ -13,7 +13,7 @@ import { buildVariants, catalogueSubjects, measureLoad, prepare } from '../prepa
 import { buildReport } from '../report/build.js';
 import { parseFormats, writeReport } from '../report/write.js';
 import { renderTextMatrix } from '../report/text.js';
-import { LIMITS, parse, positiveNumber } from './args.js';
+import { LIMITS, parse, positiveNumber, type Options } from './args.js';
 import { FACEOFF_SCENARIOS, faceOffRows, runScenarioPods } from '../pod/faceoff.js';
 import { inBackground } from '../run/pool.js';
 import { interruptHandlers } from './interrupt.js';
@@ -22,10 +22,13 @@ import { progressReporter } from './progress.js';
 export const matrixHelp = `harness matrix [options]
 
 Runs the battery over the sample catalogue (each variant with the aware and the naive
-program) and writes DIR/report.json, report.html, report.md and junit.xml. Every
-scenario runs in its own fresh container.
+program), or over the subjects of harness.config.yaml when the working directory has
+one, and writes DIR/report.json, report.html, report.md and junit.xml. Every scenario
+runs in its own fresh container.
 
 Options:
+  --config FILE        the subjects to run instead of the catalogue (default:
+                       ./harness.config.yaml when present; see docs/config.md)
   --variant NAME       only this variant (repeatable); one of:
                        ${VARIANTS.map((v) => v.name).join(', ')}
   --program MODE       only aware or naive
@@ -48,20 +51,23 @@ every subject behaved as its expected row says, 1 when one did not (or a scenari
 not be carried out), 2 on bad input or environment, and when the engine stops answering
 during the run (the report of what ran is written, marked incomplete).`;
 
+/** The options `harness matrix` takes (its help text names each: a unit test checks). */
+export const matrixOptions = {
+  variant: { type: 'string', multiple: true },
+  program: { type: 'string' },
+  check: { type: 'string', multiple: true },
+  grace: { type: 'string' },
+  concurrency: { type: 'string' },
+  out: { type: 'string' },
+  format: { type: 'string' },
+  'no-lifecycle': { type: 'boolean' },
+  json: { type: 'boolean' },
+  shard: { type: 'string' },
+  config: { type: 'string' },
+} satisfies Options;
+
 export async function matrixCommand(argv: string[], print: (line: string) => void): Promise<number> {
-  const { values } = parse('matrix', argv, {
-    variant: { type: 'string', multiple: true },
-    program: { type: 'string' },
-    check: { type: 'string', multiple: true },
-    grace: { type: 'string' },
-    concurrency: { type: 'string' },
-    out: { type: 'string' },
-    format: { type: 'string' },
-    'no-lifecycle': { type: 'boolean' },
-    json: { type: 'boolean' },
-    shard: { type: 'string' },
-    config: { type: 'string' },
-  });
+  const { values } = parse('matrix', argv, matrixOptions);
   const configFile = configPath(values.config);
   const config = configFile ? loadConfig(configFile) : undefined;
   if (config && (values.variant || values.program))

@@ -10,7 +10,7 @@ import { podStatus } from '../pod/status.js';
 import { notesFor } from '../pod/fidelity.js';
 import { outputDir } from '../paths.js';
 import { prepare } from '../prepare.js';
-import { LIMITS, parse, positiveNumber } from './args.js';
+import { LIMITS, parse, positiveNumber, type Options } from './args.js';
 import { FACEOFF_SCENARIOS, faceOffRows, runScenarioPods } from '../pod/faceoff.js';
 import { inBackground } from '../run/pool.js';
 import { renderPodHtml } from '../report/pod-html.js';
@@ -55,26 +55,24 @@ Options:
 
 Exit 0 when the run completed (whatever the pod did), 1 when an --until condition did
 not hold before the deadline, 2 on an invalid manifest, option or environment. The manifest is validated with the API server's defaults and rules.
-How close each behaviour comes to the kubelet: the README's pod fidelity table.`;
+How close each behaviour comes to the kubelet: the fidelity table in docs/pod.md.`;
+
+/** The options `harness pod` takes (its help text names each: a unit test checks). */
+export const podOptions = {
+  until: { type: 'string', multiple: true },
+  for: { type: 'string' },
+  'delete-after': { type: 'string' },
+  'grace-override': { type: 'string' },
+  'backoff-scale': { type: 'string' },
+  out: { type: 'string' },
+  select: { type: 'string' },
+  'no-faceoff': { type: 'boolean' },
+} satisfies Options;
 
 export async function podCommand(argv: string[], out: (line: string) => void): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'run') throw new BadInputError(`pod: unknown subcommand "${sub ?? ''}" (use \`harness pod run FILE\`)`);
-  const { values, positionals } = parse(
-    'pod run',
-    rest,
-    {
-      until: { type: 'string', multiple: true },
-      for: { type: 'string' },
-      'delete-after': { type: 'string' },
-      'grace-override': { type: 'string' },
-      'backoff-scale': { type: 'string' },
-      out: { type: 'string' },
-      select: { type: 'string' },
-      'no-faceoff': { type: 'boolean' },
-    },
-    true,
-  );
+  const { values, positionals } = parse('pod run', rest, podOptions, true);
   if (positionals.length !== 1) throw new BadInputError('pod run: give exactly one manifest FILE');
   const file = positionals[0] as string;
   let text: string;

@@ -3,7 +3,7 @@ import { BadInputError } from '../errors.js';
 import { describeChange, diffReports, hasRegression } from '../report/diff.js';
 import { readReport } from '../report/validate.js';
 import { parseFormats, writeReport } from '../report/write.js';
-import { parse } from './args.js';
+import { parse, type Options } from './args.js';
 import { engineDifferences, mergeReports } from '../report/merge.js';
 import { outputDir } from '../paths.js';
 
@@ -24,19 +24,17 @@ grace periods or report kinds are refused.
 Exit 0, or 1 when a verdict got worse than in the baseline; 2 on bad input (a report
 that fails validation is named with the offending JSON path).`;
 
+/** The options `harness report` takes (its help text names each: a unit test checks). */
+export const reportOptions = {
+  input: { type: 'string' },
+  merge: { type: 'boolean' },
+  baseline: { type: 'string' },
+  out: { type: 'string' },
+  format: { type: 'string' },
+} satisfies Options;
+
 export async function reportCommand(argv: string[], out: (line: string) => void): Promise<number> {
-  const { values, positionals } = parse(
-    'report',
-    argv,
-    {
-      input: { type: 'string' },
-      merge: { type: 'boolean' },
-      baseline: { type: 'string' },
-      out: { type: 'string' },
-      format: { type: 'string' },
-    },
-    true,
-  );
+  const { values, positionals } = parse('report', argv, reportOptions, true);
   if (values.merge && values.input)
     throw new BadInputError('report: --input and --merge exclude each other (see `harness report --help`)');
   if (positionals.length && !values.merge)

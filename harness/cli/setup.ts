@@ -1,7 +1,7 @@
 import { BadInputError } from '../errors.js';
 import { stderrLogger } from '../log.js';
 import { prepare } from '../prepare.js';
-import { parse } from './args.js';
+import { parse, type Options } from './args.js';
 import { interruptHandlers } from './interrupt.js';
 
 export const setupHelp = `harness setup [--engine docker|podman]
@@ -18,8 +18,11 @@ Makes this machine ready to run the harness, and changes nothing when it already
   3. the toolbox image, the sidecar that reads process tables.
 Exit 0 when ready, 2 when something could not be set up.`;
 
+/** The options `harness setup` takes (its help text names each: a unit test checks). */
+export const setupOptions = { engine: { type: 'string' } } satisfies Options;
+
 export async function setupCommand(argv: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parse('setup', argv, { engine: { type: 'string' } });
+  const { values } = parse('setup', argv, setupOptions);
   if (values.engine !== undefined && values.engine !== 'docker' && values.engine !== 'podman')
     throw new BadInputError(`setup: --engine must be docker or podman, got "${values.engine}"`);
   const ready = await prepare(stderrLogger, { engine: values.engine });

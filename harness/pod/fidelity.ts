@@ -2,7 +2,7 @@ import type { Container } from 'kubernetes-types/core/v1.js';
 import { isSidecar, PROBE_KINDS, type PodSpecResolved } from './manifest.js';
 
 /**
- * How close the emulator comes to the kubelet, behaviour by behaviour. The README's
+ * How close the emulator comes to the kubelet, behaviour by behaviour. docs/pod.md's
  * fidelity table and pod.html are generated from this list; pod.json's
  * `emulation.notes` lists the entries that applied to the pod that ran.
  */
@@ -147,7 +147,7 @@ export function notesFor(spec: PodSpecResolved): string[] {
   return notes;
 }
 
-/** The fidelity table in Markdown (README). */
+/** The fidelity table in Markdown (docs/pod.md). */
 export function fidelityMarkdown(): string {
   const rows = FIDELITY.map((n) => `| ${n.behaviour} | ${n.level} | ${n.how} | ${n.follows} |`);
   return ['| Kubelet behaviour | Fidelity | How | Follows |', '| --- | --- | --- | --- |', ...rows].join('\n');

@@ -6,8 +6,9 @@ import { projectRoot } from '../paths.js';
 import { join } from 'node:path';
 import { shownVerdict, type CertifiedImage, type Report, type ReportResult } from './model.js';
 
-/** The README section each check's rule links to (its anchor in the battery table). */
-const README_SECTION = 'the-battery';
+/** The document each check's rule links to: the battery's table. */
+const BATTERY_DOC = ['docs', 'battery.md'];
+const BATTERY_ANCHOR = 'the-battery';
 
 interface SarifLocation {
   physicalLocation?: { artifactLocation: { uri: string }; region: { startLine: number } };
@@ -29,7 +30,7 @@ function locate(r: ReportResult, images: CertifiedImage[], baseDir: string): Sar
 }
 
 /**
- * SARIF 2.1.0: one rule per check (its help text and a link to the README section),
+ * SARIF 2.1.0: one rule per check (its help text and a link to the battery's document),
  * one result per failed check (an error when it failed, a warning when it could not be
  * carried out), located at the Dockerfile line when the report knows the Dockerfile,
  * else at the image. An image that could not be certified is a failed invocation with
@@ -43,7 +44,7 @@ export function renderSarif(report: Report, baseDir = process.cwd()): string {
     shortDescription: { text: c.description },
     fullDescription: { text: c.description },
     help: { text: c.remedy },
-    helpUri: `${pathToFileURL(join(projectRoot(), 'README.md')).href}#${README_SECTION}`,
+    helpUri: `${pathToFileURL(join(projectRoot(), ...BATTERY_DOC)).href}#${BATTERY_ANCHOR}`,
     defaultConfiguration: { level: 'error' },
   }));
   const index = new Map(rules.map((r, i) => [r.id, i]));

@@ -5,14 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../harness/certify/run-options.js';
 import { projectRoot } from '../../harness/paths.js';
 
-/** The rows of README's "Bad input" table: the command line and the start of its one-line answer. */
+/** The rows of docs/bad-input.md's table: the command line and the start of its one-line answer. */
 function rows(): [string, string][] {
-  const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Bad input'), readme.indexOf('## Certifying an image'));
+  const section = readFileSync(join(projectRoot(), 'docs', 'bad-input.md'), 'utf8');
   return [...section.matchAll(/^\| `harness (.+?)` \| `(.+)` \|$/gm)].map((m) => [m[1] as string, m[2] as string]);
 }
 
-describe("README's bad-input table", () => {
+describe("docs/bad-input.md's table", () => {
   it('lists the inputs it promises', () => {
     expect(rows().length).toBeGreaterThanOrEqual(30);
   });

@@ -187,7 +187,7 @@ describe('SARIF', () => {
     expect(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     const run = sarif.runs[0];
     expect(run?.tool.driver.rules.map((r) => r.id)).toContain('graceful-stop');
-    expect(run?.tool.driver.rules[0]?.helpUri).toMatch(/README\.md#the-battery$/);
+    expect(run?.tool.driver.rules[0]?.helpUri).toMatch(/docs\/battery\.md#the-battery$/);
     const failures = report.results.filter((r) => r.verdict === 'fail' || r.verdict === 'error');
     expect(run?.results).toHaveLength(failures.length);
     expect(run?.results[0]).toMatchObject({

@@ -390,7 +390,7 @@ spec:
     });
   });
 
-  it('the README carries the fidelity table as generated', () => {
-    expect(readFileSync('README.md', 'utf8')).toContain(fidelityMarkdown());
+  it('docs/pod.md carries the fidelity table as generated', () => {
+    expect(readFileSync('docs/pod.md', 'utf8')).toContain(fidelityMarkdown());
   });
 });

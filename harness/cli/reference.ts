@@ -1,0 +1,29 @@
+import { COMMANDS, HELP } from './commands.js';
+
+/** The order docs/commands.md lists the commands in: the order of the main help. */
+const ORDER = [...HELP.matchAll(/^ {2}(\w+) {2,}/gm)].map((m) => m[1] as string);
+
+/**
+ * The command reference, rendered from the help texts the commands print: the part of
+ * docs/commands.md between its markers (a unit test keeps the file true).
+ */
+export async function commandsReference(): Promise<string> {
+  const sections = [`## harness\n\n\`\`\`text\n${HELP}\n\`\`\``];
+  for (const name of ORDER) {
+    const load = COMMANDS[name];
+    if (!load) throw new Error(`the main help lists ${name}, which is not a command`);
+    sections.push(`## harness ${name}\n\n\`\`\`text\n${(await load()).help}\n\`\`\``);
+  }
+  return sections.join('\n\n');
+}
+
+export const REFERENCE_START = '<!-- rendered from the help texts by `npm run docs`: edit them, not this -->';
+export const REFERENCE_END = '<!-- end of the rendered reference -->';
+
+/** `doc` with the part between the markers replaced by `reference`. */
+export function withReference(doc: string, reference: string): string {
+  const a = doc.indexOf(REFERENCE_START);
+  const b = doc.indexOf(REFERENCE_END);
+  if (a < 0 || b < a) throw new Error('docs/commands.md has lost its reference markers');
+  return `${doc.slice(0, a + REFERENCE_START.length)}\n\n${reference}\n\n${doc.slice(b)}`;
+}
