@@ -1,65 +1,62 @@
-// The deliberate breakages `npm run mutants` applies, one per check. A unit test
-// (suites/unit/mutants-list.test.ts) keeps every line they break present in the
-// sources, so the list cannot rot unseen.
+// @ts-check
+// The deliberate breakages `npm run mutants` applies, one per check, read from the
+// check's own file (harness/checks/<check>.ts), where each stands above the line it
+// breaks:
+//
+//     // mutant: what the breakage does
+//     // => the line that replaces the next one (several: several lines; none: deleted)
+//     the line it breaks
+//
+// A unit test (suites/unit/mutants-list.test.ts) asks for one in every check's file.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CHECKS_DIR = 'harness/checks';
+const MARKER = /^(\s*)\/\/ mutant: (.+)$/;
+const BECOMES = /^\s*\/\/ => ?(.*)$/;
 
 /**
- * One breakage per check: [file, text it replaces, replacement, what it breaks].
- * @type {Record<string, [string, string, string, string]>}
+ * @typedef {{ check: string, file: string, line: number, breaks: string, apply: (text: string) => string }} Mutant
  */
-export const MUTANTS = {
-  pid1: [
-    'harness/checks/pid1.ts',
-    'pid1: first.comm,',
-    'pid1: snapshot.processes.at(-1)?.comm ?? first.comm,',
-    'names the last process instead of PID 1',
-  ],
-  'signal-forwarding': [
-    'harness/checks/signal-forwarding.ts',
-    "if (!how && ((exited && exited.exitCode === 128 + number) || programGone)) how = 'died';",
-    '',
-    'does not count a program that died of the signal',
-  ],
-  'graceful-stop': [
-    'harness/checks/graceful-stop.ts',
-    'const { observed, evidence, grace } = await measureStop(ctx, container, t0);',
-    'const { observed: measured, evidence, grace } = await measureStop(ctx, container, t0);\nconst observed = { ...measured, killed: false };',
-    "ignores the engine's SIGKILL events",
-  ],
-  'zombie-reaping': [
-    'harness/checks/zombie-reaping.ts',
-    'const first = settled.processes.filter(isZombie);',
-    'const first = settled.processes.filter((p) => isZombie(p) && p.ppid !== 1);',
-    "leaves PID 1's zombies uncounted",
-  ],
-  'exec-probe-zombies': [
-    'harness/checks/exec-probe-zombies.ts',
-    'observed: { probes: PROBES, zombies: zombies.length },',
-    'observed: { probes: PROBES, zombies: Math.min(zombies.length, 1) },',
-    'counts at most one zombie however many probes left',
-  ],
-  'exit-code': [
-    'harness/checks/exit-code.ts',
-    'observed: { exitCode: exited.exitCode, wanted, survived: false },',
-    'observed: { exitCode: wanted, wanted, survived: false },',
-    "reports the program's code instead of the container's",
-  ],
-  'orphans-on-stop': [
-    'harness/checks/orphans-on-stop.ts',
-    'observed: { grandchildren: started, signalled, reached,',
-    'observed: { grandchildren: started, signalled: programDied ? 0 : signalled, reached,',
-    "hides the orphans' signals when the program died of its own",
-  ],
-  'stop-signal': [
-    'harness/checks/stop-signal.ts',
-    'const declared = (await container.config()).stopSignal;',
-    "const declared = 'SIGTERM';",
-    "takes the engine's default for the image's STOPSIGNAL",
-  ],
-};
 
-/** The mutants whose line is no longer in the sources under `root`, as one-line reasons. */
-export function staleMutants(read) {
-  return Object.entries(MUTANTS)
-    .filter(([, [file, from]]) => !read(file).includes(from))
-    .map(([check, [file]]) => `mutant of ${check}: ${file} no longer has the line it breaks`);
+/**
+ * The mutants in the check files under `root`, one entry per marker.
+ * @param {string} root the project's folder
+ * @returns {Mutant[]}
+ */
+export function mutantsIn(root) {
+  /** @type {Mutant[]} */
+  const found = [];
+  for (const name of readdirSync(join(root, CHECKS_DIR))
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
+    const file = `${CHECKS_DIR}/${name}`;
+    const lines = readFileSync(join(root, file), 'utf8').split('\n');
+    lines.forEach((text, i) => {
+      const m = MARKER.exec(text);
+      if (!m) return;
+      const indent = m[1] ?? '';
+      let j = i + 1;
+      /** @type {string[]} */
+      const becomes = [];
+      for (let b; j < lines.length && (b = BECOMES.exec(lines[j] ?? '')); j++) becomes.push(`${indent}${b[1]}`);
+      const target = j;
+      found.push({
+        check: name.replace(/\.ts$/, ''),
+        file,
+        line: target + 1,
+        breaks: m[2] ?? '',
+        apply: (source) => {
+          const out = source.split('\n');
+          if (out[target] !== lines[target]) throw new Error(`${file}:${target + 1} changed since it was read`);
+          out.splice(target, 1, ...becomes);
+          return out.join('\n');
+        },
+      });
+    });
+  }
+  return found;
 }
+
+export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');

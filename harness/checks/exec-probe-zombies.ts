@@ -56,6 +56,8 @@ function execProbeZombies(ctx: CheckContext, subject: Subject): Promise<Observat
         reason: zombies.length
           ? `${zombies.length} zombie(s) after ${PROBES} killed exec probes: PID 1 (${snapshots[0]?.processes.find((p) => p.pid === 1)?.comm ?? '?'}) does not reap the children they leave`
           : `the children of ${PROBES} killed exec probes were reaped`,
+        // mutant: counts at most one zombie however many probes left
+        // => observed: { probes: PROBES, zombies: Math.min(zombies.length, 1) },
         observed: { probes: PROBES, zombies: zombies.length },
         evidence: { ps: snapshots, logs: await container.logs() },
       };

@@ -66,6 +66,8 @@ function exitCode(ctx: CheckContext, subject: Subject, which: ExitScenario): Pro
         reason: ok
           ? `the container exited ${wanted}, as the program did`
           : `the container exited ${exited.exitCode}; the program's status was ${wanted}`,
+        // mutant: reports the program's code instead of the container's
+        // => observed: { exitCode: wanted, wanted, survived: false },
         observed: { exitCode: exited.exitCode, wanted, survived: false },
         evidence: {
           logs,

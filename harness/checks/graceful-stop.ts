@@ -86,6 +86,9 @@ function gracefulStop(ctx: CheckContext, subject: Subject): Promise<Observation<
       // A certification's other scenarios start, stop and are removed beside this one:
       // the stop is timed once they are gone, so they never slow the stop judged.
       const quiet = await alone();
+      // mutant: ignores the engine's SIGKILL events
+      // => const { observed: measured, evidence, grace } = await measureStop(ctx, container, t0);
+      // => const observed = { ...measured, killed: false };
       const { observed, evidence, grace } = await measureStop(ctx, container, t0);
       if (quiet.waitedMs > 0 || !quiet.alone)
         evidence.notes = [

@@ -70,6 +70,8 @@ function orphansOnStop(ctx: CheckContext, subject: Subject): Promise<Observation
             : signalled === started
               ? `all ${started} grandchildren received the stop signal and exited before the container finished`
               : `${signalled} of ${started} grandchildren handled the stop signal before PID 1 exited; the kernel SIGKILLed the rest`,
+        // mutant: hides the orphans' signals when the program died of its own
+        // => observed: { grandchildren: started, signalled: programDied ? 0 : signalled, reached, killed: stop.killed, exitCode: stop.exitCode },
         observed: { grandchildren: started, signalled, reached, killed: stop.killed, exitCode: stop.exitCode },
         evidence: { ...evidence, ps: [ps] },
       };

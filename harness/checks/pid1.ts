@@ -59,6 +59,8 @@ function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<Pid1Obse
       const masks = resting?.processes.find((p) => p.pid === 1)?.masks;
       const sigterm = masks ? disposition(masks, 'SIGTERM') : null;
       const observed: Pid1Observed = {
+        // mutant: names the last process instead of PID 1
+        // => pid1: snapshot.processes.at(-1)?.comm ?? first.comm,
         pid1: first.comm,
         pid1Exe: first.exe ?? null,
         processes: snapshot.processes.map(({ pid, ppid, stat, comm, exe }) => ({

@@ -90,6 +90,7 @@ function signalForwarding(
       // An image other than the sample program logs nothing we know (even with a ready
       // line of its own): acting on the signal means exiting.
       if (!how && exited && !subject.variant) how = 'exited';
+      // mutant: does not count a program that died of the signal
       if (!how && ((exited && exited.exitCode === 128 + number) || programGone)) how = 'died';
       const received = how !== null;
       return {

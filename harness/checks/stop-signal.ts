@@ -40,6 +40,8 @@ function stopSignal(ctx: CheckContext, subject: Subject): Promise<Observation<St
       empty,
     },
     async (container, t0) => {
+      // mutant: takes the engine's default for the image's STOPSIGNAL
+      // => const declared = 'SIGTERM';
       const declared = (await container.config()).stopSignal;
       const { observed: stop, evidence } = await measureStop(ctx, container, t0);
       const logged = (evidence.logs ?? []).map((l) => /^signal (SIG\w+)$/.exec(l.text)?.[1]).find(Boolean);
