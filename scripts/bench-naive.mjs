@@ -32,6 +32,50 @@ const ps = (id) => docker(['exec', id, 'sh', '-c', 'ps -eo pid,ppid,stat,args; g
 /** Zombies show at once where nothing reaps; otherwise a quiet window says none came. */
 const zombiesAfterQuiet = (id) => until(QUIET_MS, () => / Z/.test(docker(['exec', id, 'ps', '-eo', 'stat'])));
 
+/**
+ * What the naive loop does for each check's scenario, by docker CLI calls. A check with
+ * no recipe here is left out of the bench's full-matrix comparison (NAIVE_CHECKS), and
+ * the bench says so.
+ * @type {Record<string, (id: string, s: { scenario: string, grace: number }) => void>}
+ */
+const RECIPES = {
+  pid1: (id) => ps(id),
+  'signal-forwarding': (id, s) => {
+    docker(['kill', '-s', s.scenario, id]);
+    until(QUIET_MS, () => logs(id).includes(`signal ${s.scenario}`) || exited(id));
+  },
+  'graceful-stop': (id, s) => stopAndRead(id, s.grace),
+  'stop-signal': (id, s) => stopAndRead(id, s.grace),
+  'zombie-reaping': (id, s) => {
+    if (s.scenario === 'injected') spawnSync('docker', ['exec', id, 'sh', '-c', 'sleep 0.3 & kill -KILL $$']);
+    zombiesAfterQuiet(id);
+  },
+  'exec-probe-zombies': (id) => {
+    for (let i = 0; i < 3; i++) spawnSync('docker', ['exec', id, 'sh', '-c', 'sleep 0.3 & kill -KILL $$']);
+    zombiesAfterQuiet(id);
+  },
+  'exit-code': (id) => {
+    until(HANG_MS, () => exited(id) || /survived SIG/.test(logs(id)));
+    docker(['inspect', '--format', '{{.State.ExitCode}}', id]);
+  },
+  'orphans-on-stop': (id, s) => {
+    until(HANG_MS, () => (logs(id).match(/^grandchild pid=\d+ started/gm) ?? []).length >= 2);
+    ps(id);
+    docker(['stop', '-t', String(s.grace), id]);
+    logs(id);
+  },
+};
+
+/** The checks the naive loop can do: the bench's full matrix runs these. */
+export const NAIVE_CHECKS = Object.keys(RECIPES);
+
+/** Stop with the grace period, then read the exit code and the logs. */
+function stopAndRead(id, grace) {
+  docker(['stop', '-t', String(grace), id]);
+  docker(['inspect', '--format', '{{.State.ExitCode}}', id]);
+  logs(id);
+}
+
 const ENV = {
   'zombie-reaping/program': ['APP_ZOMBIE=1'],
   'exit-code/exit-3': ['APP_EXIT_AFTER=0.3', 'APP_EXIT_CODE=3'],
@@ -56,41 +100,9 @@ export function naiveScenario(s) {
   ]);
   try {
     if (!until(HANG_MS, () => /ready pid=/.test(logs(id)) || exited(id))) throw new Error(`${s.image}: never ready`);
-    switch (s.check) {
-      case 'pid1':
-        ps(id);
-        break;
-      case 'signal-forwarding':
-        docker(['kill', '-s', s.scenario, id]);
-        until(QUIET_MS, () => logs(id).includes(`signal ${s.scenario}`) || exited(id));
-        break;
-      case 'graceful-stop':
-      case 'stop-signal':
-        docker(['stop', '-t', String(s.grace), id]);
-        docker(['inspect', '--format', '{{.State.ExitCode}}', id]);
-        logs(id);
-        break;
-      case 'zombie-reaping':
-        if (s.scenario === 'injected') spawnSync('docker', ['exec', id, 'sh', '-c', 'sleep 0.3 & kill -KILL $$']);
-        zombiesAfterQuiet(id);
-        break;
-      case 'exec-probe-zombies':
-        for (let i = 0; i < 3; i++) spawnSync('docker', ['exec', id, 'sh', '-c', 'sleep 0.3 & kill -KILL $$']);
-        zombiesAfterQuiet(id);
-        break;
-      case 'exit-code':
-        until(HANG_MS, () => exited(id) || /survived SIG/.test(logs(id)));
-        docker(['inspect', '--format', '{{.State.ExitCode}}', id]);
-        break;
-      case 'orphans-on-stop':
-        until(HANG_MS, () => (logs(id).match(/^grandchild pid=\d+ started/gm) ?? []).length >= 2);
-        ps(id);
-        docker(['stop', '-t', String(s.grace), id]);
-        logs(id);
-        break;
-      default:
-        throw new Error(`the naive loop has no recipe for ${s.check}`);
-    }
+    const recipe = RECIPES[s.check];
+    if (!recipe) throw new Error(`the naive loop has no recipe for ${s.check}`);
+    recipe(id, s);
   } finally {
     docker(['rm', '-f', id]);
   }

@@ -1,13 +1,16 @@
 // @ts-check
-// `npm run docs`: renders the command reference in docs/commands.md from the help texts
-// the commands print (from the build: `npm run build` first). suites/unit/docs.test.ts
-// fails when the file and the help texts differ.
+// `npm run docs`: renders the reference parts of docs/ from the sources (from the build:
+// `npm run build` first): docs/commands.md from the commands' help texts, the battery's
+// table in docs/battery.md from the check definitions. suites/unit/docs.test.ts fails
+// when a document and its sources differ.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { commandsReference, withReference } = await import(join(root, 'dist/harness/cli/reference.js'));
-const path = join(root, 'docs', 'commands.md');
-writeFileSync(path, withReference(readFileSync(path, 'utf8'), await commandsReference()));
-console.log(`docs: ${path} rendered from the help texts`);
+const { RENDERED, withReference } = await import(join(root, 'dist/harness/cli/reference.js'));
+for (const [doc, render] of Object.entries(RENDERED)) {
+  const path = join(root, doc);
+  writeFileSync(path, withReference(readFileSync(path, 'utf8'), await render()));
+  console.log(`docs: ${doc} rendered`);
+}

@@ -40,6 +40,10 @@ export interface CheckDefinition<O extends object = object> {
   readonly name: string;
   /** One line for help texts and reports. */
   readonly description: string;
+  /** What its scenarios do, for the battery's table in docs/battery.md (Markdown). */
+  readonly does: string;
+  /** What it observes, for the same table (Markdown). */
+  readonly observes: string;
   /** The matrix's scenarios, one container each (null: the check has one). */
   readonly scenarios: readonly (string | null)[];
   /** Waits out a grace period: scheduled first, so a pool does not end on a long tail. */

@@ -68,6 +68,8 @@ function execProbeZombies(ctx: CheckContext, subject: Subject): Promise<Observat
 export const execProbeZombiesCheck = defineCheck<ExecProbeZombiesObserved>({
   name: 'exec-probe-zombies',
   description: "whether the children of exec probes killed on timeout are reaped (they are PID 1's to reap)",
+  does: "3 exec probes (`sh -c '...'`) cut off the way the kubelet cuts off a timed-out probe: the exec'd shell is killed, its child orphaned",
+  observes: 'processes in state Z once the children have exited: a PID 1 that does not reap gains one per probe',
   remedy: 'Commands run by exec probes leave zombies when PID 1 does not reap: run an init as PID 1.',
   scenarios: [null],
   slow: false,

@@ -143,6 +143,8 @@ function exitCodeOnStopSignal(
 export const exitCodeCheck = defineCheck<ExitCodeObserved | ExitOnStopSignalObserved>({
   name: 'exit-code',
   description: "whether the container's exit code carries the program's (N, or 128+S)",
+  does: 'the program exits 3; or kills itself with SIGTERM',
+  observes: "the container's exit code vs 3 / 143",
   remedy:
     "The exit code on the stop signal is not one the policy accepts: a 137 means SIGKILL after the grace period; the program's own code was lost. Handle SIGTERM and exit 0, or let an init report 128+signal.",
   fixedByExecForm: true,

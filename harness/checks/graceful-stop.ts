@@ -113,6 +113,9 @@ function gracefulStop(ctx: CheckContext, subject: Subject): Promise<Observation<
 export const gracefulStopCheck = defineCheck<GracefulStopObserved>({
   name: 'graceful-stop',
   description: 'stop with a grace period: exit code, duration, whether SIGKILL was needed',
+  does: 'engine stop with grace G',
+  observes:
+    "exit code, stop signal to die on the engine's event clock, whether the engine sent SIGKILL (its event log)",
   remedy:
     'The container did not exit on its stop signal within the grace period, so the engine (or the kubelet) SIGKILLed it and in-flight work was lost. Make the program PID 1 (exec form) or forward signals through an init, and handle SIGTERM (or declare the STOPSIGNAL it handles).',
   fixedByExecForm: true,

@@ -82,6 +82,8 @@ function orphansOnStop(ctx: CheckContext, subject: Subject): Promise<Observation
 export const orphansOnStopCheck = defineCheck<OrphansOnStopObserved>({
   name: 'orphans-on-stop',
   description: 'whether long-lived grandchildren are signalled on stop',
+  does: 'the program leaves 2 orphaned long-lived grandchildren, then stop',
+  observes: 'whether the stop signal reached them before PID 1 exited',
   remedy:
     'Long-lived grandchildren are SIGKILLed with PID 1 instead of being signalled: run an init that signals the whole group (tini -g, dumb-init) or have the program stop its children.',
   scenarios: [null],

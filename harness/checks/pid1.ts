@@ -102,6 +102,9 @@ function pid1(ctx: CheckContext, subject: Subject): Promise<Observation<Pid1Obse
 export const pid1Check = defineCheck<Pid1Observed>({
   name: 'pid1',
   description: 'which program is PID 1, the process tree, and what PID 1 does with SIGTERM',
+  does: "start, `ps` from the node's observer",
+  observes:
+    "PID 1's command name, the process table, and what PID 1 does with SIGTERM from its signal masks: caught, blocked (taken with sigwait), ignored, or default (dropped by the kernel)",
   remedy:
     'A shell or a script as PID 1 keeps the signals the engine sends. Start the program in exec form (CMD ["prog", "arg"]), `exec` it from an entrypoint script, or put an init (tini, dumb-init, docker run --init) in front of it.',
   fixedByExecForm: true,

@@ -116,6 +116,8 @@ function signalForwarding(
 export const signalForwardingCheck = defineCheck<SignalForwardingObserved>({
   name: 'signal-forwarding',
   description: 'whether each signal sent to the container reaches the program',
+  does: 'TERM, INT, HUP, QUIT, USR1, USR2, WINCH, one fresh container each',
+  observes: "whether the program logged it, or died of it; PID 1's disposition of it when sent",
   remedy:
     'The program never saw the signal: a shell-form CMD or an entrypoint script without `exec` keeps it. Use the exec form, `exec "$@"`, or an init that forwards signals (tini, dumb-init).',
   fixedByExecForm: true,

@@ -63,6 +63,8 @@ function stopSignal(ctx: CheckContext, subject: Subject): Promise<Observation<St
 export const stopSignalCheck = defineCheck<StopSignalObserved>({
   name: 'stop-signal',
   description: 'with STOPSIGNAL SIGINT declared, which signal the program receives on stop',
+  does: 'the image re-declared with `STOPSIGNAL SIGINT`, then stop',
+  observes: 'which signal the program received',
   remedy: 'The declared STOPSIGNAL did not reach the program: a shell or a script in front of it kept it.',
   scenarios: ['SIGINT'],
   slow: true,

@@ -151,6 +151,8 @@ const REAPER_TIMER_MS = 1000;
 export const zombieReapingCheck = defineCheck<ZombieReapingObserved>({
   name: 'zombie-reaping',
   description: 'whether an orphan that exits is reaped (by the program, or injected)',
+  does: "the program orphans a child that exits; or a static busybox exec'd into the container does",
+  observes: 'processes in state Z once the orphan has exited (seen in two snapshots in a row)',
   remedy:
     'Orphaned children re-parented to PID 1 were never reaped and stay as zombies. Run an init as PID 1 (tini, dumb-init, catatonit, docker run --init) or reap children in the program (waitpid on SIGCHLD).',
   fixedByInit: true,

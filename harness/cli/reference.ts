@@ -1,3 +1,4 @@
+import { CHECKS } from '../checks/battery.js';
 import { COMMANDS, HELP } from './commands.js';
 
 /** The order docs/commands.md lists the commands in: the order of the main help. */
@@ -17,13 +18,29 @@ export async function commandsReference(): Promise<string> {
   return sections.join('\n\n');
 }
 
-export const REFERENCE_START = '<!-- rendered from the help texts by `npm run docs`: edit them, not this -->';
+/** The battery's table in docs/battery.md, from the check definitions, in report order. */
+export function batteryReference(): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  return [
+    '| check | scenario | observed |',
+    '|---|---|---|',
+    ...CHECKS.map((c) => `| \`${c.name}\` | ${cell(c.does)} | ${cell(c.observes)} |`),
+  ].join('\n');
+}
+
+/** Each rendered document and what renders its reference part. */
+export const RENDERED: Record<string, () => Promise<string> | string> = {
+  'docs/commands.md': commandsReference,
+  'docs/battery.md': batteryReference,
+};
+
+export const REFERENCE_START = '<!-- rendered by `npm run docs` from the sources: edit them, not this -->';
 export const REFERENCE_END = '<!-- end of the rendered reference -->';
 
 /** `doc` with the part between the markers replaced by `reference`. */
 export function withReference(doc: string, reference: string): string {
   const a = doc.indexOf(REFERENCE_START);
   const b = doc.indexOf(REFERENCE_END);
-  if (a < 0 || b < a) throw new Error('docs/commands.md has lost its reference markers');
+  if (a < 0 || b < a) throw new Error('the document has lost its reference markers');
   return `${doc.slice(0, a + REFERENCE_START.length)}\n\n${reference}\n\n${doc.slice(b)}`;
 }

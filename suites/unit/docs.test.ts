@@ -13,16 +13,16 @@ import { matrixHelp, matrixOptions } from '../../harness/cli/matrix.js';
 import { podHelp, podOptions } from '../../harness/cli/pod.js';
 import { reportHelp, reportOptions } from '../../harness/cli/report.js';
 import { setupHelp, setupOptions } from '../../harness/cli/setup.js';
-import { commandsReference, withReference } from '../../harness/cli/reference.js';
+import { RENDERED, withReference } from '../../harness/cli/reference.js';
 import { projectRoot } from '../../harness/paths.js';
 
 const root = projectRoot();
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
-describe('the command reference', () => {
-  it('docs/commands.md holds every help text as the commands print it (`npm run docs` renders it)', async () => {
-    const doc = read('docs/commands.md');
-    expect(doc).toBe(withReference(doc, await commandsReference()));
+describe('the rendered references', () => {
+  it.each(Object.entries(RENDERED))('%s holds what its sources render (`npm run docs`)', async (path, render) => {
+    const doc = read(path);
+    expect(doc).toBe(withReference(doc, await render()));
   });
 
   it.each([

@@ -3,6 +3,7 @@ import { defaultPolicy, policyFrom } from '../../harness/certify/policy.js';
 import { judge } from '../../harness/certify/gate.js';
 import { BadInputError } from '../../harness/errors.js';
 import type { Observation } from '../../harness/checks/observation.js';
+import { CERTIFY_CHECKS } from '../../harness/checks/battery.js';
 
 describe('policy', () => {
   it('has a documented default', () => {
@@ -24,7 +25,7 @@ describe('policy', () => {
     [{ acceptedExitCodes: [0, 300] }, 'invalid policy p.yaml: key "acceptedExitCodes.1" must be <= 255'],
     [
       { required: ['graceful-stop', 'uptime'] },
-      'invalid policy p.yaml: key "required.1" must be one of pid1, signal-forwarding, graceful-stop, zombie-reaping, exit-code',
+      `invalid policy p.yaml: key "required.1" must be one of ${CERTIFY_CHECKS.map((c) => c.name).join(', ')}`,
     ],
     [{ startup: { wait: 1 } }, 'invalid policy p.yaml: unknown key "startup.wait"'],
     [{ startup: { readyPort: 70000 } }, 'invalid policy p.yaml: key "startup.readyPort" must be <= 65535'],
