@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LIMITS, positiveNumber } from '../../harness/cli/args.js';
 import { policyFrom } from '../../harness/certify/policy.js';
+import { CERTIFY_CHECKS } from '../../harness/checks/battery.js';
 import { collect } from '../../harness/engine/exec.js';
 import { MAX_SECONDS, parsePod } from '../../harness/pod/manifest.js';
 import { sandboxAdvisories } from '../../harness/engine/advisories.js';
@@ -85,7 +86,7 @@ describe('validation errors', () => {
     expect(() =>
       policyFrom({ graceSeconds: 'ten', required: ['pid1', 'nap'], startup: { readyPort: 0 } }, 'p.yaml'),
     ).toThrow(
-      'invalid policy p.yaml: key "graceSeconds" must be number (got "ten"); key "required.1" must be one of pid1, signal-forwarding, graceful-stop, zombie-reaping, exit-code (got "nap"); key "startup.readyPort" must be >= 1 (got 0)',
+      `invalid policy p.yaml: key "graceSeconds" must be number (got "ten"); key "required.1" must be one of ${CERTIFY_CHECKS.map((c) => c.name).join(', ')} (got "nap"); key "startup.readyPort" must be >= 1 (got 0)`,
     );
   });
 });
