@@ -230,8 +230,8 @@ async function certifyOne(
   for (const o of result.observations) {
     const label = `${o.check}${o.scenario ? ` (${o.scenario})` : ''}`;
     const shown = shownVerdict(o);
-    if (shown === 'pass') {
-      out(`  pass  ${label}: ${o.reason}`);
+    if (shown === 'pass' || shown === 'skip') {
+      out(`  ${shown}  ${label}: ${o.reason}`);
       continue;
     }
     if (shown === 'warning') {

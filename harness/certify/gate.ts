@@ -34,13 +34,16 @@ export function judge(o: Observation<object>, policy: Policy): { verdict: Verdic
 /**
  * An observation as the gate judges it under the policy: a check the policy does not
  * require says so; a required check does not pass on evidence the image could have
- * shaped alone (it is then an error: the image cannot be certified on it).
+ * shaped alone, nor when it did not apply (a skip): either is an error, the image
+ * cannot be certified on it.
  */
 export function gateJudgement(o: Observation<object>, policy: Policy): Observation<object> {
   const required = policy.required.includes(o.check);
   const j = judge(o, policy);
   const shaped = o.evidence.shapeable ?? [];
   const expectation = policyExpectation(o.check, policy);
+  if (required && j.verdict === 'skip')
+    return { ...o, verdict: 'error', reason: `${j.reason} (the policy requires this check)`, required, expectation };
   if (required && j.verdict === 'pass' && shaped.length)
     return {
       ...o,

@@ -9,6 +9,9 @@ import { renderMarkdown } from '../../harness/report/markdown.js';
 import { countTotals, type Report, type ReportResult } from '../../harness/report/model.js';
 import { renderSarif } from '../../harness/report/sarif.js';
 import { assertReport } from '../../harness/report/validate.js';
+import { gateJudgement } from '../../harness/certify/gate.js';
+import { defaultPolicy } from '../../harness/certify/policy.js';
+import type { Observation } from '../../harness/checks/observation.js';
 
 const result = (check: string, verdict: ReportResult['verdict'], required: boolean): ReportResult => ({
   subject: 'my/api:1',
@@ -157,5 +160,31 @@ describe('the grace period a header says', () => {
     r.results[2] = { ...(r.results[2] as ReportResult), evidence: { timings: { graceMs: 5000 } } };
     expect(renderMarkdown(r)).toContain('· grace 2 s \\(5-7 s for 2 stops: the engine was too busy to judge 2 s\\) ·');
     expect(renderHtml(r)).toContain('grace <b>2 s (5-7 s for 2 stops: the engine was too busy to judge 2 s)</b>');
+  });
+});
+
+describe('a check that did not apply (skip)', () => {
+  const skipped: Observation<object> = {
+    check: 'graceful-stop',
+    subject: 'my/api:1',
+    scenario: null,
+    did: 'nothing',
+    verdict: 'skip',
+    reason: 'no ready port to watch',
+    observed: {},
+    evidence: {},
+    durationMs: 0,
+  };
+
+  it('stays a skip when the policy does not require it', () => {
+    const o = gateJudgement(skipped, { ...defaultPolicy(), required: [] });
+    expect(o.verdict).toBe('skip');
+    expect(o).toMatchObject({ required: false });
+  });
+
+  it('is an error when the policy requires it: the image cannot be certified on it', () => {
+    const o = gateJudgement(skipped, { ...defaultPolicy(), required: ['graceful-stop'] });
+    expect(o.verdict).toBe('error');
+    expect(o.reason).toBe('no ready port to watch (the policy requires this check)');
   });
 });
