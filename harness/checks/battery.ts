@@ -4,6 +4,7 @@ import { exitCodeCheck } from './exit-code.js';
 import { gracefulStopCheck } from './graceful-stop.js';
 import { orphansOnStopCheck } from './orphans-on-stop.js';
 import { pid1Check } from './pid1.js';
+import { servesDuringDrainCheck } from './serves-during-drain.js';
 import { signalForwardingCheck } from './signal-forwarding.js';
 import { stopSignalCheck } from './stop-signal.js';
 import { zombieReapingCheck } from './zombie-reaping.js';
@@ -23,6 +24,7 @@ const DEFINITIONS = [
   exitCodeCheck,
   orphansOnStopCheck,
   stopSignalCheck,
+  servesDuringDrainCheck,
 ] as const;
 
 /**
