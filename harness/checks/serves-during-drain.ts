@@ -106,6 +106,8 @@ function servesDuringDrain(ctx: CheckContext, subject: Subject): Promise<Observa
         let exited = false;
         const stopAt = monotonicMs();
         const stopping = container.stop(G).finally(() => (exited = true));
+        // Its failure is read where it is awaited, after the loop; not unhandled meanwhile.
+        stopping.catch(() => undefined);
         const notes: string[] = [];
         let requests = 0;
         let lastAnswerMs: number | null = null;

@@ -92,6 +92,12 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
       throw new BadInputError(`matrix: unknown check "${name}" (one of: ${CHECKS.map((x) => x.name).join(', ')})`);
     return c;
   });
+  // A gate check without catalogue scenarios (one that needs a ready port) has nothing to run here.
+  const idle = checks.filter((c) => !c.scenarios.length);
+  if (!config && idle.length === checks.length)
+    throw new BadInputError(
+      `matrix: ${idle.map((c) => c.name).join(', ')} ${idle.length > 1 ? 'have' : 'has'} no scenario for the sample catalogue (the gate runs ${idle.length > 1 ? 'them' : 'it'}: harness certify IMAGE)`,
+    );
   const graceSeconds = positiveNumber('matrix', 'grace', values.grace, config?.graceSeconds ?? 2, LIMITS.graceSeconds);
   const concurrencyOption =
     values.concurrency === undefined
