@@ -88,8 +88,40 @@ const onNamedNetwork = (mode: string | undefined): boolean =>
 const networkMode = (network: string | undefined): string =>
   network === undefined || network === 'loopback' ? 'none' : network;
 
-/** The engine's own record of a container (its inspect answer). */
-export type ContainerDetails = Docker.ContainerInspectInfo;
+/**
+ * The engine's own record of a container (its inspect answer), as far as the harness
+ * reads it: its own type, so the engine client's types stay in engine/ (the Docker API's
+ * field names, which Podman's compatible API shares).
+ */
+export interface ContainerDetails {
+  Id: string;
+  State: {
+    Status: string;
+    Running: boolean;
+    Pid: number;
+    ExitCode: number;
+    OOMKilled: boolean;
+    /** RFC 3339 with nanoseconds; the zero time until it happened. */
+    StartedAt: string;
+    FinishedAt: string;
+  };
+  Config: {
+    Entrypoint?: string[] | string | null;
+    Cmd?: string[] | string | null;
+    User?: string;
+    StopSignal?: string;
+  };
+  HostConfig: {
+    Memory?: number;
+    PidsLimit?: number | null;
+    SecurityOpt?: string[] | null;
+    Privileged?: boolean;
+    NetworkMode?: string;
+    Binds?: string[] | null;
+  };
+  /** What is mounted into it (the harness mounts nothing into an image under test). */
+  Mounts: unknown[];
+}
 
 /**
  * The one translation of a container spec into the engine's create options, for
@@ -230,8 +262,9 @@ export async function stopContainer(session: OnEngine, id: string, graceSeconds:
   }
 }
 
-export function inspectContainer(session: OnEngine, id: string): Promise<ContainerDetails> {
-  return session.engine.docker.getContainer(id).inspect();
+export async function inspectContainer(session: OnEngine, id: string): Promise<ContainerDetails> {
+  const info: Docker.ContainerInspectInfo = await session.engine.docker.getContainer(id).inspect();
+  return info;
 }
 
 /** How the container was configured to run, as the engine resolved it from the image and the spec. */
@@ -247,12 +280,7 @@ export interface ContainerConfig {
 }
 
 export function configOf(info: ContainerDetails): ContainerConfig {
-  const cfg = info.Config as {
-    Entrypoint?: string[] | string | null;
-    Cmd?: string[] | string | null;
-    User?: string;
-    StopSignal?: string;
-  };
+  const cfg = info.Config;
   const list = (v: string[] | string | null | undefined) => (v == null ? [] : Array.isArray(v) ? v : [v]);
   const declared = cfg.StopSignal || null;
   return {
