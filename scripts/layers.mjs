@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 /**
  * Bottom first. A folder ends in "/"; a file at the top of harness/ is named alone.
  * What a layer is for:
- *  - leaves: errors, logging, paths, text made safe for a terminal or a report;
+ *  - leaves: errors, logging, paths, text made safe for a terminal or a report, signal
+ *    names and numbers;
  *  - engine: the one boundary with the container engine;
  *  - observe, images, run: what a scenario needs (snapshots and clocks, images built
  *    and bootstrapped, containers in flight and their bound);
@@ -23,7 +24,17 @@ import { fileURLToPath } from 'node:url';
  *  - the two front doors, the library and the command line.
  */
 export const LAYERS = [
-  ['errors.ts', 'log.ts', 'paths.ts', 'safe-paths.ts', 'yaml-file.ts', 'version.ts', 'secrets.ts', 'text.ts'],
+  [
+    'errors.ts',
+    'log.ts',
+    'paths.ts',
+    'safe-paths.ts',
+    'yaml-file.ts',
+    'version.ts',
+    'secrets.ts',
+    'text.ts',
+    'signals.ts',
+  ],
   ['engine/'],
   ['observe/'],
   ['images/'],

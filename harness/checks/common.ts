@@ -1,15 +1,26 @@
 import { errorNotes, ScenarioError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
 import type { LogLine } from '../engine/logs.js';
-import { type PsSnapshot } from '../observe/ps.js';
+import type { PsSnapshot } from '../observe/rows.js';
 import { restedOn, settledShape, settleReading, SettleTracker } from '../observe/settle.js';
 import { atRest } from '../observe/signals.js';
-import { RunningContainer } from '../run/container.js';
+import type { ContainerSpec } from '../engine/containers.js';
+import type { RunningContainer } from '../run/container.js';
 import type { Observation, Readiness } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
 
 /** Deadline of a wait for something that must happen: it only stops a hang. */
 export const HANG_MS = 60_000;
+
+/**
+ * Start a container of a spec (a helper a check runs beside its subject). The engine
+ * code is loaded when a scenario runs: reading a check's definition (a report does)
+ * loads none.
+ */
+export async function startContainer(ctx: CheckContext, spec: ContainerSpec): Promise<RunningContainer> {
+  const { RunningContainer } = await import('../run/container.js');
+  return RunningContainer.start(ctx.session, spec);
+}
 
 /** Start a fresh container of the subject for one scenario of one check. */
 export async function startSubject(
@@ -18,7 +29,7 @@ export async function startSubject(
   check: string,
   overrides: { env?: Record<string, string>; image?: string; scenario?: string | null; purpose?: string } = {},
 ): Promise<RunningContainer> {
-  return RunningContainer.start(ctx.session, {
+  return startContainer(ctx, {
     image: overrides.image ?? subject.image,
     purpose: overrides.purpose ?? 'subject',
     labels: {

@@ -1,4 +1,4 @@
-import { signalNumber } from '../engine/signals.js';
+import { signalNumber } from '../signals.js';
 import { judgedGraceSeconds, lengthenedGrace } from '../observe/stop-timing.js';
 import { HANG_MS, scenario, waitUntil } from './common.js';
 import { ScenarioError } from '../errors.js';

@@ -1,6 +1,6 @@
 import type { EngineEvent } from '../engine/events.js';
 import type { LogLine } from '../engine/logs.js';
-import type { PsSnapshot } from '../observe/ps.js';
+import type { PsSnapshot } from '../observe/rows.js';
 
 export type Verdict = 'pass' | 'fail' | 'error' | 'skip';
 

@@ -2,7 +2,7 @@ import { restingSnapshot, scenario } from './common.js';
 import { ScenarioError } from '../errors.js';
 import { defineCheck } from './definition.js';
 import type { Observation } from './observation.js';
-import type { ProcessRow } from '../observe/ps.js';
+import type { ProcessRow } from '../observe/rows.js';
 import { describeDisposition, disposition, type Disposition } from '../observe/signals.js';
 import type { CheckContext, Subject } from './subject.js';
 

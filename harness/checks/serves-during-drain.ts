@@ -1,8 +1,8 @@
 import { ScenarioError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
-import { RunningContainer } from '../run/container.js';
-import { NetProber, type NetAnswer } from '../run/net-prober.js';
-import { HANG_MS, scenario } from './common.js';
+import type { RunningContainer } from '../run/container.js';
+import type { NetAnswer } from '../run/net-prober.js';
+import { HANG_MS, scenario, startContainer } from './common.js';
 import { defineCheck } from './definition.js';
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
@@ -86,7 +86,7 @@ function servesDuringDrain(ctx: CheckContext, subject: Subject): Promise<Observa
       empty: { ...EMPTY, port },
     },
     async (container) => {
-      const watcher = await RunningContainer.start(ctx.session, {
+      const watcher = await startContainer(ctx, {
         image: ctx.toolboxImage,
         purpose: 'drain-watcher',
         network: `container:${container.id}`,
@@ -94,6 +94,7 @@ function servesDuringDrain(ctx: CheckContext, subject: Subject): Promise<Observa
         cmd: [],
         labels: container.spec.labels,
       });
+      const { NetProber } = await import('../run/net-prober.js');
       const prober = new NetProber(watcher);
       try {
         const first = await prober.probe(requestTo(port, 'http'), REQUEST_TIMEOUT_S * 1000);

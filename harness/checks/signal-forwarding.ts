@@ -1,6 +1,6 @@
 import type { LogLine } from '../engine/logs.js';
 import { atRest, disposition, type Disposition } from '../observe/signals.js';
-import { signalNumber } from '../engine/signals.js';
+import { signalNumber } from '../signals.js';
 import { quietWindowMs, restingSnapshot, scenario, waitUntil } from './common.js';
 import { defineCheck } from './definition.js';
 import { FORWARDED_SIGNALS } from './forwarded-signals.js';

@@ -1,7 +1,6 @@
-import { ensureImage } from '../images/build.js';
 import { stopSignalSpec, variantByName } from '../images/catalogue.js';
 import { silentLogger } from '../log.js';
-import { signalOfExitCode } from '../engine/signals.js';
+import { signalOfExitCode } from '../signals.js';
 import { scenario } from './common.js';
 import { defineCheck } from './definition.js';
 import { measureStop } from './graceful-stop.js';
@@ -27,7 +26,10 @@ function stopSignal(ctx: CheckContext, subject: Subject): Promise<Observation<St
   // Certified images carry their own STOPSIGNAL; catalogue variants get a SIGINT copy,
   // built inside the scenario: a failed build is this scenario's error, not the run's.
   const image = variant
-    ? async () => (await ensureImage(ctx.session, stopSignalSpec(variant, subject.image), silentLogger)).tag
+    ? async () => {
+        const { ensureImage } = await import('../images/build.js');
+        return (await ensureImage(ctx.session, stopSignalSpec(variant, subject.image), silentLogger)).tag;
+      }
     : subject.image;
   return scenario<StopSignalObserved>(
     ctx,

@@ -1,7 +1,6 @@
 import { ScenarioError } from '../errors.js';
-import { isZombie, type ProcessRow, type PsSnapshot } from '../observe/ps.js';
+import { isZombie, type ProcessRow, type PsSnapshot } from '../observe/rows.js';
 import type { RunningContainer } from '../run/container.js';
-import { HELPER, injectZombie } from '../run/inject.js';
 import { HANG_MS, scenario, waitUntil } from './common.js';
 import { defineCheck } from './definition.js';
 import type { Observation } from './observation.js';
@@ -44,6 +43,7 @@ function zombieReaping(
       let settledZombies: { zombies: ProcessRow[]; snapshots: PsSnapshot[] };
       if (how === 'injected') {
         // The helper's child, before its exec (still the helper's sh) and after (sleep).
+        const { HELPER } = await import('../run/inject.js');
         orphan = (p) => p.args.includes(HELPER);
         settledZombies = await injectedOrphan(ctx, container, ready.snapshot, orphan);
       } else {
@@ -90,6 +90,7 @@ async function injectedOrphan(
 ): Promise<{ zombies: ProcessRow[]; snapshots: PsSnapshot[] }> {
   let adopter = pid1Of(before);
   for (let attempt = 1; ; attempt++) {
+    const { injectZombie } = await import('../run/inject.js');
     await injectZombie(ctx.session, ctx.toolboxImage, container);
     const result = await leftZombies(ctx, container, isOrphan);
     const now = pid1Of(result.snapshots.at(-1));

@@ -7,7 +7,7 @@ import type { Session } from './session.js';
 import { removeContainer, stateImproper } from './remove.js';
 
 export { dependentsNamed, goneOnPodman, removeContainer, stateImproper } from './remove.js';
-import { signalName } from './signals.js';
+import { signalName } from '../signals.js';
 
 // testcontainers' reaper image would have to be pulled; our own labels and reaper
 // process do its job.

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { OnEngine } from './connect.js';
-import { signalOfExitCode } from './signals.js';
+import { signalOfExitCode } from '../signals.js';
 import { ScenarioError } from '../errors.js';
 
 /**

@@ -10,7 +10,7 @@
  * One child that came and went (a pre-start script) does not make its kind churn, so a
  * program started after it still has to settle.
  */
-import { allAsleep, isZombie, signalReadinessKey, type ProcessRow, type PsSnapshot } from './ps.js';
+import { allAsleep, isZombie, signalReadinessKey, type ProcessRow, type PsSnapshot } from './rows.js';
 
 /** How many of a kind must come and go before newer ones of that kind are churn. */
 const CHURN_AFTER = 2;

@@ -1,4 +1,4 @@
-import { signalNumber } from '../engine/signals.js';
+import { signalNumber } from '../signals.js';
 
 /**
  * A process's signal masks as /proc/<pid>/status shows them (hexadecimal bit sets, bit

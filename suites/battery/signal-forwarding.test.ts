@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { signalNumber } from '../../harness/engine/signals.js';
+import { signalNumber } from '../../harness/signals.js';
 import { batterySuite } from '../support/battery.js';
 
 // Against the docker CLI and the host's /proc: the engine sent the scenario's signal,

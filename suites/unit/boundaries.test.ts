@@ -16,7 +16,7 @@ import type { CheckContext } from '../../harness/checks/subject.js';
 import { configOf, createOptions, type ContainerDetails } from '../../harness/engine/containers.js';
 import type { Engine } from '../../harness/engine/connect.js';
 import { removeBuiltImages, removeRunObjects } from '../../harness/engine/session.js';
-import { signalName, signalNumber, signalOfExitCode } from '../../harness/engine/signals.js';
+import { signalName, signalNumber, signalOfExitCode } from '../../harness/signals.js';
 import { BuildFailedError, errorNotes, ScenarioError } from '../../harness/errors.js';
 import { inBackground, runSlowFirst } from '../../harness/run/pool.js';
 import { projectRoot } from '../../harness/paths.js';

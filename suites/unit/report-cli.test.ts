@@ -52,3 +52,38 @@ describe('harness report', () => {
     );
   });
 });
+
+describe('what harness report loads', () => {
+  it('no engine code: no engine client, no engine/ or run/ module but the load leaf', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harness-report-modules-'));
+    const input = join(dir, 'report.json');
+    const log = join(dir, 'modules.txt');
+    writeFileSync(input, JSON.stringify(fixtureReport()));
+    const r = await execa(
+      'node',
+      [
+        '--import',
+        join(projectRoot(), 'suites/support/module-log.mjs'),
+        join(projectRoot(), 'bin/harness.mjs'),
+        'report',
+        '--input',
+        input,
+        '--out',
+        join(dir, 'out'),
+      ],
+      { reject: false, env: { MODULE_LOG: log, HARNESS_QUIET_BUILD: '1' } },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const loaded = [...new Set(readFileSync(log, 'utf8').trim().split('\n'))];
+    // The hook sees what it should: the command and the renderers.
+    expect(loaded).toContain('cli/report.js');
+    expect(loaded).toContain('report/html.js');
+    const runtime = loaded.filter(
+      (m) =>
+        m.startsWith('engine/') ||
+        (m.startsWith('run/') && m !== 'run/load-info.js') ||
+        ['package dockerode', 'package testcontainers', 'package docker-modem'].includes(m),
+    );
+    expect(runtime).toEqual([]);
+  });
+});
