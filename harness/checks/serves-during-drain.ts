@@ -45,6 +45,14 @@ const requestTo = (port: number, by: 'http' | 'tcp') =>
 /** Whether an answer counts as served: an HTTP response (any status) or, for TCP, an accepted connection. */
 const served = (a: NetAnswer, by: 'http' | 'tcp') => (by === 'http' ? a.status !== null : a.result === 'success');
 
+/**
+ * A request the program dropped: refused, or reset before an answer (its listener
+ * closed). A request that only timed out was slow, not dropped: a loaded machine must
+ * not turn a slow answer into a closed listener.
+ */
+const dropped = (a: NetAnswer) =>
+  a.status === null && /connection refused|connection reset|remote end closed/i.test(a.output);
+
 /** The program's processes as the engine lists them, zombies left out; [] once it is gone. */
 async function stillRunning(container: RunningContainer): Promise<string[]> {
   return ((await container.processes()) ?? []).filter((p) => !/<defunct>/.test(p));
@@ -55,9 +63,10 @@ async function stillRunning(container: RunningContainer): Promise<string[]> {
  * answering until the program exits? During a rollout the endpoints go on sending
  * requests for a while after the kubelet's SIGTERM; a program that closes its listener
  * at once refuses them. A helper in the container's network namespace sends a request
- * every 50 ms from before the stop until the exit; a request refused is a failure only
- * when the program is seen still running after it, twice in a row (the engine's process
- * list, not a clock), so the listener closing as the program exits never counts.
+ * every 50 ms from before the stop until the exit; a request refused (or reset) is a
+ * failure only when the program is seen still running after it, twice in a row (the
+ * engine's process list, not a clock), so the listener closing as the program exits
+ * never counts; one that is only slow never does.
  */
 function servesDuringDrain(ctx: CheckContext, subject: Subject): Promise<Observation<ServesDuringDrainObserved>> {
   const port = subject.readyPort;
@@ -111,6 +120,7 @@ function servesDuringDrain(ctx: CheckContext, subject: Subject): Promise<Observa
         stopping.catch(() => undefined);
         const notes: string[] = [];
         let requests = 0;
+        let slow = 0;
         let lastAnswerMs: number | null = null;
         let refusedAtMs: number | null = null;
         let refusedWhile: string[] = [];
@@ -121,16 +131,18 @@ function servesDuringDrain(ctx: CheckContext, subject: Subject): Promise<Observa
           if (exited) break;
           requests++;
           if (served(answer, by)) lastAnswerMs = Math.round(sentMs);
+          else if (!dropped(answer)) slow++;
           else if ((refusedWhile = await stillRunning(container)).length) {
             // Refused while the program runs: once more, to tell a closed listener from a blip.
             const again = await prober.probe(requestTo(port, by), REQUEST_TIMEOUT_S * 1000);
-            if (!served(again, by) && (await stillRunning(container)).length) {
+            if (dropped(again) && (await stillRunning(container)).length) {
               refusedAtMs = Math.round(sentMs);
               notes.push(`refused: ${answer.output}`, `still running: ${refusedWhile.slice(0, 8).join('; ')}`);
             }
           }
           await new Promise((r) => setTimeout(r, REQUEST_EVERY_MS));
         }
+        if (slow) notes.push(`${slow} request(s) got no answer within ${REQUEST_TIMEOUT_S} s: slow, not refused`);
         const { exited: state, requested } = await stopping;
         const exitedAfterMs = Math.max(0, Math.round(state.finishedAtMs - requested.wallMs));
         const observed: ServesDuringDrainObserved = {

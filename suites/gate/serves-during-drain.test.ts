@@ -47,8 +47,8 @@ afterAll(async () => {
 });
 
 describe('serves-during-drain', () => {
-  it('passes a server that answers until it exits (a 1.5 s drain after SIGTERM)', async () => {
-    const o = await check(server('time.sleep(1.5)'));
+  it('passes a server that answers until it exits (a 3 s drain after SIGTERM)', async () => {
+    const o = await check(server('time.sleep(3)'));
     expect(o.verdict, o.reason).toBe('pass');
     expect(o.observed).toMatchObject({ port: 8080, answeredBy: 'http', refusedAtMs: null });
     const { requests, lastAnswerMs, exitedAfterMs } = o.observed as Record<string, number>;
