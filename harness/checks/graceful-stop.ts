@@ -1,6 +1,7 @@
 import { engineStopTiming, isSigkill, judgedGraceSeconds, lengthenedGrace, stopBands } from '../observe/stop-timing.js';
 import type { RunningContainer } from '../run/container.js';
 import { scenario } from './common.js';
+import { disposition } from '../observe/signals.js';
 import { defineCheck } from './definition.js';
 import type { Evidence, Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
@@ -82,7 +83,7 @@ function gracefulStop(ctx: CheckContext, subject: Subject): Promise<Observation<
       did: `started ${subject.name}, stopped it through the engine with a ${G} s grace period`,
       empty: { exitCode: null, stopDurationMs: null, killed: null },
     },
-    async (container, t0, _ready, alone) => {
+    async (container, t0, ready, alone) => {
       // A certification's other scenarios start, stop and are removed beside this one:
       // the stop is timed once they are gone, so they never slow the stop judged.
       const quiet = await alone();
@@ -98,11 +99,20 @@ function gracefulStop(ctx: CheckContext, subject: Subject): Promise<Observation<
             : `stopped with the image's other scenario containers still there after ${Math.round(quiet.waitedMs)} ms`,
         ];
       const pass = !observed.killed && observed.stopDurationMs < grace.seconds * 1000;
+      // What PID 1 does with the stop signal, when a snapshot at readiness says: one that
+      // handles it (or takes it to pass on, as an init does) was too slow, not deaf to it.
+      const pid1 = ready.snapshot?.processes.find((p) => p.pid === 1)?.masks;
+      const handled =
+        observed.killed &&
+        pid1 &&
+        ['caught', 'blocked'].includes(disposition(pid1, (await container.config()).stopSignal));
       return {
         verdict: pass ? 'pass' : 'fail',
-        reason: observed.killed
-          ? `the stop signal was not acted on: SIGKILL was needed after the ${grace.seconds} s grace period${grace.why} (exit ${observed.exitCode})`
-          : `exited ${observed.exitCode} ${observed.stopDurationMs} ms after the stop request, within the ${grace.seconds} s grace period${grace.why}`,
+        reason: handled
+          ? `PID 1 takes the stop signal (it handles it), but the container did not exit in time: SIGKILL was needed after the ${grace.seconds} s grace period${grace.why} (exit ${observed.exitCode})`
+          : observed.killed
+            ? `the stop signal was not acted on: SIGKILL was needed after the ${grace.seconds} s grace period${grace.why} (exit ${observed.exitCode})`
+            : `exited ${observed.exitCode} ${observed.stopDurationMs} ms after the stop request, within the ${grace.seconds} s grace period${grace.why}`,
         observed,
         evidence,
       };
