@@ -76,7 +76,9 @@ export function certifySubject(image: string, policy: Policy, network?: string):
     name: image,
     image,
     readyLog,
-    ...(policy.startup.readyPort && !readyLog ? { readyPort: policy.startup.readyPort } : {}),
+    // With both, readiness is the ready line (it is asked first); the port stays the
+    // image's, for the checks that watch it (serves-during-drain).
+    ...(policy.startup.readyPort ? { readyPort: policy.startup.readyPort } : {}),
     ...(run.env ? { env: run.env } : {}),
     ...(run.entrypoint ? { entrypoint: run.entrypoint } : {}),
     ...(run.cmd ? { cmd: run.cmd } : {}),

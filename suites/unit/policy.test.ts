@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy, policyFrom } from '../../harness/certify/policy.js';
-import { judge } from '../../harness/certify/gate.js';
+import { certifySubject, judge } from '../../harness/certify/gate.js';
 import { BadInputError } from '../../harness/errors.js';
 import type { Observation } from '../../harness/checks/observation.js';
 import { CERTIFY_CHECKS } from '../../harness/checks/battery.js';
@@ -88,5 +88,14 @@ describe('judging under a policy', () => {
     const z = { ...stop({ zombies: 2 }), check: 'zombie-reaping', verdict: 'fail' as const };
     expect(judge(z, { ...defaultPolicy(), allowZombies: true }).verdict).toBe('pass');
     expect(judge(z, defaultPolicy()).verdict).toBe('fail');
+  });
+});
+
+describe('the certify subject', () => {
+  it("keeps the ready port beside a ready line: readiness is the line, the port stays the image's", () => {
+    const policy = policyFrom({ startup: { readyLog: '^ready', readyPort: 8080 } }, 'p.yaml');
+    const subject = certifySubject('my/api:1', policy);
+    expect(subject.readyLog).toEqual(/^ready/);
+    expect(subject.readyPort).toBe(8080);
   });
 });
