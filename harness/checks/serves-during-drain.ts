@@ -2,7 +2,7 @@ import { ScenarioError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
 import type { RunningContainer } from '../run/container.js';
 import type { NetAnswer } from '../run/net-prober.js';
-import { HANG_MS, scenario, startContainer } from './common.js';
+import { base, HANG_MS, scenario, startContainer } from './common.js';
 import { defineCheck } from './definition.js';
 import type { Observation } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
@@ -72,12 +72,7 @@ function servesDuringDrain(ctx: CheckContext, subject: Subject): Promise<Observa
   const port = subject.readyPort;
   if (!port)
     return Promise.resolve({
-      check: 'serves-during-drain',
-      subject: subject.name,
-      variant: subject.variant,
-      program: subject.program,
-      scenario: null,
-      did: 'nothing: the image has no ready port to watch',
+      ...base(subject, 'serves-during-drain', null, 'nothing: the image has no ready port to watch'),
       verdict: 'skip',
       reason: "no ready port to watch: give --ready-port (or the policy's startup.readyPort)",
       observed: EMPTY,
@@ -116,8 +111,12 @@ function servesDuringDrain(ctx: CheckContext, subject: Subject): Promise<Observa
         let exited = false;
         const stopAt = monotonicMs();
         const stopping = container.stop(G).finally(() => (exited = true));
-        // Its failure is read where it is awaited, after the loop; not unhandled meanwhile.
-        stopping.catch(() => undefined);
+        // Settles with the stop, failed or not (its failure is read where it is awaited,
+        // after the loop): the loop's pace gives way to it, and it is never unhandled.
+        const stopped = stopping.then(
+          () => undefined,
+          () => undefined,
+        );
         const notes: string[] = [];
         let requests = 0;
         let slow = 0;
@@ -140,7 +139,10 @@ function servesDuringDrain(ctx: CheckContext, subject: Subject): Promise<Observa
               notes.push(`refused: ${answer.output}`, `still running: ${refusedWhile.slice(0, 8).join('; ')}`);
             }
           }
-          await new Promise((r) => setTimeout(r, REQUEST_EVERY_MS));
+          // The next request in its period, or no more once the container has exited.
+          let tick: NodeJS.Timeout | undefined;
+          await Promise.race([stopped, new Promise((r) => (tick = setTimeout(r, REQUEST_EVERY_MS)))]);
+          clearTimeout(tick);
         }
         if (slow) notes.push(`${slow} request(s) got no answer within ${REQUEST_TIMEOUT_S} s: slow, not refused`);
         const { exited: state, requested } = await stopping;
