@@ -18,7 +18,6 @@ import { certifySubject, judge, resolveImage } from './certify/gate.js';
 import { certify, resolvePolicy } from './app/certify.js';
 import { policyFrom, type Policy } from './certify/policy.js';
 import type { RunOptions } from './certify/run-options.js';
-import { createInternalNetwork } from './engine/networks.js';
 import { BadInputError } from './errors.js';
 import { silentLogger, type Logger } from './log.js';
 import { PodRun } from './pod/kubelet.js';
@@ -82,13 +81,13 @@ async function contextFor(grace: number): Promise<CheckContext> {
   const h = await harness();
   // Started by another run (HARNESS_SLOTS): each scenario also takes one of its slots.
   const limiter = sharedSlots(`library-${process.pid}`);
-  return { session: h.session, toolboxImage: h.toolbox.tag, graceSeconds: grace, ...(limiter ? { limiter } : {}) };
+  return { runtime: h.runtime, toolboxImage: h.toolbox.tag, graceSeconds: grace, ...(limiter ? { limiter } : {}) };
 }
 
 /** The internal engine network a policy asks for (none unless it does). */
 async function networkFor(ctx: CheckContext, policy: Policy): Promise<string | undefined> {
   if (policy.run.network !== 'internal') return undefined;
-  return createInternalNetwork(ctx.session, `harness-lib-${ctx.session.runId}-${Date.now()}`, 'library-network');
+  return ctx.runtime.createNetwork(`harness-lib-${ctx.runtime.runId}-${Date.now()}`, 'library-network');
 }
 
 /**
@@ -135,7 +134,7 @@ export async function runCheck(
     );
   const policy = policyFor(all);
   const ctx = await contextFor(policy.graceSeconds);
-  await resolveImage(ctx, ref, silentLogger);
+  await resolveImage(ctx.runtime, ref, silentLogger);
   const network = await networkFor(ctx, policy);
   const subject = certifySubject(ref, policy, network);
   const o = check.certify.run
@@ -166,7 +165,7 @@ export async function certifyImage(image: string | ImageUnderTest, options: Chec
 export async function runPod(manifest: string, options: { deleteAfterSeconds?: number; select?: string } = {}) {
   const spec = parsePod(manifest, '(manifest)', options.select);
   const h = await harness();
-  const run = new PodRun(h.session, h.toolbox.tag, spec, {
+  const run = new PodRun(h.runtime, h.toolbox.tag, spec, {
     deleteAfterSeconds: options.deleteAfterSeconds ?? 30,
     backoffScale: 1,
   });

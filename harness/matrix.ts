@@ -88,15 +88,15 @@ export async function runBattery(
           ? await u.check.run(c, u.subject, u.scenario)
           : await runOnAnyImage(c, u);
         // A scenario not carried out may be the engine gone: then no further one starts.
-        if (o.verdict === 'error') await ctx.session.stillAnswers();
+        if (o.verdict === 'error') await ctx.runtime.stillAnswers();
         const expected =
           u.subject.expected?.[u.check.name] ??
-          expectedRow(u.check, o.variant, o.program, o.scenario, ctx.session.engine.info.kind);
+          expectedRow(u.check, o.variant, o.program, o.scenario, ctx.runtime.kind);
         return expected ? { ...o, expected } : o;
       },
     })),
     concurrency,
     onResult,
-    () => !!ctx.session.lost,
+    () => !!ctx.runtime.lost,
   ).then((all) => all.filter((o) => o !== undefined));
 }

@@ -6,18 +6,20 @@ import { ensureImage, type BuiltImage } from './images/build.js';
 import { PROGRAMS, toolboxSpec, variantSpec, VARIANTS, type Program, type Variant } from './images/catalogue.js';
 import type { Subject } from './checks/subject.js';
 import type { Logger } from './log.js';
-import { runToCompletion } from './engine/containers.js';
 import { monotonicMs } from './observe/clock.js';
-import { NodeObserver } from './observe/ps.js';
 import { prefetchHelper } from './run/inject.js';
 import { defaultConcurrency, type LoadInfo } from './run/load.js';
 import { HarnessFaultError } from './errors.js';
 import type { HarnessConfig } from './config.js';
 import { resolveImage } from './certify/gate.js';
+import { DockerRuntime } from './runtime/docker.js';
+import type { ContainerRuntime } from './runtime/runtime.js';
 
 export interface Prepared {
   engine: Engine;
   session: Session;
+  /** The session's engine as the runtime the checks, the gate and the pod emulator take. */
+  runtime: ContainerRuntime;
   base: BaseImage;
   toolbox: BuiltImage;
 }
@@ -32,7 +34,7 @@ export async function prepare(log: Logger, options: { runId?: string; engine?: E
   try {
     const base = await ensureBaseImage(session, log);
     const toolbox = await ensureImage(session, toolboxSpec(base.tag), log);
-    return { engine, session, base, toolbox };
+    return { engine, session, runtime: DockerRuntime.over(session), base, toolbox };
   } catch (err) {
     await session.teardown();
     throw err;
@@ -94,11 +96,16 @@ export function catalogueSubjects(
  * run's node observer starting). The bound it sets follows the engine during the run
  * (AdaptiveBound), so this only sizes the start.
  */
-async function measureEngineStart(session: Session, toolboxImage: string): Promise<number> {
+async function measureEngineStart(runtime: ContainerRuntime, toolboxImage: string): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 2; i++) {
     const t0 = monotonicMs();
-    await runToCompletion(session, { image: toolboxImage, purpose: 'latency-probe', entrypoint: ['true'] }, 60_000);
+    const id = await runtime.start({ image: toolboxImage, purpose: 'latency-probe', entrypoint: ['true'] });
+    try {
+      await runtime.wait(id, 60_000);
+    } finally {
+      await runtime.remove(id);
+    }
     times.push(monotonicMs() - t0);
   }
   return Math.min(...times);
@@ -109,11 +116,11 @@ async function measureEngineStart(session: Session, toolboxImage: string): Promi
  * engine's latency. The run's node observer and the injected helper are started beside
  * the measurement, so no scenario waits for them on its way to ready.
  */
-export async function measureLoad(session: Session, toolboxImage: string, option?: number): Promise<LoadInfo> {
-  void NodeObserver.of(session, toolboxImage);
-  prefetchHelper(session, toolboxImage);
+export async function measureLoad(runtime: ContainerRuntime, toolboxImage: string, option?: number): Promise<LoadInfo> {
+  runtime.prepare?.(toolboxImage);
+  prefetchHelper(runtime, toolboxImage);
   if (option !== undefined) return { concurrency: option, source: 'option' };
-  return defaultConcurrency(undefined, await measureEngineStart(session, toolboxImage));
+  return defaultConcurrency(undefined, await measureEngineStart(runtime, toolboxImage));
 }
 
 /**
@@ -139,7 +146,7 @@ export async function configSubjects(session: Session, config: HarnessConfig, lo
       );
       image = built.tag;
     } else if (image) {
-      await resolveImage({ session }, image, log);
+      await resolveImage(DockerRuntime.over(session), image, log);
     }
     subjects.push({ ...c.subject, image: image as string });
   }

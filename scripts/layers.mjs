@@ -15,8 +15,9 @@ import { fileURLToPath } from 'node:url';
  *  - leaves: errors, logging, paths, text made safe for a terminal or a report, signal
  *    names and numbers;
  *  - engine: the one boundary with the container engine;
- *  - observe, images, run: what a scenario needs (snapshots and clocks, images built
- *    and bootstrapped, containers in flight and their bound);
+ *  - observe, images: snapshots and clocks, images built and bootstrapped;
+ *  - runtime: the ContainerRuntime interface, the engine behind it, an in-memory fake;
+ *  - run: what a scenario needs (containers in flight and their bound);
  *  - checks: one behaviour per file, and the registry;
  *  - certify, pod: the gate and the pod emulator, each over the checks and the engine;
  *  - report: renderers of what the layers below observed;
@@ -38,6 +39,7 @@ export const LAYERS = [
   ['engine/'],
   ['observe/'],
   ['images/'],
+  ['runtime/'],
   ['run/'],
   ['checks/'],
   ['certify/'],
@@ -57,6 +59,12 @@ export function layerOf(module) {
     layer.some((unit) => (unit.endsWith('/') ? module.startsWith(unit) : module === unit)),
   );
 }
+
+/**
+ * The folders that reach the engine only through the ContainerRuntime interface
+ * (runtime/): they import nothing of engine/, types included.
+ */
+export const THROUGH_RUNTIME = ['run/', 'checks/', 'certify/', 'pod/', 'report/'];
 
 /** @typedef {{ from: string, to: string, typeOnly: boolean }} Edge */
 
@@ -108,6 +116,10 @@ export function violations(graph) {
   for (const e of graph.edges) {
     const [a, b] = [layerOf(e.from), layerOf(e.to)];
     if (a >= 0 && b > a) problems.push(`${e.from} imports ${e.typeOnly ? 'types from ' : ''}${e.to}, a layer above it`);
+    else if (e.to.startsWith('engine/') && THROUGH_RUNTIME.some((f) => e.from.startsWith(f)))
+      problems.push(
+        `${e.from} imports ${e.typeOnly ? 'types from ' : ''}${e.to}: it reaches the engine only through runtime/`,
+      );
   }
   for (const cycle of cycles(graph)) problems.push(`cycle: ${[...cycle, cycle[0]].join(' -> ')}`);
   return problems;

@@ -11,7 +11,7 @@ let container: RunningContainer;
 
 beforeAll(async () => {
   const ctx = await harnessContext();
-  container = await RunningContainer.start(ctx.session, {
+  container = await RunningContainer.start(ctx.runtime, {
     image: inject('harness').baseImage,
     purpose: 'exec-test',
     entrypoint: ['sleep', 'infinity'],

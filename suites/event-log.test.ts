@@ -18,7 +18,7 @@ let engineKind = 'docker';
 beforeAll(async () => {
   const ctx = await harnessContext();
   engineKind = ctx.session.engine.info.kind;
-  container = await RunningContainer.start(ctx.session, {
+  container = await RunningContainer.start(ctx.runtime, {
     image: inject('harness').baseImage,
     purpose: 'event-log-test',
     entrypoint: ['sleep', 'infinity'],

@@ -14,8 +14,8 @@ const G = 2;
 const GRACE_MS = G * 1000;
 
 async function stopAndInspect(variant: string) {
-  const { session } = await harnessContext(G);
-  const container = await RunningContainer.start(session, {
+  const { session, runtime } = await harnessContext(G);
+  const container = await RunningContainer.start(runtime, {
     image: imageOf(variant),
     purpose: 'subject',
     labels: { 'io.harness.check': 'shutdown-e2e', 'io.harness.variant': variant },

@@ -13,8 +13,6 @@ import type { Policy } from '../certify/policy.js';
 import { describeRunOptions, mergeRunOptions, type RunOptions } from '../certify/run-options.js';
 import { reviewDockerfile, verifyFix } from '../certify/verify-fix.js';
 import { INIT_PATHS } from '../certify/dockerfile.js';
-import { pathsInImage } from '../engine/containers.js';
-import { createInternalNetwork } from '../engine/networks.js';
 import { CertifyIncompleteError, EngineUnavailableError, HarnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { measureLoad, type Prepared } from '../prepare.js';
@@ -100,7 +98,7 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
   // The engine's latency is measured while the first image's preflight runs (a run
   // needs it only once its scenarios start): the preflight is one container, always
   // within any bound, and the scenarios wait for the measurement.
-  const measuring = measureLoad(ready.session, ready.toolbox.tag, req.concurrency);
+  const measuring = measureLoad(ready.runtime, ready.toolbox.tag, req.concurrency);
   const limiting = measuring.then((measured) => {
     req.log(`scenario containers in flight: ${describeLoad(measured)}`);
     return { measured, ...runLimiter(measured, policy.graceSeconds) };
@@ -110,7 +108,7 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
   limiting.catch(() => undefined);
   const concurrency = limiting.then((l) => l.measured.concurrency);
   const ctx: CheckContext = {
-    session: ready.session,
+    runtime: ready.runtime,
     toolboxImage: ready.toolbox.tag,
     graceSeconds: policy.graceSeconds,
     limiter: deferredLimiter(limiting.then((l) => l.limiter)),
@@ -130,9 +128,8 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
     // One internal network per image: no image under test reaches another.
     const network =
       policy.run.network === 'internal'
-        ? await createInternalNetwork(
-            ready.session,
-            `harness-certify-${ready.session.runId}-${outcomes.length}`,
+        ? await ready.runtime.createNetwork(
+            `harness-certify-${ready.runtime.runId}-${outcomes.length}`,
             'certify-network',
           )
         : undefined;
@@ -203,7 +200,7 @@ async function certifyOne(
   const out = req.say;
   let result: Certification;
   try {
-    await resolveImage(ctx, image, req.log);
+    await resolveImage(ctx.runtime, image, req.log);
     const progress = req.progress?.(image);
     result = await certifyImage(
       ctx,
@@ -284,7 +281,7 @@ async function crossCheckDockerfile(
 ): Promise<CertifiedImage['dockerfile']> {
   const out = req.say;
   // The fix is chosen from what the image holds: an init it already has.
-  const [init] = certification.failures.length ? await pathsInImage(ctx.session, image, INIT_PATHS) : [];
+  const [init] = certification.failures.length ? await ctx.runtime.pathsIn(image, INIT_PATHS) : [];
   const review = reviewDockerfile(where.dockerfile, where.contextDir, certification, init ?? null);
   out(`Dockerfile ${where.dockerfile}: PID 1 is ${review.pid1}`);
   for (const c of review.checks) {

@@ -2,20 +2,20 @@ import { CERTIFY_CHECKS, checkByName } from '../checks/battery.js';
 import type { Observation, Verdict } from '../checks/observation.js';
 import type { CheckContext, SettledLead, Subject } from '../checks/subject.js';
 import { BadInputError } from '../errors.js';
-import { imageId, pullImage } from '../engine/images.js';
 import type { Logger } from '../log.js';
 import { inBackground, runSlowFirst } from '../run/pool.js';
 import { QuietStop } from '../run/quiet-stop.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Policy } from './policy.js';
 import { preflight, type Preflight } from './preflight.js';
 
 const PULL_TIMEOUT_MS = 20_000;
 
 /** The image must be local, or pullable; a missing one is a one-line bad-input error. */
-export async function resolveImage(ctx: Pick<CheckContext, 'session'>, ref: string, log: Logger): Promise<void> {
-  if (await imageId(ctx.session, ref)) return;
+export async function resolveImage(runtime: ContainerRuntime, ref: string, log: Logger): Promise<void> {
+  if (await runtime.imageId(ref)) return;
   log(`${ref} is not local: trying to pull it`);
-  const failure = await pullImage(ctx.session, ref, PULL_TIMEOUT_MS);
+  const failure = await runtime.pull(ref, PULL_TIMEOUT_MS);
   if (failure) throw new BadInputError(`image ${ref} is neither local nor pullable (${failure})`);
 }
 

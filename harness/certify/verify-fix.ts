@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Verdict } from '../checks/observation.js';
 import type { CheckContext } from '../checks/subject.js';
-import { ensureImage } from '../images/build.js';
 import { silentLogger, type Logger } from '../log.js';
 import { within, writeInside } from '../safe-paths.js';
 import { crossCheck, predict, proposeFix, readDockerfile, type CrossCheck, type ProposedFix } from './dockerfile.js';
@@ -75,8 +74,7 @@ export async function verifyFix(
     const rel = within(contextDir, dockerfile) ? given : '.harness-verify-fix.Dockerfile';
     writeInside(copy, rel, fix.dockerfile);
     for (const [file, body] of Object.entries(fix.files)) writeInside(copy, file, body);
-    const built = await ensureImage(
-      ctx.session,
+    const image = await ctx.runtime.build(
       {
         name: 'verify-fix',
         contextDir: copy,
@@ -87,7 +85,7 @@ export async function verifyFix(
       },
       log,
     );
-    return { image: built.tag, certification: await certifyImage(ctx, built.tag, policy, concurrency) };
+    return { image, certification: await certifyImage(ctx, image, policy, concurrency) };
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

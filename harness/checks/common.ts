@@ -1,11 +1,10 @@
 import { errorNotes, ScenarioError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
-import type { LogLine } from '../engine/logs.js';
 import type { PsSnapshot } from '../observe/rows.js';
 import { restedOn, settledShape, settleReading, SettleTracker } from '../observe/settle.js';
 import { atRest } from '../observe/signals.js';
-import type { ContainerSpec } from '../engine/containers.js';
 import type { RunningContainer } from '../run/container.js';
+import type { ContainerSpec, LogLine } from '../runtime/runtime.js';
 import type { Observation, Readiness } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
 
@@ -19,7 +18,7 @@ export const HANG_MS = 60_000;
  */
 export async function startContainer(ctx: CheckContext, spec: ContainerSpec): Promise<RunningContainer> {
   const { RunningContainer } = await import('../run/container.js');
-  return RunningContainer.start(ctx.session, spec);
+  return RunningContainer.start(ctx.runtime, spec);
 }
 
 /** Start a fresh container of the subject for one scenario of one check. */

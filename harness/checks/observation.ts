@@ -1,6 +1,4 @@
-import type { EngineEvent } from '../engine/events.js';
-import type { LogLine } from '../engine/logs.js';
-import type { PsSnapshot } from '../observe/rows.js';
+import type { LogLine, PsSnapshot, RuntimeEvent as EngineEvent } from '../runtime/runtime.js';
 
 export type Verdict = 'pass' | 'fail' | 'error' | 'skip';
 

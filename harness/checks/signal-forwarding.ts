@@ -1,4 +1,4 @@
-import type { LogLine } from '../engine/logs.js';
+import type { LogLine } from '../runtime/runtime.js';
 import { atRest, disposition, type Disposition } from '../observe/signals.js';
 import { signalNumber } from '../signals.js';
 import { quietWindowMs, restingSnapshot, scenario, waitUntil } from './common.js';

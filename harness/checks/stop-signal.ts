@@ -1,5 +1,4 @@
 import { stopSignalSpec, variantByName } from '../images/catalogue.js';
-import { silentLogger } from '../log.js';
 import { signalOfExitCode } from '../signals.js';
 import { scenario } from './common.js';
 import { defineCheck } from './definition.js';
@@ -25,12 +24,7 @@ function stopSignal(ctx: CheckContext, subject: Subject): Promise<Observation<St
   const empty: StopSignalObserved = { declared: null, received: null, exitCode: null, killed: null };
   // Certified images carry their own STOPSIGNAL; catalogue variants get a SIGINT copy,
   // built inside the scenario: a failed build is this scenario's error, not the run's.
-  const image = variant
-    ? async () => {
-        const { ensureImage } = await import('../images/build.js');
-        return (await ensureImage(ctx.session, stopSignalSpec(variant, subject.image), silentLogger)).tag;
-      }
-    : subject.image;
+  const image = variant ? () => ctx.runtime.build(stopSignalSpec(variant, subject.image)) : subject.image;
   return scenario<StopSignalObserved>(
     ctx,
     subject,

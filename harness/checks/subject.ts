@@ -1,6 +1,6 @@
-import type { Session } from '../engine/session.js';
 import type { Limiter } from '../run/load.js';
 import type { QuietStop } from '../run/quiet-stop.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Observation } from './observation.js';
 
 /**
@@ -59,7 +59,8 @@ export interface Subject {
 
 /** What every check needs besides the subject. */
 export interface CheckContext {
-  session: Session;
+  /** The runtime its containers run on. */
+  runtime: ContainerRuntime;
   toolboxImage: string;
   /** Grace period for stops, seconds. */
   graceSeconds: number;

@@ -91,7 +91,7 @@ async function injectedOrphan(
   let adopter = pid1Of(before);
   for (let attempt = 1; ; attempt++) {
     const { injectZombie } = await import('../run/inject.js');
-    await injectZombie(ctx.session, ctx.toolboxImage, container);
+    await injectZombie(ctx.toolboxImage, container);
     const result = await leftZombies(ctx, container, isOrphan);
     const now = pid1Of(result.snapshots.at(-1));
     if (adopter === undefined || now === adopter || attempt >= MAX_INJECTIONS) return result;

@@ -108,7 +108,7 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
   const ready = await prepare(stderrLogger);
   interruptHandlers.push(() => ready.session.interrupt());
   try {
-    const load = await measureLoad(ready.session, ready.toolbox.tag, concurrencyOption);
+    const load = await measureLoad(ready.runtime, ready.toolbox.tag, concurrencyOption);
     const concurrency = load.concurrency;
     const subjects = config
       ? await configSubjects(ready.session, config, stderrLogger)
@@ -126,7 +126,7 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
     const progress = progressReporter('matrix');
     const startedAt = new Date();
     const { limiter, settle } = runLimiter(load, graceSeconds);
-    const ctx = { session: ready.session, toolboxImage: ready.toolbox.tag, graceSeconds, limiter };
+    const ctx = { runtime: ready.runtime, toolboxImage: ready.toolbox.tag, graceSeconds, limiter };
     // The reference pods run alongside the battery: they mostly wait on probes.
     const lifecycle =
       values['no-lifecycle'] || config || (shard && shard.index !== 1)
@@ -135,7 +135,7 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
     const observations = await runBattery(ctx, units, concurrency, (o, done, total) =>
       progress(done, total, `${o.subject} ${o.check}${o.scenario ? ` ${o.scenario}` : ''}: ${o.verdict}`),
     );
-    const lost = ready.session.lost;
+    const lost = ready.runtime.lost;
     // With the engine gone the face-off has nothing to measure with: its rows are left out.
     const rows = lifecycle
       ? await lifecycle().then(faceOffRows, (err: unknown) => (lost ? undefined : Promise.reject(err)))

@@ -97,14 +97,14 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
   interruptHandlers.push(() => ready.session.interrupt());
   try {
     const run = new PodRun(
-      ready.session,
+      ready.runtime,
       ready.toolbox.tag,
       spec,
       { deleteAfterSeconds: deleteAfter, until, graceOverrideSeconds: graceOverride, backoffScale },
       (line) => process.stderr.write(`${line}\n`),
     );
     const ctx = {
-      session: ready.session,
+      runtime: ready.runtime,
       toolboxImage: ready.toolbox.tag,
       graceSeconds: spec.terminationGracePeriodSeconds,
     };

@@ -267,31 +267,6 @@ export async function inspectContainer(session: OnEngine, id: string): Promise<C
   return info;
 }
 
-/** How the container was configured to run, as the engine resolved it from the image and the spec. */
-export interface ContainerConfig {
-  entrypoint: string[];
-  cmd: string[];
-  /** Empty when the image sets no USER (root). */
-  user: string;
-  /** The canonical name of its stop signal ("SIGTERM" when the image declares none). */
-  stopSignal: string;
-  /** As declared ("15", "TERM", "SIGTERM"), or null. */
-  declaredStopSignal: string | null;
-}
-
-export function configOf(info: ContainerDetails): ContainerConfig {
-  const cfg = info.Config;
-  const list = (v: string[] | string | null | undefined) => (v == null ? [] : Array.isArray(v) ? v : [v]);
-  const declared = cfg.StopSignal || null;
-  return {
-    entrypoint: list(cfg.Entrypoint),
-    cmd: list(cfg.Cmd),
-    user: cfg.User ?? '',
-    stopSignal: (declared && signalName(declared)) || declared || 'SIGTERM',
-    declaredStopSignal: declared,
-  };
-}
-
 /** Wait until the container exits; null when it is still running after `timeoutMs`. */
 export async function waitForExit(
   session: OnEngine,

@@ -27,6 +27,11 @@ export interface ContainerObserver {
   listeningPorts(): Promise<Set<number>>;
   /** Release what observing it took (a sidecar); nothing for the node's observer. */
   remove(): Promise<void>;
+  /**
+   * Whether any reading so far came through a helper inside the container's own PID
+   * namespace (the node could not read it), where its processes could reach the helper.
+   */
+  fromInside(): boolean;
 }
 
 /** Exit status of ps-snapshot --ns-of when the namespace cannot be read (no permission). */
@@ -112,6 +117,7 @@ export class NodeObserver {
       remove: async () => {
         await (await sidecar?.catch(() => undefined))?.remove();
       },
+      fromInside: () => !!sidecar,
     };
   }
 
@@ -172,6 +178,10 @@ export class Observer implements ContainerObserver {
 
   remove(): Promise<void> {
     return removeContainer(this.session, this.id);
+  }
+
+  fromInside(): boolean {
+    return true;
   }
 }
 

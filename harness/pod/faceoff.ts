@@ -133,7 +133,7 @@ async function runScenarioPod(ctx: CheckContext, key: string, baseImage = baseIm
     baseImage,
   );
   const condition = s.until();
-  const run = new PodRun(ctx.session, ctx.toolboxImage, parsePod(text, s.file, s.select), {
+  const run = new PodRun(ctx.runtime, ctx.toolboxImage, parsePod(text, s.file, s.select), {
     deleteAfterSeconds: SCENARIO_DEADLINE_S,
     until: condition,
     backoffScale: 0.1,

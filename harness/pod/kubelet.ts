@@ -1,6 +1,5 @@
 import type { Container, Probe } from 'kubernetes-types/core/v1.js';
-import { removeNetwork } from '../engine/networks.js';
-import type { Session } from '../engine/session.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import { errorNotes, StartCancelledError } from '../errors.js';
 import { RunningContainer, type ExitedContainer } from '../run/container.js';
 import { goDuration, MESSAGES, sleep, Timeline } from './events.js';
@@ -84,7 +83,7 @@ export class PodRun {
   private fault: unknown;
 
   constructor(
-    private readonly session: Session,
+    private readonly runtime: ContainerRuntime,
     private readonly toolboxImage: string,
     readonly spec: PodSpecResolved,
     private readonly options: PodRunOptions,
@@ -179,9 +178,9 @@ export class PodRun {
   /** Run the pod until it is deleted (by the clock or by `until`), then tear it down. */
   async run(): Promise<void> {
     const sandboxStart = this.timeline.now();
-    this.net = await PodNetwork.create(this.session, this.toolboxImage, this.spec.name, this.labels('node'));
+    this.net = await PodNetwork.create(this.runtime, this.toolboxImage, this.spec.name, this.labels('node'));
     try {
-      this.sandbox = await RunningContainer.start(this.session, {
+      this.sandbox = await RunningContainer.start(this.runtime, {
         image: this.toolboxImage,
         purpose: 'pod-sandbox',
         labels: this.labels('sandbox'),
@@ -190,7 +189,7 @@ export class PodRun {
         network: this.net.name,
       });
       this.engineLatencyMs = Math.round(this.timeline.now() - sandboxStart);
-      await this.net.attach(this.session, this.sandbox.id);
+      await this.net.attach(this.sandbox.id);
       this.sandboxReady = true;
       this.emit(
         'Normal',
@@ -225,14 +224,14 @@ export class PodRun {
       await this.sandbox?.remove();
       this.net.close();
       await this.net.node.remove();
-      await removeNetwork(this.session, this.net.id);
+      await this.runtime.removeNetwork(this.net.id);
       this.emit('Normal', 'SandboxRemoved', null, 'pod deleted');
     }
   }
 
   private runtimePod(): RuntimePod {
     return {
-      session: this.session,
+      runtime: this.runtime,
       spec: this.spec,
       emit: this.emit,
       now: () => this.timeline.now(),

@@ -1,5 +1,4 @@
-import { addressOn, createInternalNetwork } from '../engine/networks.js';
-import type { Session } from '../engine/session.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import { RunningContainer } from '../run/container.js';
 import { NetProber, type NetAnswer } from '../run/net-prober.js';
 
@@ -17,6 +16,7 @@ export class PodNetwork {
   private readonly prober: NetProber;
 
   private constructor(
+    private readonly runtime: ContainerRuntime,
     readonly name: string,
     readonly id: string,
     readonly node: RunningContainer,
@@ -27,10 +27,15 @@ export class PodNetwork {
   /** The pod's IP, once its sandbox is attached ('' before). */
   podIP = '';
 
-  static async create(session: Session, toolboxImage: string, podName: string, labels: Record<string, string>) {
-    const name = `harness-${session.runId}-${podName}-${Math.random().toString(36).slice(2, 8)}`;
-    const id = await createInternalNetwork(session, name, 'pod-network');
-    const node = await RunningContainer.start(session, {
+  static async create(
+    runtime: ContainerRuntime,
+    toolboxImage: string,
+    podName: string,
+    labels: Record<string, string>,
+  ) {
+    const name = `harness-${runtime.runId}-${podName}-${Math.random().toString(36).slice(2, 8)}`;
+    const id = await runtime.createNetwork(name, 'pod-network');
+    const node = await RunningContainer.start(runtime, {
       image: toolboxImage,
       purpose: 'pod-node',
       labels: { ...labels, 'io.harness.container': 'node' },
@@ -38,12 +43,12 @@ export class PodNetwork {
       cmd: [],
       network: name,
     });
-    return new PodNetwork(name, id, node);
+    return new PodNetwork(runtime, name, id, node);
   }
 
   /** Read the sandbox's address on the pod network. */
-  async attach(session: Session, sandboxId: string): Promise<string> {
-    this.podIP = await addressOn(session, sandboxId, this.name);
+  async attach(sandboxId: string): Promise<string> {
+    this.podIP = await this.runtime.addressOn(sandboxId, this.name);
     return this.podIP;
   }
 

@@ -1,5 +1,5 @@
 import type { Container } from 'kubernetes-types/core/v1.js';
-import type { Session } from '../engine/session.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import { StartCancelledError } from '../errors.js';
 import { RunningContainer, type ExitedContainer } from '../run/container.js';
 import { containerEnv, expand } from './expansion.js';
@@ -61,7 +61,7 @@ export function terminatedReason(exited: ExitedContainer): string {
 
 /** What the runner needs of the pod. */
 export interface RuntimePod {
-  session: Session;
+  runtime: ContainerRuntime;
   spec: PodSpecResolved;
   emit: Timeline['emit'];
   now(): number;
@@ -110,7 +110,7 @@ export class ContainerRunner {
     // Once the pod's deletion began, no container starts (the pod worker stops syncing starts).
     if (pod.deletion.aborted) throw new StartCancelledError(`container ${c.name}`);
     pod.emit('Normal', 'Pulled', c.name, MESSAGES.pulled(c.image ?? ''));
-    const instance = await RunningContainer.start(pod.session, {
+    const instance = await RunningContainer.start(pod.runtime, {
       image: c.image ?? '',
       purpose: 'pod-container',
       labels: { ...pod.labels(c.name), 'io.harness.restart': String(restartCount) },

@@ -1,6 +1,6 @@
 import type { LoadInfo } from '../run/load-info.js';
 import type { Observation } from '../checks/observation.js';
-import type { EngineInfo } from '../engine/connect.js';
+import type { EngineInfo } from '../runtime/runtime.js';
 import { countTotals, SCHEMA_VERSION, type Report, type ReportResult } from './model.js';
 
 function toResult(o: Observation<object>): ReportResult {

@@ -1,5 +1,5 @@
 import type { Evidence, Verdict } from '../checks/observation.js';
-import type { EngineInfo } from '../engine/connect.js';
+import type { EngineInfo } from '../runtime/runtime.js';
 import type { FaceOffRow } from '../pod/faceoff.js';
 import type { LoadInfo } from '../run/load-info.js';
 

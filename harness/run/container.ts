@@ -1,25 +1,19 @@
-import {
-  configOf,
-  containerLogs,
-  inspectContainer,
-  killContainer,
-  removeContainer,
-  startContainer,
-  stopContainer,
-  containerProcesses,
-  waitForExit,
-  type ContainerConfig,
-  type ContainerDetails,
-  type ContainerSpec,
-} from '../engine/containers.js';
-import { containerEvents, type EngineEvent } from '../engine/events.js';
-import { execInContainer, openExecStream, type ExecOptions, type ExecResult, type ExecStream } from '../engine/exec.js';
-import type { LogLine } from '../engine/logs.js';
-import type { Session } from '../engine/session.js';
 import { ScenarioError } from '../errors.js';
 import { engineTimeMs, engineTimeSet, monotonicMs } from '../observe/clock.js';
-import { NodeObserver, Observer, type ContainerObserver, type PsSnapshot } from '../observe/ps.js';
 import { engineStopTiming } from '../observe/stop-timing.js';
+import type {
+  ContainerDetails,
+  ContainerObserver,
+  ContainerRuntime,
+  ContainerSpec,
+  ExecOptions,
+  ExecResult,
+  ExecStream,
+  LogLine,
+  PsSnapshot,
+  RuntimeEvent,
+} from '../runtime/runtime.js';
+import { signalName } from '../signals.js';
 
 /** Deadline for what the engine has to answer at once: it only stops a hang. */
 const HANG_MS = 60_000;
@@ -76,7 +70,7 @@ export class RunningContainer {
   private observer?: Promise<ContainerObserver>;
 
   private constructor(
-    private readonly session: Session,
+    readonly runtime: ContainerRuntime,
     readonly id: string,
     readonly spec: ContainerSpec,
     readonly started: ActionTime,
@@ -86,15 +80,15 @@ export class RunningContainer {
 
   /**
    * Create and start it; with `spec.takeTurn` (and no ready line) in its turn (see
-   * Session.starting), `started` then being when its turn came.
+   * ContainerRuntime.starting), `started` then being when its turn came.
    */
-  static async start(session: Session, spec: ContainerSpec): Promise<RunningContainer> {
+  static async start(runtime: ContainerRuntime, spec: ContainerSpec): Promise<RunningContainer> {
     const begin = async () => {
       const started = now();
-      const id = await startContainer(session, spec);
-      return new RunningContainer(session, id, spec, started, Math.round(monotonicMs() - started.atMs));
+      const id = await runtime.start(spec);
+      return new RunningContainer(runtime, id, spec, started, Math.round(monotonicMs() - started.atMs));
     };
-    return spec.takeTurn && !spec.readyLog ? session.starting(begin) : begin();
+    return spec.takeTurn && !spec.readyLog ? runtime.starting(begin) : begin();
   }
 
   /** When the engine had it running (its start call returned), host monotonic ms. */
@@ -105,7 +99,7 @@ export class RunningContainer {
   /** Send `signal` to PID 1 through the engine. */
   async signal(signal: string): Promise<ActionTime & { delivered: boolean }> {
     const at = now();
-    const delivered = await killContainer(this.session, this.id, signal);
+    const delivered = await this.runtime.signal(this.id, signal);
     return { ...at, delivered };
   }
 
@@ -115,7 +109,7 @@ export class RunningContainer {
    */
   async stop(graceSeconds: number): Promise<{ requested: ActionTime; exited: ExitedContainer; requestMs: number }> {
     const requested = now();
-    await stopContainer(this.session, this.id, graceSeconds);
+    await this.runtime.stop(this.id, graceSeconds);
     const requestMs = Math.round((monotonicMs() - requested.atMs) * 10) / 10;
     // The engine answers the stop once the container has exited: this wait only
     // confirms it, and its deadline only stops a hang.
@@ -128,8 +122,8 @@ export class RunningContainer {
   }
 
   /** The engine's events for this container, read until `until` holds (see containerEvents). */
-  events(until: (events: EngineEvent[]) => boolean, what: string): Promise<EngineEvent[]> {
-    return containerEvents(this.session, this.id, this.started.wallMs, until, HANG_MS, what);
+  events(until: (events: RuntimeEvent[]) => boolean, what: string): Promise<RuntimeEvent[]> {
+    return this.runtime.events(this.id, this.started.wallMs, until, HANG_MS, what);
   }
 
   /**
@@ -143,36 +137,36 @@ export class RunningContainer {
 
   /** The exited stage once the container has exited, or null after `timeoutMs` (or once `stop` aborts). */
   async waitExit(timeoutMs: number, stop?: AbortSignal): Promise<ExitedContainer | null> {
-    const code = await waitForExit(this.session, this.id, timeoutMs, stop);
+    const code = await this.runtime.wait(this.id, timeoutMs, stop);
     if (code === null) return null;
-    return ExitedContainer.fromInspect(await inspectContainer(this.session, this.id));
+    return ExitedContainer.fromInspect(await this.runtime.inspect(this.id));
   }
 
   /** Its processes as the engine lists them ("PID CMD", host pids), null once it is not running. */
   processes(): Promise<string[] | null> {
-    return containerProcesses(this.session, this.id);
+    return this.runtime.top(this.id);
   }
 
   /** The exited stage if it has already exited, without waiting. */
   async exitedYet(): Promise<ExitedContainer | null> {
-    return ExitedContainer.fromInspect(await inspectContainer(this.session, this.id));
+    return ExitedContainer.fromInspect(await this.runtime.inspect(this.id));
   }
 
   exec(cmd: string[], timeoutMs: number, options: ExecOptions = {}): Promise<ExecResult> {
-    return execInContainer(this.session, this.id, cmd, timeoutMs, options);
+    return this.runtime.exec(this.id, cmd, timeoutMs, options);
   }
 
   /** A long-lived command with its stdin open, its stdout read line by line (see ExecStream). */
   execStream(cmd: string[], onLine: (line: string) => void): Promise<ExecStream> {
-    return openExecStream(this.session, this.id, cmd, onLine);
+    return this.runtime.execStream(this.id, cmd, onLine);
   }
 
   logs(): Promise<LogLine[]> {
-    return containerLogs(this.session, this.id);
+    return this.runtime.logs(this.id);
   }
 
   inspect(): Promise<ContainerDetails> {
-    return inspectContainer(this.session, this.id);
+    return this.runtime.inspect(this.id);
   }
 
   /** Entrypoint, command, user and stop signal, as the engine resolved them. */
@@ -185,10 +179,10 @@ export class RunningContainer {
    * could not read it), where its processes could signal or trace the observer.
    */
   get observedFromInside(): boolean {
-    return this.sidecarUsed;
+    return this.observerNow?.fromInside() ?? false;
   }
 
-  private sidecarUsed = false;
+  private observerNow?: ContainerObserver;
 
   /** A ps snapshot of the container's PID namespace, through its observer (see observedBy). */
   async ps(toolboxImage: string): Promise<PsSnapshot> {
@@ -206,15 +200,10 @@ export class RunningContainer {
    * again next time).
    */
   private async observedBy(toolboxImage: string): Promise<ContainerObserver> {
-    this.observer ??= (async () => {
-      const node = await NodeObserver.of(this.session, toolboxImage);
-      const nodePid = (await this.inspect()).State.Pid;
-      const sidecar = () => {
-        this.sidecarUsed = true;
-        return Observer.start(this.session, toolboxImage, this.id, this.spec.labels);
-      };
-      return node && nodePid > 0 ? node.watch(this.id, nodePid, sidecar) : await sidecar();
-    })();
+    this.observer ??= this.runtime.observe(this.id, toolboxImage, this.spec.labels ?? {}).then((o) => {
+      this.observerNow = o;
+      return o;
+    });
     try {
       return await this.observer;
     } catch (err) {
@@ -227,9 +216,31 @@ export class RunningContainer {
   async remove(): Promise<void> {
     const observer = this.observer;
     this.observer = undefined;
-    await Promise.all([
-      removeContainer(this.session, this.id),
-      observer?.then((o) => o.remove()).catch(() => undefined),
-    ]);
+    await Promise.all([this.runtime.remove(this.id), observer?.then((o) => o.remove()).catch(() => undefined)]);
   }
+}
+
+/** How the container was configured to run, as the engine resolved it from the image and the spec. */
+export interface ContainerConfig {
+  entrypoint: string[];
+  cmd: string[];
+  /** Empty when the image sets no USER (root). */
+  user: string;
+  /** The canonical name of its stop signal ("SIGTERM" when the image declares none). */
+  stopSignal: string;
+  /** As declared ("15", "TERM", "SIGTERM"), or null. */
+  declaredStopSignal: string | null;
+}
+
+export function configOf(info: ContainerDetails): ContainerConfig {
+  const cfg = info.Config;
+  const list = (v: string[] | string | null | undefined) => (v == null ? [] : Array.isArray(v) ? v : [v]);
+  const declared = cfg.StopSignal || null;
+  return {
+    entrypoint: list(cfg.Entrypoint),
+    cmd: list(cfg.Cmd),
+    user: cfg.User ?? '',
+    stopSignal: (declared && signalName(declared)) || declared || 'SIGTERM',
+    declaredStopSignal: declared,
+  };
 }

@@ -1,6 +1,5 @@
-import { extract, pack } from 'tar-stream';
-import { putArchive, readFileFromImage } from '../engine/containers.js';
-import type { Session } from '../engine/session.js';
+import { pack } from 'tar-stream';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import { HarnessFaultError } from '../errors.js';
 import type { RunningContainer } from './container.js';
 
@@ -10,29 +9,11 @@ export const HELPER = `${HELPER_DIR}/busybox`;
 
 const cache = new Map<string, Promise<Buffer>>();
 
-/** Unpack the single file of a `docker cp`-style archive. */
-async function singleFile(archive: Buffer): Promise<Buffer> {
-  const ex = extract();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (header, stream, next) => {
-      if (header.type === 'file') stream.on('data', (d: unknown) => chunks.push(d as Buffer));
-      stream.on('end', next);
-      stream.resume();
-    });
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  ex.end(archive);
-  await done;
-  return Buffer.concat(chunks);
-}
-
 /** The toolbox's static busybox, read once per image (a failed read is tried again next time). */
-function busyboxOf(session: Session, toolboxImage: string): Promise<Buffer> {
+function busyboxOf(runtime: ContainerRuntime, toolboxImage: string): Promise<Buffer> {
   let busybox = cache.get(toolboxImage);
   if (!busybox) {
-    busybox = readFileFromImage(session, toolboxImage, '/bin/busybox').then(singleFile);
+    busybox = runtime.readFile(toolboxImage, '/bin/busybox');
     busybox.catch(() => cache.delete(toolboxImage));
     cache.set(toolboxImage, busybox);
   }
@@ -40,13 +21,13 @@ function busyboxOf(session: Session, toolboxImage: string): Promise<Buffer> {
 }
 
 /** Start reading the helper now, off the path of the first scenario that injects it. */
-export function prefetchHelper(session: Session, toolboxImage: string): void {
-  void busyboxOf(session, toolboxImage);
+export function prefetchHelper(runtime: ContainerRuntime, toolboxImage: string): void {
+  void busyboxOf(runtime, toolboxImage);
 }
 
 /** A tar holding the static busybox of the toolbox image at .harness/busybox. */
-async function helperTar(session: Session, toolboxImage: string): Promise<Buffer> {
-  const bytes = await busyboxOf(session, toolboxImage);
+async function helperTar(runtime: ContainerRuntime, toolboxImage: string): Promise<Buffer> {
+  const bytes = await busyboxOf(runtime, toolboxImage);
   const p = pack();
   p.entry({ name: HELPER_DIR.slice(1), type: 'directory', mode: 0o755 });
   p.entry({ name: HELPER.slice(1), mode: 0o755 }, bytes);
@@ -60,8 +41,8 @@ async function helperTar(session: Session, toolboxImage: string): Promise<Buffer
  * Copy a statically linked busybox into the container, so scenarios can act inside
  * images that have no shell or tools of their own. Returns its path.
  */
-async function injectHelper(session: Session, toolboxImage: string, container: RunningContainer): Promise<string> {
-  await putArchive(session, container.id, await helperTar(session, toolboxImage), '/');
+async function injectHelper(toolboxImage: string, container: RunningContainer): Promise<string> {
+  await container.runtime.copyArchive(container.id, await helperTar(container.runtime, toolboxImage), '/');
   return HELPER;
 }
 
@@ -71,12 +52,11 @@ async function injectHelper(session: Session, toolboxImage: string, container: R
  * the container's PID 1, which must reap it when it exits.
  */
 export async function injectZombie(
-  session: Session,
   toolboxImage: string,
   container: RunningContainer,
   childLifeSeconds = 0.2,
 ): Promise<void> {
-  const helper = await injectHelper(session, toolboxImage, container);
+  const helper = await injectHelper(toolboxImage, container);
   const r = await container.exec([helper, 'sh', '-c', `${helper} sleep ${childLifeSeconds} & exit 0`], 60_000, {
     detach: true,
   });

@@ -1,4 +1,4 @@
-import type { ExecStream } from '../engine/exec.js';
+import type { ExecStream } from '../runtime/runtime.js';
 import type { RunningContainer } from './container.js';
 
 /**

@@ -27,7 +27,7 @@ spec:
 
 it('a container that cannot start deletes the pod: the sibling is terminated, nothing is left', async () => {
   const ctx = await harnessContext();
-  const run = new PodRun(ctx.session, ctx.toolboxImage, parsePod(POD(inject('harness').baseImage), 'inline'), {
+  const run = new PodRun(ctx.runtime, ctx.toolboxImage, parsePod(POD(inject('harness').baseImage), 'inline'), {
     deleteAfterSeconds: 180,
     backoffScale: 0.1,
   });

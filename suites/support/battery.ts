@@ -85,7 +85,7 @@ export function batterySuite(
       },
     };
     const units = plan(subjects, [check]);
-    engineKind = ctx.session.engine.info.kind;
+    engineKind = ctx.runtime.kind;
     const observations = await runBattery(ctx, units, concurrencyFor(units.length));
     for (const o of observations) results.set(key(o.subject, o.scenario), o as Observation<Record<string, unknown>>);
   });

@@ -45,7 +45,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const option = process.env.HARNESS_CONCURRENCY
     ? Math.max(1, Number(process.env.HARNESS_CONCURRENCY) || 1)
     : undefined;
-  const load = await measureLoad(ready.session, ready.toolbox.tag, option);
+  const load = await measureLoad(ready.runtime, ready.toolbox.tag, option);
   // A bound derived from the machine follows the engine's latency during the run, for
   // the suites' 2 s grace periods; one given by HARNESS_CONCURRENCY is kept as given.
   const bound = option ? undefined : new AdaptiveBound(load.concurrency, targetLatencyMs(2));

@@ -5,17 +5,23 @@ import { Session } from '../../harness/engine/session.js';
 import { silentLogger } from '../../harness/log.js';
 import { slotLimiter } from '../../harness/run/slots.js';
 import type { CheckContext } from '../../harness/checks/subject.js';
+import { DockerRuntime } from '../../harness/runtime/docker.js';
 
-let cached: Promise<CheckContext> | undefined;
+/** A check context on the suite's engine, with the engine session it runs over (for engine-level assertions). */
+export type EngineContext = CheckContext & { session: Session };
+
+let cached: Promise<EngineContext> | undefined;
 
 /** The run opened by the global setup, joined from this test worker. */
-export function harnessContext(graceSeconds = 2): Promise<CheckContext> {
+export function harnessContext(graceSeconds = 2): Promise<EngineContext> {
   cached ??= (async () => {
     const fixture = inject('harness');
     const engine = await probeEndpoint(fixture.endpoint);
     if (!engine) throw new Error(`the engine at ${fixture.endpoint} stopped answering`);
+    const session = Session.attach(engine, fixture.runId, fixture.ownerPid, silentLogger);
     return {
-      session: Session.attach(engine, fixture.runId, fixture.ownerPid, silentLogger),
+      session,
+      runtime: DockerRuntime.over(session),
       toolboxImage: fixture.toolboxImage,
       graceSeconds,
       limiter: slotLimiter(fixture.slots.path, fixture.slots.size, basename(expect.getState().testPath ?? '')),

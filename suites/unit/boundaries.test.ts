@@ -13,7 +13,8 @@ import { certifyHelp } from '../../harness/cli/certify.js';
 import { defaultPolicy } from '../../harness/certify/policy.js';
 import { scenario } from '../../harness/checks/common.js';
 import type { CheckContext } from '../../harness/checks/subject.js';
-import { configOf, createOptions, type ContainerDetails } from '../../harness/engine/containers.js';
+import { createOptions, type ContainerDetails } from '../../harness/engine/containers.js';
+import { configOf } from '../../harness/run/container.js';
 import type { Engine } from '../../harness/engine/connect.js';
 import { removeBuiltImages, removeRunObjects } from '../../harness/engine/session.js';
 import { signalName, signalNumber, signalOfExitCode } from '../../harness/signals.js';
@@ -315,7 +316,7 @@ describe('layers', () => {
     expect(r.exitCode).toBe(0);
   });
 
-  it('an upward import, a type one included, a cycle and a folder in no layer are each named', async () => {
+  it('an upward import, a type one included, a cycle, a folder in no layer and the engine reached round the runtime are each named', async () => {
     const root = mkdtempSync(join(tmpdir(), 'harness-layers-'));
     const put = (path: string, text: string) => {
       mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -325,6 +326,7 @@ describe('layers', () => {
     put('checks/b.ts', "import { c } from './c.js';\nexport type B = string;\nexport const b = c;\n");
     put('checks/c.ts', "import { b } from './b.js';\nexport const c = 1;\nexport const d = () => b;\n");
     put('elsewhere/d.ts', 'export const d = 1;\n');
+    put('pod/e.ts', "import type { A } from '../engine/a.js';\nexport type E = A;\n");
     const r = await layers(root);
     rmSync(root, { recursive: true });
     expect(r.exitCode).toBe(1);
@@ -332,6 +334,7 @@ describe('layers', () => {
       'layers: cycle: checks/b.ts -> checks/c.ts -> checks/b.ts',
       'layers: elsewhere/d.ts: in no layer (add its folder to LAYERS in scripts/layers.mjs)',
       'layers: engine/a.ts imports types from checks/b.ts, a layer above it',
+      'layers: pod/e.ts imports types from engine/a.ts: it reaches the engine only through runtime/',
     ]);
   });
 });

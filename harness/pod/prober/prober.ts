@@ -1,5 +1,5 @@
 import type { Container, HTTPGetAction, Probe } from 'kubernetes-types/core/v1.js';
-import type { ExecResult } from '../../engine/exec.js';
+import type { ExecResult } from '../../runtime/runtime.js';
 import type { RunningContainer } from '../../run/container.js';
 import { expand } from '../expansion.js';
 import type { PodNetwork } from '../network.js';
