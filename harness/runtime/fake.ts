@@ -203,18 +203,44 @@ export class FakeRuntime implements ContainerRuntime {
 
   async addressOn(id: string, network: string): Promise<string> {
     const c = this.container(id);
-    return c.spec.network === network ? `10.89.0.${Number(id.slice(4, 12))}` : '';
+    return c.spec.network === network ? addressOf(c) : '';
   }
 
   async removeNetwork(id: string): Promise<void> {
     this.networks.delete(id);
   }
 
-  /** The container a `container:<id>` network mode names (a helper in another's namespace). */
-  joined(c: FakeContainer): FakeContainer | undefined {
+  /** The container whose network namespace `c` is in: the one its `container:<id>` mode names, or itself. */
+  netnsOf(c: FakeContainer): FakeContainer {
     const m = /^container:(.+)$/.exec(c.spec.network ?? '');
-    return m ? this.containers.get(m[1] as string) : undefined;
+    return (m && this.containers.get(m[1] as string)) || c;
   }
+
+  /**
+   * Whether a connection from `from` to `host`:`port` would be accepted: 127.0.0.1 is
+   * `from`'s own network namespace, any other address the container that has it; a
+   * namespace listens when a running container in it does.
+   */
+  accepts(from: FakeContainer, host: string, port: number): boolean {
+    const target =
+      host === '127.0.0.1' || host === 'localhost'
+        ? this.netnsOf(from)
+        : [...this.containers.values()].find((c) => c.running && addressOf(c) === host);
+    if (!target) return false;
+    return [...this.containers.values()].some((c) => c.running && this.netnsOf(c) === target && c.ports.has(port));
+  }
+}
+
+/** A container's address on the network it joined by name. */
+function addressOf(c: FakeContainer): string {
+  return `10.89.0.${Number(c.id.slice(4, 12))}`;
+}
+
+/** What an exec did: its exit code (undefined: it never ended) and output. */
+export interface FakeExecResult {
+  exitCode?: number;
+  stdout?: string;
+  stderr?: string;
 }
 
 /** A fake image: the program its containers run, and what an exec into one does. */
@@ -228,7 +254,7 @@ export interface FakeImage {
     c: FakeContainer,
     cmd: string[],
     options: ExecOptions,
-  ): { exitCode?: number; stdout?: string; stderr?: string } | undefined;
+  ): FakeExecResult | undefined | Promise<FakeExecResult | undefined>;
   /** A long-lived exec with its stdin open (undefined: no such command in the image). */
   execStream?(c: FakeContainer, cmd: string[], onLine: (line: string) => void): ExecStream | undefined;
   /** Files in the image, by path. */

@@ -150,7 +150,7 @@ export function shellExec(c: FakeContainer, cmd: string[]): { exitCode?: number 
  */
 export function toolboxImage(): FakeImage {
   return {
-    program: (c) => void c.spawn({ comm: 'sleep', args: 'sleep infinity' }),
+    program: (c) => void c.spawn({ comm: 'catatonit', args: 'catatonit -P', reaps: true }),
     files: { '/bin/busybox': Buffer.from('busybox') },
     execStream(c, cmd, onLine): ExecStream | undefined {
       if (cmd.join(' ') !== 'net-probe serve') return undefined;
@@ -161,8 +161,7 @@ export function toolboxImage(): FakeImage {
         writeLine(line) {
           if (!open) return false;
           const { id, args } = JSON.parse(line) as { id: number; args: string[] };
-          const target = c.runtime.joined(c);
-          const listening = !!target?.running && target.ports.has(Number(args[2]));
+          const listening = c.runtime.accepts(c, args[1] ?? '', Number(args[2]));
           const http = args[0] === 'http';
           setImmediate(() =>
             onLine(
@@ -186,6 +185,32 @@ export function toolboxImage(): FakeImage {
           ended('closed');
         },
       };
+    },
+  };
+}
+
+/**
+ * A pod's container: the catalogue program (handling SIGTERM unless `deaf`), listening
+ * on 8080, with the commands probes and hooks exec: `true`, `false`, `exit N`,
+ * `log TEXT` (a line in the container's log), `sleep S`.
+ */
+export function podAppImage(o: { deaf?: boolean } = {}): FakeImage {
+  return {
+    program: (c) => void app(c, { aware: !o.deaf, port: 8080 }),
+    async exec(c, cmd) {
+      const [name, ...rest] = cmd;
+      if (name === 'true') return { exitCode: 0 };
+      if (name === 'false') return { exitCode: 1 };
+      if (name === 'exit') return { exitCode: Number(rest[0]) };
+      if (name === 'log') {
+        c.log(rest.join(' '));
+        return { exitCode: 0 };
+      }
+      if (name === 'sleep') {
+        await new Promise((r) => setTimeout(r, Number(rest[0]) * 1000));
+        return { exitCode: 0 };
+      }
+      return undefined;
     },
   };
 }

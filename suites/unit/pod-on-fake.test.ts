@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import type { PodEvent } from '../../harness/pod/events.js';
+import { PodRun } from '../../harness/pod/kubelet.js';
+import { parsePod } from '../../harness/pod/manifest.js';
+import { parseUntil } from '../../harness/pod/until.js';
+import { FakeRuntime } from '../../harness/runtime/fake.js';
+import { podAppImage, toolboxImage } from '../support/fake-images.js';
+
+/**
+ * The pod emulator's parts working together (the pod worker's sync, the prober's
+ * workers and results, the status it keeps, the runtime manager's start, hooks and
+ * kill), on the in-memory runtime: no engine. Each rule names the kubelet (v1.33)
+ * function it follows; the pure parts are unit-tested one by one in
+ * pod-kubelet-rules.test.ts, and the same pods run on the engine in suites/pod.
+ */
+
+/** Run a pod on the fake runtime until `until` holds (or `seconds` pass); nothing of it may be left. */
+async function runPod(yaml: string, o: { until?: string; seconds?: number; deaf?: boolean } = {}) {
+  const runtime = new FakeRuntime()
+    .image('toolbox', toolboxImage())
+    .image('app', podAppImage())
+    .image('deaf', podAppImage({ deaf: true }));
+  const spec = parsePod(`apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n${yaml}`, 'inline');
+  const run = new PodRun(runtime, 'toolbox', spec, {
+    deleteAfterSeconds: o.seconds ?? 20,
+    backoffScale: 0.05,
+    ...(o.until ? { until: parseUntil(o.until) } : {}),
+  });
+  await run.run();
+  expect([...runtime.containers.keys()], 'nothing of the pod is left').toEqual([]);
+  return run;
+}
+
+const reasons = (events: readonly PodEvent[], container?: string) =>
+  events.filter((e) => container === undefined || e.container === container).map((e) => e.reason);
+
+describe.concurrent('the pod emulator on the fake runtime', () => {
+  it('liveness: failureThreshold failures in a row kill the container, which is restarted (prober/worker.go doProbe; kuberuntime_manager.go computePodActions)', async () => {
+    const run = await runPod(
+      `  terminationGracePeriodSeconds: 1
+  containers:
+    - name: app
+      image: app
+      livenessProbe: {exec: {command: ['false']}, periodSeconds: 1, failureThreshold: 2}
+`,
+      { until: 'app.restarts>=1' },
+    );
+    const app = reasons(run.timeline.events, 'app');
+    // Ready at its start (it has no readiness probe), then one failure per period up to the threshold.
+    expect(app.slice(0, app.indexOf('Killing'))).toEqual([
+      'Pulled',
+      'Created',
+      'Started',
+      'Ready',
+      'Unhealthy',
+      'Unhealthy',
+    ]);
+    const killing = run.timeline.events.find((e) => e.reason === 'Killing');
+    expect(killing?.message).toBe('Container app failed liveness probe, will be restarted');
+    expect(run.records.get('app')?.restartCount).toBe(1);
+    expect(run.untilMet).toBe(true);
+  });
+
+  it('readiness: Ready and the endpoint follow the probe, never before it succeeds (prober/worker.go; status_manager.go SetContainerReadiness)', async () => {
+    const ready = await runPod(
+      `  containers:
+    - name: app
+      image: app
+      readinessProbe: {exec: {command: ['true']}, periodSeconds: 1}
+`,
+      { seconds: 1 },
+    );
+    const events = reasons(ready.timeline.events);
+    expect(events.indexOf('Ready')).toBeGreaterThan(events.indexOf('Started'));
+    expect(ready.timeline.events.find((e) => e.reason === 'Ready')?.message).toBe(
+      'container is ready: readiness probe succeeded',
+    );
+    expect(ready.timeline.events.find((e) => e.reason === 'EndpointConditions')?.message).toBe(
+      'ready=true serving=true terminating=false',
+    );
+    const never = await runPod(
+      `  containers:
+    - name: app
+      image: app
+      readinessProbe: {exec: {command: ['false']}, periodSeconds: 1}
+`,
+      { until: 'Unhealthy>=2', seconds: 10 },
+    );
+    expect(reasons(never.timeline.events)).not.toContain('Ready');
+    expect(never.records.get('app')?.ready).toBe(false);
+  });
+
+  it('a startup probe holds liveness and readiness back, and its failures restart the container (prober/worker.go: probes wait for started)', async () => {
+    const run = await runPod(
+      `  terminationGracePeriodSeconds: 1
+  containers:
+    - name: app
+      image: app
+      startupProbe: {exec: {command: ['false']}, periodSeconds: 1, failureThreshold: 2}
+      readinessProbe: {exec: {command: ['true']}, periodSeconds: 1}
+`,
+      { until: 'app.restarts>=1' },
+    );
+    expect(run.timeline.events.find((e) => e.reason === 'Killing')?.message).toBe(
+      'Container app failed startup probe, will be restarted',
+    );
+    expect(reasons(run.timeline.events)).not.toContain('Ready');
+  });
+
+  it('getPhase: Never with a container that exits 0 is Succeeded, one that exits non-zero Failed (kubelet_pods.go getPhase)', async () => {
+    const pod = (code: number) => `  restartPolicy: Never
+  containers:
+    - name: app
+      image: app
+      env: [{name: APP_EXIT_CODE, value: "${code}"}]
+`;
+    const ok = await runPod(pod(0), { until: 'phase=Succeeded', seconds: 10 });
+    expect(ok.phase).toBe('Succeeded');
+    expect(ok.records.get('app')?.state).toMatchObject({ terminated: { exitCode: 0, reason: 'Completed' } });
+    const failed = await runPod(pod(3), { until: 'phase=Failed', seconds: 10 });
+    expect(failed.phase).toBe('Failed');
+    expect(failed.records.get('app')?.state).toMatchObject({ terminated: { exitCode: 3, reason: 'Error' } });
+  });
+
+  it('init containers run one at a time, in order, each to completion before the app starts (kuberuntime_manager.go computePodActions, findNextInitContainerToRun)', async () => {
+    const run = await runPod(
+      `  initContainers:
+    - {name: one, image: app, env: [{name: APP_EXIT_CODE, value: "0"}, {name: APP_EXIT_AFTER, value: "0.2"}]}
+    - {name: two, image: app, env: [{name: APP_EXIT_CODE, value: "0"}]}
+  containers:
+    - {name: app, image: app}
+`,
+      { until: 'phase=Running', seconds: 10 },
+    );
+    const events = run.timeline.events;
+    const order = events
+      .slice(
+        0,
+        events.findIndex((e) => e.reason === 'Deleting'),
+      )
+      .filter((e) => e.reason === 'Started' || e.reason === 'Terminated')
+      .map((e) => `${e.reason} ${e.container}`);
+    expect(order).toEqual(['Started one', 'Terminated one', 'Started two', 'Terminated two', 'Started app']);
+  });
+
+  it('deletion: the preStop hook runs before the stop signal, and a program deaf to it is SIGKILLed when the grace period ends (kuberuntime_container.go killContainer, executePreStopHook)', async () => {
+    const run = await runPod(
+      `  terminationGracePeriodSeconds: 2
+  containers:
+    - name: app
+      image: deaf
+      lifecycle: {preStop: {exec: {command: ['log', 'preStop ran']}}}
+`,
+      { seconds: 1 },
+    );
+    const app = reasons(run.timeline.events, 'app');
+    expect(app.slice(app.indexOf('Killing'))).toEqual([
+      'Killing',
+      'PreStopHookStarted',
+      'PreStopHookSucceeded',
+      'StopSignal',
+      'SIGKILL',
+      'NotReady',
+      'Terminated',
+    ]);
+    expect(run.records.get('app')?.state).toMatchObject({ terminated: { exitCode: 137 } });
+  });
+
+  it('deletion: app containers first, then native sidecars, last first (kuberuntime_termination_order.go)', async () => {
+    const run = await runPod(
+      `  terminationGracePeriodSeconds: 2
+  initContainers:
+    - {name: first, image: app, restartPolicy: Always}
+    - {name: second, image: app, restartPolicy: Always}
+  containers:
+    - {name: app, image: app}
+`,
+      { until: 'app.ready', seconds: 10 },
+    );
+    const stops = run.timeline.events.filter((e) => e.reason === 'Terminated').map((e) => e.container);
+    expect(stops).toEqual(['app', 'second', 'first']);
+  });
+});
