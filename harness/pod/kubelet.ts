@@ -3,12 +3,12 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import { errorNotes, StartCancelledError } from '../errors.js';
 import { RunningContainer, type ExitedContainer } from '../run/container.js';
 import { goDuration, MESSAGES, sleep, Timeline } from './events.js';
-import { formatPod, isSidecar, PROBE_KINDS, resolveProbe, type PodSpecResolved, type ProbeKind } from './manifest.js';
+import { formatPod, isSidecar, resolveProbe, type PodSpecResolved } from './manifest.js';
 import { PodNetwork } from './network.js';
-import { ResultsStore, type ProbeResult } from './prober/results.js';
-import { ProbeWorker } from './prober/worker.js';
-import { Backoff, ContainerRunner, terminatedReason, type RuntimePod } from './runtime.js';
-import { endpointConditions, getPhase, podConditions, type ContainerRecord, type PodPhase } from './status.js';
+import { ProberManager } from './prober/manager.js';
+import type { ProbeResult } from './prober/results.js';
+import { Backoff, RuntimeManager, terminatedReason, type RuntimePod } from './runtime.js';
+import { StatusManager, type ContainerRecord, type PodPhase } from './status.js';
 import { computePodActions } from './sync.js';
 import type { PodCondition } from './until.js';
 
@@ -30,33 +30,30 @@ export interface PodRunOptions {
   backoffScale: number;
 }
 
-/** One live container instance and the controllers that end its probe workers. */
+/** One live container instance, and what ends the watch for its exit. */
 interface Live {
   c: Container;
   instance: RunningContainer;
-  /** Aborts every worker of the instance (it exited). */
+  /** Aborts the watch for its exit (it exited, or the pod is torn down). */
   stop: AbortController;
-  /** Aborts liveness and startup workers (the pod is being deleted; readiness goes on). */
-  stopLiveness: AbortController;
-  workers: Promise<void>[];
 }
 
 /**
- * A pod on a plain engine with the kubelet's semantics (pkg/kubelet/pod_workers.go and
- * kubelet.go syncPod / syncTerminatingPod): a sandbox on the pod's own internal network,
- * a sync that computes actions from status (sync.ts) and carries them out one at a time
- * (runtime.ts starts and kills; prober/ workers write results that trigger the next
- * sync), and on deletion the termination: app containers at once, then sidecars in
- * reverse order. Phase and conditions come from status.ts.
+ * The pod worker: a pod on a container runtime with the kubelet's semantics
+ * (pkg/kubelet/pod_workers.go, kubelet.go syncPod / syncTerminatingPod). A sandbox on
+ * the pod's own network; a sync that computes actions from the status (sync.ts,
+ * computePodActions) and carries them out one at a time through the runtime manager
+ * (runtime.ts: start, hooks, kill); the prober manager (prober/manager.ts) whose
+ * results trigger the next sync; the status manager (status.ts) that keeps the
+ * containers' records, readiness, phase and conditions. On deletion, the termination:
+ * app containers at once, then sidecars in reverse order.
  */
 export class PodRun {
   readonly timeline: Timeline;
-  readonly records = new Map<string, ContainerRecord>();
-  /** Set once the pod's termination finished (getPhase's podIsTerminal). */
-  podIsTerminal = false;
-  /** Whether the pod has been deleted (its deletion timestamp is set). */
-  terminating = false;
-  sandboxReady = false;
+  /** The status manager: records, readiness, phase, conditions. */
+  readonly status: StatusManager;
+  /** The prober manager: a worker per probe of each running container. */
+  private readonly prober: ProberManager;
   /** With `until`: whether it held before the deadline (null without one). */
   untilMet: boolean | null = null;
   /** The sandbox's start, request to running (host monotonic, ms): the engine's latency for this pod. */
@@ -64,21 +61,17 @@ export class PodRun {
   private deleteRequested = false;
   private sandbox?: RunningContainer;
   private net?: PodNetwork;
-  private runner?: ContainerRunner;
+  private runtimeManager?: RuntimeManager;
   private readonly deletion = new AbortController();
   private readonly live = new Map<string, Live>();
   /** Instances whose exit has been recorded (the watch and a kill may both see it). */
   private readonly handledExits = new Set<string>();
   private readonly dead: RunningContainer[] = [];
   private readonly exitSeenAt = new Map<string, number>();
-  private readonly liveness: ResultsStore;
-  private readonly readiness: ResultsStore;
-  private readonly startup: ResultsStore;
   private readonly backoff: Backoff;
   private syncing: Promise<void> | null = null;
   private resync = false;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
-  private lastEndpoint = 'ready=false serving=false terminating=false';
   /** The first error that stopped a container from being run at all. */
   private fault: unknown;
 
@@ -92,39 +85,46 @@ export class PodRun {
     this.timeline = new Timeline(progress, () => this.checkUntil());
     if (options.until) this.untilMet = false;
     this.backoff = new Backoff(options.backoffScale, () => this.timeline.now());
-    const waiting = spec.initContainers.length ? 'PodInitializing' : 'ContainerCreating';
-    for (const c of spec.initContainers) this.addRecord(c, isSidecar(c) ? 'sidecar' : 'init', waiting);
-    for (const c of spec.containers) this.addRecord(c, 'app', waiting);
-    const byId = (id: string) => [...this.live.entries()].find(([, l]) => l.instance.id === id)?.[0];
-    this.liveness = new ResultsStore((id, result) => result === 'Failure' && byId(id) && this.requestSync());
-    this.startup = new ResultsStore((id, result) => {
-      const name = byId(id);
-      if (name) this.onStartupResult(name, result);
-    });
-    this.readiness = new ResultsStore((id) => {
-      const name = byId(id);
-      if (name) this.updateReady(name);
-    });
+    this.status = new StatusManager(spec, this.emit);
+    this.prober = new ProberManager(
+      {
+        emit: this.emit,
+        started: (name) => this.record(name).started,
+        terminating: () => this.terminating,
+        onResult: (kind, name, result) => {
+          if (!this.live.has(name)) return;
+          if (kind === 'livenessProbe') {
+            if (result === 'Failure') this.requestSync();
+          } else if (kind === 'startupProbe') this.onStartupResult(name, result);
+          else this.updateReady(name);
+        },
+      },
+      () => this.net as PodNetwork,
+    );
   }
 
-  private addRecord(c: Container, kind: ContainerRecord['kind'], waiting: string): void {
-    this.records.set(c.name, {
-      name: c.name,
-      image: c.image ?? '',
-      kind,
-      restartCount: 0,
-      started: false,
-      ready: false,
-      state: { waiting: { reason: waiting } },
-      lastState: null,
-      containerId: null,
-    });
+  get records(): ReadonlyMap<string, ContainerRecord> {
+    return this.status.records;
+  }
+
+  /** Set once the pod's termination finished (getPhase's podIsTerminal). */
+  get podIsTerminal(): boolean {
+    return this.status.podIsTerminal;
+  }
+
+  /** Whether the pod has been deleted (its deletion timestamp is set). */
+  get terminating(): boolean {
+    return this.status.terminating;
+  }
+
+  get sandboxReady(): boolean {
+    return this.status.sandboxReady;
   }
 
   private emit = (...a: Parameters<Timeline['emit']>) => this.timeline.emit(...a);
 
   private record(name: string): ContainerRecord {
-    return this.records.get(name) as ContainerRecord;
+    return this.status.record(name);
   }
 
   private container(name: string): Container {
@@ -132,7 +132,7 @@ export class PodRun {
   }
 
   get phase(): PodPhase {
-    return getPhase(this.spec, this.records, this.podIsTerminal);
+    return this.status.phase;
   }
 
   get podIP(): string {
@@ -141,15 +141,12 @@ export class PodRun {
 
   /** Whether the pod's Ready condition is True. */
   podReady(): boolean {
-    return (
-      podConditions(this.spec, this.records, this.phase, this.sandboxReady).find((c) => c.type === 'Ready')?.status ===
-      'True'
-    );
+    return this.status.podReady();
   }
 
   /** The EndpointSlice's conditions for the pod. */
   endpoint() {
-    return endpointConditions(this.podReady(), this.terminating);
+    return this.status.endpoint();
   }
 
   private labels(container: string): Record<string, string> {
@@ -164,15 +161,6 @@ export class PodRun {
       this.untilMet = true;
       void this.delete(`condition met: ${until.text}`);
     }
-  }
-
-  /** Say when the endpoint's view of the pod changes (an EndpointSlice update). */
-  private endpointChanged(): void {
-    const e = this.endpoint();
-    const text = `ready=${e.ready} serving=${e.serving} terminating=${e.terminating}`;
-    if (text === this.lastEndpoint) return;
-    this.lastEndpoint = text;
-    this.emit('Normal', 'EndpointConditions', null, text);
   }
 
   /** Run the pod until it is deleted (by the clock or by `until`), then tear it down. */
@@ -190,14 +178,14 @@ export class PodRun {
       });
       this.engineLatencyMs = Math.round(this.timeline.now() - sandboxStart);
       await this.net.attach(this.sandbox.id);
-      this.sandboxReady = true;
+      this.status.sandboxReady = true;
       this.emit(
         'Normal',
         'SandboxReady',
         null,
         `pod sandbox ${this.sandbox.id.slice(0, 12)} holds the network${this.spec.shareProcessNamespace ? ' and PID' : ''} namespace; pod IP ${this.net.podIP} on internal network ${this.net.name}`,
       );
-      this.runner = new ContainerRunner(this.runtimePod());
+      this.runtimeManager = new RuntimeManager(this.runtimePod());
       const deleteTimer = setTimeout(
         () =>
           void this.delete(
@@ -217,10 +205,11 @@ export class PodRun {
       if (this.fault) throw this.fault;
     } finally {
       for (const t of this.timers) clearTimeout(t);
-      this.terminating = true;
+      this.status.terminating = true;
+      this.prober.stopAll();
       for (const l of this.live.values()) l.stop.abort();
       await Promise.all([...[...this.live.values()].map((l) => l.instance), ...this.dead].map((i) => i.remove()));
-      this.sandboxReady = false;
+      this.status.sandboxReady = false;
       await this.sandbox?.remove();
       this.net.close();
       await this.net.node.remove();
@@ -246,15 +235,11 @@ export class PodRun {
   async delete(why: string): Promise<void> {
     if (this.deleteRequested) return;
     this.deleteRequested = true;
-    this.terminating = true;
+    this.status.terminating = true;
     this.emit('Normal', 'Deleting', null, why);
-    this.endpointChanged();
+    this.status.endpointChanged();
     // Liveness and startup probes stop (their result: Success); readiness goes on.
-    for (const [name, l] of this.live) {
-      l.stopLiveness.abort();
-      this.liveness.set(l.instance.id, 'Success');
-      if (!this.record(name).started) this.startup.set(l.instance.id, 'Success');
-    }
+    this.prober.stopLivenessAndStartup();
     this.deletion.abort();
   }
 
@@ -284,8 +269,8 @@ export class PodRun {
     if (this.terminating || this.podIsTerminal) return;
     const probeFailed = new Map<string, 'liveness' | 'startup'>();
     for (const [name, l] of this.live) {
-      if (this.liveness.get(l.instance.id) === 'Failure') probeFailed.set(name, 'liveness');
-      else if (this.startup.get(l.instance.id) === 'Failure') probeFailed.set(name, 'startup');
+      if (this.prober.result('livenessProbe', l.instance.id) === 'Failure') probeFailed.set(name, 'liveness');
+      else if (this.prober.result('startupProbe', l.instance.id) === 'Failure') probeFailed.set(name, 'startup');
     }
     const actions = computePodActions({
       spec: this.spec,
@@ -297,7 +282,7 @@ export class PodRun {
       if (actions.killPod === 'init-failed')
         this.emit('Warning', 'InitFailed', null, 'an init container failed and restartPolicy is Never: the pod fails');
       await this.killSidecars(this.spec.terminationGracePeriodSeconds);
-      this.podIsTerminal = true;
+      this.status.podIsTerminal = true;
       this.checkUntil();
       return;
     }
@@ -344,8 +329,8 @@ export class PodRun {
       r.restartCount++;
     }
     r.state = { waiting: { reason: 'ContainerCreating' } };
-    const runner = this.runner as ContainerRunner;
-    let started: Awaited<ReturnType<ContainerRunner['start']>>;
+    const runner = this.runtimeManager as RuntimeManager;
+    let started: Awaited<ReturnType<RuntimeManager['start']>>;
     try {
       started = await runner.start(c, r.restartCount);
     } catch (err) {
@@ -359,13 +344,7 @@ export class PodRun {
     }
     const { instance, hookFailed } = started;
     r.containerId = instance.id;
-    const live: Live = {
-      c,
-      instance,
-      stop: new AbortController(),
-      stopLiveness: new AbortController(),
-      workers: [],
-    };
+    const live: Live = { c, instance, stop: new AbortController() };
     this.live.set(name, live);
     this.watchExit(name, live).catch((err: unknown) => {
       // The engine stopped answering about this container: the pod cannot go on.
@@ -380,33 +359,10 @@ export class PodRun {
     const info = await instance.inspect();
     if (this.live.get(name) !== live) return;
     r.state = { running: { startedAt: info.State.StartedAt } };
-    this.startWorkers(name, live, Date.parse(info.State.StartedAt));
-    this.checkUntil();
-  }
-
-  /** A probe worker per probe of the instance (a container without a startup probe has started). */
-  private startWorkers(name: string, live: Live, startedAtMs: number): void {
-    const c = live.c;
-    const r = this.record(name);
-    const stores: Record<ProbeKind, ResultsStore> = {
-      startupProbe: this.startup,
-      livenessProbe: this.liveness,
-      readinessProbe: this.readiness,
-    };
+    // A container without a startup probe has started; then a worker per probe.
     if (!c.startupProbe) this.onStartupResult(name, 'Success');
-    for (const kind of PROBE_KINDS) {
-      const p = c[kind];
-      if (!p) continue;
-      const worker = new ProbeWorker(kind, resolveProbe(p), c, live.instance, this.net as PodNetwork, stores[kind], {
-        emit: this.emit,
-        started: () => r.started,
-        terminating: () => this.terminating,
-        startedAtMs,
-      });
-      const signal =
-        kind === 'readinessProbe' ? live.stop.signal : AbortSignal.any([live.stop.signal, live.stopLiveness.signal]);
-      live.workers.push(worker.run(signal));
-    }
+    this.prober.addContainer(c, instance, Date.parse(info.State.StartedAt));
+    this.checkUntil();
   }
 
   private onStartupResult(name: string, result: ProbeResult): void {
@@ -422,34 +378,10 @@ export class PodRun {
     this.requestSync();
   }
 
-  /** Ready: started, running, and its readiness probe (if any) at Success. */
+  /** Ready: started, running, and its readiness probe (if any) at Success (see StatusManager). */
   private updateReady(name: string): void {
-    const r = this.record(name);
     const l = this.live.get(name);
-    const probe = !!this.container(name).readinessProbe;
-    if (r.kind === 'init') {
-      // An init container shows ready once it has completed.
-      const done = 'terminated' in r.state && r.state.terminated.exitCode === 0;
-      this.setReady(r, done, done ? 'completed' : 'not completed');
-      return;
-    }
-    const ready = !!l && r.started && (!probe || this.readiness.get(l.instance.id) === 'Success');
-    this.setReady(
-      r,
-      ready,
-      !l
-        ? 'the container exited'
-        : probe
-          ? `readiness probe ${ready ? 'succeeded' : 'failed'}`
-          : 'started, and no readiness probe',
-    );
-  }
-
-  private setReady(r: ContainerRecord, ready: boolean, why: string): void {
-    if (r.ready === ready) return;
-    r.ready = ready;
-    this.emit('Normal', ready ? 'Ready' : 'NotReady', r.name, `container ${ready ? 'is' : 'is not'} ready: ${why}`);
-    this.endpointChanged();
+    this.status.updateReady(name, !!l, l && this.prober.result('readinessProbe', l.instance.id));
   }
 
   /** Watch for the instance's exit (the PLEG's part): record it and sync. */
@@ -478,16 +410,16 @@ export class PodRun {
     r.started = false;
     this.exitSeenAt.set(name, this.timeline.now());
     live.stop.abort();
+    const workers = this.prober.removeContainer(live.instance.id);
     if (this.live.get(name) === live) this.live.delete(name);
     this.updateReady(name);
-    for (const s of [this.liveness, this.readiness, this.startup]) s.remove(live.instance.id);
     this.emit(
       exited.exitCode === 0 ? 'Normal' : 'Warning',
       'Terminated',
       name,
       `container exited with code ${exited.exitCode} (${reason})`,
     );
-    await Promise.all(live.workers);
+    await workers;
     this.requestSync();
   }
 
@@ -495,7 +427,7 @@ export class PodRun {
   private async killLive(name: string, graceSeconds: number, message: string): Promise<void> {
     const live = this.live.get(name);
     if (!live) return;
-    const exited = await (this.runner as ContainerRunner).kill(live.c, live.instance, graceSeconds, message);
+    const exited = await (this.runtimeManager as RuntimeManager).kill(live.c, live.instance, graceSeconds, message);
     if (exited) await this.onExit(name, live, exited);
   }
 
@@ -522,7 +454,7 @@ export class PodRun {
     const first = [...this.live.keys()].filter((n) => this.record(n).kind !== 'sidecar');
     await Promise.all(first.map((n) => this.killLive(n, grace, MESSAGES.stopping(n))));
     await this.killSidecars(grace, t0);
-    this.podIsTerminal = true;
+    this.status.podIsTerminal = true;
     this.checkUntil();
   }
 }

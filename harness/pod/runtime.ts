@@ -84,12 +84,13 @@ function fieldRefs(pod: RuntimePod): Map<string, string> {
 }
 
 /**
- * Starting and killing containers (pkg/kubelet/kuberuntime/kuberuntime_container.go):
+ * The runtime manager (pkg/kubelet/kuberuntime): starting and killing containers over
+ * the ContainerRuntime (kuberuntime_container.go):
  * startContainer (create, start, postStart; a failed hook kills the container) and
  * killContainer (preStop inside the grace period, the stop signal, the rest of the
  * grace period but at least 2 s, SIGKILL).
  */
-export class ContainerRunner {
+export class RuntimeManager {
   constructor(private readonly pod: RuntimePod) {}
 
   /** The container's environment: plain values and field references, `$(VAR)` expanded in order. */

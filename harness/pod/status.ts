@@ -1,4 +1,7 @@
+import type { Container } from 'kubernetes-types/core/v1.js';
+import type { Timeline } from './events.js';
 import { isSidecar, type PodSpecResolved } from './manifest.js';
+import type { ProbeResult } from './prober/results.js';
 
 /**
  * The pod's status as the kubelet computes it, in pure functions: the phase
@@ -208,4 +211,108 @@ export type PodStatus = ReturnType<typeof podStatus>;
  */
 export function endpointConditions(podReady: boolean, terminating: boolean) {
   return { ready: podReady && !terminating, serving: podReady, terminating };
+}
+
+/**
+ * The kubelet's status manager for one pod (pkg/kubelet/status/status_manager.go): the
+ * container records the pod worker and the prober write, readiness as the prober's
+ * results set it (SetContainerReadiness), and what is derived from them (the phase,
+ * the Ready condition, the EndpointSlice's conditions), each change of the endpoint's
+ * view told as an event.
+ */
+export class StatusManager {
+  readonly records = new Map<string, ContainerRecord>();
+  /** Set once the pod's termination finished (getPhase's podIsTerminal). */
+  podIsTerminal = false;
+  /** Whether the pod has been deleted (its deletion timestamp is set). */
+  terminating = false;
+  sandboxReady = false;
+  private lastEndpoint = 'ready=false serving=false terminating=false';
+
+  constructor(
+    readonly spec: PodSpecResolved,
+    private readonly emit: Timeline['emit'],
+  ) {
+    const waiting = spec.initContainers.length ? 'PodInitializing' : 'ContainerCreating';
+    for (const c of spec.initContainers) this.add(c, isSidecar(c) ? 'sidecar' : 'init', waiting);
+    for (const c of spec.containers) this.add(c, 'app', waiting);
+  }
+
+  private add(c: Container, kind: ContainerRecord['kind'], waiting: string): void {
+    this.records.set(c.name, {
+      name: c.name,
+      image: c.image ?? '',
+      kind,
+      restartCount: 0,
+      started: false,
+      ready: false,
+      state: { waiting: { reason: waiting } },
+      lastState: null,
+      containerId: null,
+    });
+  }
+
+  record(name: string): ContainerRecord {
+    return this.records.get(name) as ContainerRecord;
+  }
+
+  get phase(): PodPhase {
+    return getPhase(this.spec, this.records, this.podIsTerminal);
+  }
+
+  /** Whether the pod's Ready condition is True. */
+  podReady(): boolean {
+    return (
+      podConditions(this.spec, this.records, this.phase, this.sandboxReady).find((c) => c.type === 'Ready')?.status ===
+      'True'
+    );
+  }
+
+  /** The EndpointSlice's conditions for the pod. */
+  endpoint() {
+    return endpointConditions(this.podReady(), this.terminating);
+  }
+
+  /**
+   * A container's readiness from what is known of it: an init container once it has
+   * completed; any other when it runs, has started, and its readiness probe (if any)
+   * last said Success.
+   */
+  updateReady(name: string, running: boolean, readiness: ProbeResult | undefined): void {
+    const r = this.record(name);
+    if (r.kind === 'init') {
+      const done = 'terminated' in r.state && r.state.terminated.exitCode === 0;
+      this.setReady(r, done, done ? 'completed' : 'not completed');
+      return;
+    }
+    const probe = !!(
+      this.spec.initContainers.find((c) => c.name === name) ?? this.spec.containers.find((c) => c.name === name)
+    )?.readinessProbe;
+    const ready = running && r.started && (!probe || readiness === 'Success');
+    this.setReady(
+      r,
+      ready,
+      !running
+        ? 'the container exited'
+        : probe
+          ? `readiness probe ${ready ? 'succeeded' : 'failed'}`
+          : 'started, and no readiness probe',
+    );
+  }
+
+  private setReady(r: ContainerRecord, ready: boolean, why: string): void {
+    if (r.ready === ready) return;
+    r.ready = ready;
+    this.emit('Normal', ready ? 'Ready' : 'NotReady', r.name, `container ${ready ? 'is' : 'is not'} ready: ${why}`);
+    this.endpointChanged();
+  }
+
+  /** Say when the endpoint's view of the pod changes (an EndpointSlice update). */
+  endpointChanged(): void {
+    const e = this.endpoint();
+    const text = `ready=${e.ready} serving=${e.serving} terminating=${e.terminating}`;
+    if (text === this.lastEndpoint) return;
+    this.lastEndpoint = text;
+    this.emit('Normal', 'EndpointConditions', null, text);
+  }
 }
