@@ -1,4 +1,5 @@
 import { CHECKS } from '../checks/battery.js';
+import { reportJsonSchema } from '../report/schema.js';
 import { COMMANDS, HELP } from './commands.js';
 
 /** The order docs/commands.md lists the commands in: the order of the main help. */
@@ -32,6 +33,14 @@ export function batteryReference(): string {
 export const RENDERED: Record<string, () => Promise<string> | string> = {
   'docs/commands.md': commandsReference,
   'docs/battery.md': batteryReference,
+};
+
+/**
+ * Whole files generated from the sources by `npm run docs`: the published JSON Schemas,
+ * from the schema each document is written in once.
+ */
+export const GENERATED: Record<string, () => string> = {
+  'reports/report.schema.json': () => `${JSON.stringify(reportJsonSchema(), null, 2)}\n`,
 };
 
 export const REFERENCE_START = '<!-- rendered by `npm run docs` from the sources: edit them, not this -->';

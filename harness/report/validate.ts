@@ -1,15 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { BadInputError } from '../errors.js';
-import { reportsDir } from '../paths.js';
 import type { Report } from './model.js';
+import { reportJsonSchema } from './schema.js';
 
 // ajv-formats ships CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
-const schemaPath = (): string => join(reportsDir(), 'report.schema.json');
 
 let validator: ValidateFunction | undefined;
 
@@ -17,7 +14,7 @@ function compiled(): ValidateFunction {
   if (!validator) {
     const ajv = new Ajv({ allErrors: true, strict: false });
     addFormats(ajv);
-    validator = ajv.compile(JSON.parse(readFileSync(schemaPath(), 'utf8')));
+    validator = ajv.compile(reportJsonSchema());
   }
   return validator;
 }

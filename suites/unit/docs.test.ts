@@ -13,7 +13,7 @@ import { matrixHelp, matrixOptions } from '../../harness/cli/matrix.js';
 import { podHelp, podOptions } from '../../harness/cli/pod.js';
 import { reportHelp, reportOptions } from '../../harness/cli/report.js';
 import { setupHelp, setupOptions } from '../../harness/cli/setup.js';
-import { RENDERED, withReference } from '../../harness/cli/reference.js';
+import { GENERATED, RENDERED, withReference } from '../../harness/cli/reference.js';
 import { projectRoot } from '../../harness/paths.js';
 
 const root = projectRoot();
@@ -23,6 +23,10 @@ describe('the rendered references', () => {
   it.each(Object.entries(RENDERED))('%s holds what its sources render (`npm run docs`)', async (path, render) => {
     const doc = read(path);
     expect(doc).toBe(withReference(doc, await render()));
+  });
+
+  it.each(Object.entries(GENERATED))('%s is what its schema generates (`npm run docs`)', (path, generate) => {
+    expect(read(path)).toBe(generate());
   });
 
   it.each([
