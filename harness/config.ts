@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CHECKS } from './checks/battery.js';
 import type { Subject } from './checks/subject.js';
-import { parseCommand, parseEnvFile, checkRegex, RUN_OPTION_PROPERTIES } from './certify/run-options.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { checkRegex, normalizeRunOptions, RUN_OPTION_PROPERTIES, Scalar } from './certify/run-options.js';
 import { BadInputError } from './errors.js';
 import { insideFolder } from './safe-paths.js';
 import { registerSecrets } from './secrets.js';
@@ -13,56 +14,63 @@ export const CONFIG_FILE = 'harness.config.yaml';
 
 const CHECK_NAMES = CHECKS.map((c) => c.name);
 
-const SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['subjects'],
-  properties: {
-    grace: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
-    checks: { type: 'array', items: { enum: CHECK_NAMES }, uniqueItems: true, minItems: 1 },
-    subjects: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name'],
-        properties: {
-          name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_./-]*$' },
-          image: { type: 'string', minLength: 1 },
-          build: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['context'],
-            properties: {
-              context: { type: 'string' },
-              dockerfile: { type: 'string' },
-              args: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
-            },
-          },
-          ...RUN_OPTION_PROPERTIES,
-          ready: {
-            type: 'object',
-            additionalProperties: false,
-            properties: {
-              log: { type: 'string' },
-              port: { type: 'integer', minimum: 1, maximum: 65535 },
-              timeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
-            },
-          },
-          grace: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
-          expected: {
-            type: 'object',
-            propertyNames: { enum: CHECK_NAMES },
-            additionalProperties: { type: 'object' },
-          },
-        },
-      },
-    },
-  },
-} as const;
+const seconds = () => Type.Number({ exclusiveMinimum: 0, maximum: 3600 });
 
-const check = schemaCheck(SCHEMA);
+const SubjectSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_./-]*$' }),
+    image: Type.Optional(Type.String({ minLength: 1 })),
+    build: Type.Optional(
+      Type.Object(
+        {
+          context: Type.String(),
+          dockerfile: Type.Optional(Type.String()),
+          args: Type.Optional(Type.Record(Type.String(), Scalar)),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    ...RUN_OPTION_PROPERTIES,
+    ready: Type.Optional(
+      Type.Object(
+        {
+          log: Type.Optional(Type.String()),
+          port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+          timeoutSeconds: Type.Optional(seconds()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    grace: Type.Optional(seconds()),
+    expected: Type.Optional(
+      Type.Unsafe<Record<string, Record<string, unknown>>>({
+        type: 'object',
+        propertyNames: { enum: CHECK_NAMES },
+        additionalProperties: { type: 'object' },
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * harness.config.yaml, written once: validated with it, its raw type derived from it,
+ * and docs/schemas/config.schema.json generated from it (`npm run docs`).
+ */
+export const ConfigSchema = Type.Object(
+  {
+    grace: Type.Optional(seconds()),
+    checks: Type.Optional(Type.Array(Type.Unsafe<string>({ enum: CHECK_NAMES }), { uniqueItems: true, minItems: 1 })),
+    subjects: Type.Array(SubjectSchema, { minItems: 1 }),
+  },
+  {
+    additionalProperties: false,
+    title: 'harness.config.yaml',
+    description: 'The subjects `harness matrix --config` runs the battery on.',
+  },
+);
+
+const check = schemaCheck(ConfigSchema);
 
 /** A subject as the config file gives it: an image, or a build context to build it from. */
 export interface ConfigSubject {
@@ -76,21 +84,6 @@ export interface HarnessConfig {
   graceSeconds?: number;
   checks?: string[];
   subjects: ConfigSubject[];
-}
-
-interface RawSubject {
-  name: string;
-  image?: string;
-  build?: { context: string; dockerfile?: string; args?: Record<string, unknown> };
-  env?: Record<string, unknown>;
-  envFile?: string;
-  entrypoint?: string | string[];
-  cmd?: string | string[];
-  user?: string;
-  init?: boolean;
-  ready?: { log?: string; port?: number; timeoutSeconds?: number };
-  grace?: number;
-  expected?: Record<string, Record<string, unknown>>;
 }
 
 const strings = (o: Record<string, unknown> | undefined) =>
@@ -107,7 +100,7 @@ export function configPath(given: string | undefined, cwd = process.cwd()): stri
 export function loadConfig(path: string): HarnessConfig {
   const value = readYamlFile(path, 'config');
   check(value ?? {}, `invalid config ${path}`);
-  const raw = value as { grace?: number; checks?: string[]; subjects: RawSubject[] };
+  const raw = value as Static<typeof ConfigSchema>;
   const dir = dirname(path);
   const names = new Set<string>();
   const subjects = raw.subjects.map((s, i): ConfigSubject => {
@@ -116,22 +109,12 @@ export function loadConfig(path: string): HarnessConfig {
     if (names.has(s.name)) throw new BadInputError(`${key}.name" repeats the name "${s.name}"`);
     names.add(s.name);
     if (s.ready?.log && s.ready.port) throw new BadInputError(`${key}.ready" takes log or port, not both`);
-    const env = {
-      ...(s.envFile ? parseEnvFile(insideFolder(dir, s.envFile, `${key}.envFile"`)) : {}),
-      ...strings(s.env),
-    };
-    registerSecrets(env);
-    const command = (x: string | string[] | undefined, k: string) =>
-      x === undefined ? undefined : Array.isArray(x) ? x : parseCommand(x, `${key}.${k}"`);
-    const entrypoint = command(s.entrypoint, 'entrypoint');
-    const cmd = command(s.cmd, 'cmd');
+    const { init, ...run } = normalizeRunOptions(s, dir, (k) => `${key}.${k}"`);
+    if (run.env) registerSecrets(run.env);
     const subject: ConfigSubject['subject'] = {
       name: s.name,
-      ...(Object.keys(env).length ? { env } : {}),
-      ...(entrypoint ? { entrypoint } : {}),
-      ...(cmd ? { cmd } : {}),
-      ...(s.user ? { user: s.user } : {}),
-      ...(s.init ? { init: true } : {}),
+      ...run,
+      ...(init ? { init: true } : {}),
       ...(s.ready?.log ? { readyLog: new RegExp(checkRegex(s.ready.log, `${key}.ready.log"`)) } : {}),
       ...(s.ready?.port ? { readyPort: s.ready.port } : {}),
       ...(s.ready?.timeoutSeconds ? { startupTimeoutMs: s.ready.timeoutSeconds * 1000 } : {}),

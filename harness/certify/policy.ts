@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BadInputError } from '../errors.js';
-import { insideFolder } from '../safe-paths.js';
 import { projectRoot } from '../paths.js';
 import { readYamlFile, schemaCheck } from '../yaml-file.js';
-import { parseCommand, parseEnvFile, RUN_OPTION_PROPERTIES, type RunOptions } from './run-options.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { normalizeRunOptions, RUN_OPTION_PROPERTIES, type RunOptions } from './run-options.js';
 
 import { CERTIFY_CHECKS } from '../checks/battery.js';
 
@@ -23,45 +23,57 @@ export interface Policy {
   run: Omit<RunOptions, 'readyLog' | 'readyPort'>;
 }
 
-const SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    graceSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
-    maxStopSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
-    acceptedExitCodes: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 255 }, minItems: 1 },
-    allowZombies: { type: 'boolean' },
-    required: { type: 'array', items: { enum: CERTIFY_NAMES }, uniqueItems: true },
-    startup: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        timeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
-        settleSeconds: { type: 'number', minimum: 0, maximum: 3600 },
-        readyLog: { type: ['string', 'null'] },
-        readyPort: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'null' }] },
-      },
-    },
-    run: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        ...RUN_OPTION_PROPERTIES,
-        network: { enum: ['none', 'internal'] },
-      },
-    },
+const seconds = (minimum: 'exclusive' | 'inclusive' = 'exclusive') =>
+  Type.Number({ ...(minimum === 'exclusive' ? { exclusiveMinimum: 0 } : { minimum: 0 }), maximum: 3600 });
+
+/**
+ * A policy file, written once: validated with it (every key optional: the default
+ * policy fills the rest), and docs/schemas/policy.schema.json generated from it.
+ */
+export const PolicySchema = Type.Object(
+  {
+    graceSeconds: Type.Optional(seconds()),
+    maxStopSeconds: Type.Optional(seconds()),
+    acceptedExitCodes: Type.Optional(Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { minItems: 1 })),
+    allowZombies: Type.Optional(Type.Boolean()),
+    required: Type.Optional(Type.Array(Type.Unsafe<string>({ enum: CERTIFY_NAMES }), { uniqueItems: true })),
+    startup: Type.Optional(
+      Type.Object(
+        {
+          timeoutSeconds: Type.Optional(seconds()),
+          settleSeconds: Type.Optional(seconds('inclusive')),
+          readyLog: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+          readyPort: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Type.Null()])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    run: Type.Optional(
+      Type.Object(
+        {
+          ...RUN_OPTION_PROPERTIES,
+          network: Type.Optional(Type.Unsafe<'none' | 'internal'>({ enum: ['none', 'internal'] })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
-} as const;
+  {
+    additionalProperties: false,
+    title: 'harness certify policy',
+    description: 'What `harness certify` asks of an image; unset keys take the default policy.',
+  },
+);
 
 export const DEFAULT_POLICY_FILE = join(projectRoot(), 'harness', 'certify', 'default-policy.yaml');
 
-const check = schemaCheck(SCHEMA);
+const check = schemaCheck(PolicySchema);
 
 /** Validate a parsed policy (partial: defaults fill the rest); one-line error naming the key. */
 export function policyFrom(value: unknown, source: string): Policy {
   if (value === null || value === undefined) value = {};
   check(value, `invalid policy ${source}`);
-  const v = value as Partial<Omit<Policy, 'run'>> & { startup?: Partial<Policy['startup']>; run?: RawRun };
+  const v = value as Static<typeof PolicySchema>;
   const d = defaultPolicy();
   const policy: Policy = {
     ...d,
@@ -84,33 +96,10 @@ export function policyFrom(value: unknown, source: string): Policy {
   return policy;
 }
 
-interface RawRun {
-  env?: Record<string, string | number | boolean>;
-  envFile?: string;
-  entrypoint?: string | string[];
-  cmd?: string | string[];
-  user?: string;
-  init?: boolean;
-  network?: 'none' | 'internal';
-}
-
-/** A policy's `run` section as the harness uses it: commands as arrays, the env file read (env over it). */
-function runFrom(raw: RawRun, source: string): Policy['run'] {
-  const run: Policy['run'] = {};
+/** A policy's `run` section as the harness uses it (see normalizeRunOptions), its network kept. */
+function runFrom(raw: NonNullable<Static<typeof PolicySchema>['run']>, source: string): Policy['run'] {
   const folder = source.startsWith('(') ? '.' : dirname(source);
-  const fromFile = raw.envFile
-    ? parseEnvFile(insideFolder(folder, raw.envFile, `invalid policy ${source}: key "run.envFile"`))
-    : {};
-  const env = { ...fromFile, ...Object.fromEntries(Object.entries(raw.env ?? {}).map(([k, x]) => [k, String(x)])) };
-  if (Object.keys(env).length) run.env = env;
-  const command = (x: string | string[] | undefined, key: string) =>
-    x === undefined ? undefined : Array.isArray(x) ? x : parseCommand(x, `invalid policy ${source}: key "run.${key}"`);
-  const entrypoint = command(raw.entrypoint, 'entrypoint');
-  const cmd = command(raw.cmd, 'cmd');
-  if (entrypoint) run.entrypoint = entrypoint;
-  if (cmd) run.cmd = cmd;
-  if (raw.user) run.user = raw.user;
-  if (raw.init !== undefined) run.init = raw.init;
+  const run: Policy['run'] = normalizeRunOptions(raw, folder, (key) => `invalid policy ${source}: key "run.${key}"`);
   if (raw.network) run.network = raw.network;
   return run;
 }

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { BadInputError } from '../errors.js';
+import { insideFolder } from '../safe-paths.js';
 
 /**
  * How an image is run, as `docker run` configures it: environment, entrypoint, command,
@@ -23,17 +25,49 @@ export interface RunOptions {
   readyPort?: number;
 }
 
-const COMMAND_SCHEMA = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } as const;
+/** A command in a file: one string (split as the command line splits it) or a list of words. */
+const Command = Type.Union([Type.String(), Type.Array(Type.String())]);
 
-/** The JSON-schema properties of run options, as a policy's `run:` and a config subject spell them. */
+/** A scalar a YAML file may give where a string is meant (a variable's value, a build argument). */
+export const Scalar = Type.Unsafe<string | number | boolean>({ type: ['string', 'number', 'boolean'] });
+
+/** Run options as a file spells them (a policy's `run:`, a config subject): the schema's properties. */
 export const RUN_OPTION_PROPERTIES = {
-  env: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
-  envFile: { type: 'string' },
-  entrypoint: COMMAND_SCHEMA,
-  cmd: COMMAND_SCHEMA,
-  user: { type: 'string', minLength: 1 },
-  init: { type: 'boolean' },
-} as const;
+  env: Type.Optional(Type.Record(Type.String(), Scalar)),
+  envFile: Type.Optional(Type.String()),
+  entrypoint: Type.Optional(Command),
+  cmd: Type.Optional(Command),
+  user: Type.Optional(Type.String({ minLength: 1 })),
+  init: Type.Optional(Type.Boolean()),
+};
+
+export type RunOptionsInFile = Static<TObject<typeof RUN_OPTION_PROPERTIES>>;
+
+/**
+ * The one normalization of run options read from a file: commands as word lists, the
+ * env file read (relative to `folder`, never outside it) with `env` over it, every
+ * value a string. `where(key)` names a key in an error ("invalid policy p.yaml: key
+ * \"run.cmd\"").
+ */
+export function normalizeRunOptions(
+  raw: RunOptionsInFile,
+  folder: string,
+  where: (key: string) => string,
+): Pick<RunOptions, 'env' | 'entrypoint' | 'cmd' | 'user' | 'init'> {
+  const fromFile = raw.envFile ? parseEnvFile(insideFolder(folder, raw.envFile, where('envFile'))) : {};
+  const env = { ...fromFile, ...Object.fromEntries(Object.entries(raw.env ?? {}).map(([k, v]) => [k, String(v)])) };
+  const command = (x: string | string[] | undefined, key: string) =>
+    x === undefined ? undefined : Array.isArray(x) ? x : parseCommand(x, where(key));
+  const entrypoint = command(raw.entrypoint, 'entrypoint');
+  const cmd = command(raw.cmd, 'cmd');
+  return {
+    ...(Object.keys(env).length ? { env } : {}),
+    ...(entrypoint ? { entrypoint } : {}),
+    ...(cmd ? { cmd } : {}),
+    ...(raw.user ? { user: raw.user } : {}),
+    ...(raw.init !== undefined ? { init: raw.init } : {}),
+  };
+}
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 

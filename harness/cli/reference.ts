@@ -1,4 +1,6 @@
 import { CHECKS } from '../checks/battery.js';
+import { PolicySchema } from '../certify/policy.js';
+import { ConfigSchema } from '../config.js';
 import { reportJsonSchema } from '../report/schema.js';
 import { COMMANDS, HELP } from './commands.js';
 
@@ -41,7 +43,19 @@ export const RENDERED: Record<string, () => Promise<string> | string> = {
  */
 export const GENERATED: Record<string, () => string> = {
   'reports/report.schema.json': () => `${JSON.stringify(reportJsonSchema(), null, 2)}\n`,
+  'docs/schemas/config.schema.json': () => published(ConfigSchema, 'config.schema.json'),
+  'docs/schemas/policy.schema.json': () => published(PolicySchema, 'policy.schema.json'),
 };
+
+/** A schema as published: draft-07, with its own id. */
+function published(schema: object, name: string): string {
+  const json = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: `https://harness.invalid/${name}`,
+    ...schema,
+  };
+  return `${JSON.stringify(json, null, 2)}\n`;
+}
 
 export const REFERENCE_START = '<!-- rendered by `npm run docs` from the sources: edit them, not this -->';
 export const REFERENCE_END = '<!-- end of the rendered reference -->';

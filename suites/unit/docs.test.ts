@@ -5,7 +5,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { certifyHelp, certifyOptions } from '../../harness/cli/certify.js';
 import { cleanHelp, cleanOptions } from '../../harness/cli/clean.js';
 import { doctorHelp, doctorOptions } from '../../harness/cli/doctor.js';
@@ -29,6 +31,18 @@ describe('the rendered references', () => {
     expect(read(path)).toBe(generate());
   });
 
+  it("the published schemas take docs/config.md's example and the default policy, and refuse a misspelt key", () => {
+    const validator = (path: string) =>
+      new Ajv({ strict: false }).compile(JSON.parse(read(path)) as Record<string, unknown>);
+    const config = validator('docs/schemas/config.schema.json');
+    const example = /```yaml\n([\s\S]*?)```/.exec(read('docs/config.md'))?.[1] ?? '';
+    expect(config(parseYaml(example)), JSON.stringify(config.errors)).toBe(true);
+    expect(config({ subjects: [{ name: 'a', image: 'b', enviroment: {} }] })).toBe(false);
+    const policy = validator('docs/schemas/policy.schema.json');
+    expect(policy(parseYaml(read('harness/certify/default-policy.yaml'))), JSON.stringify(policy.errors)).toBe(true);
+    expect(policy({ gracePeriod: 5 })).toBe(false);
+  });
+
   it.each([
     ['setup', setupOptions, setupHelp],
     ['doctor', doctorOptions, doctorHelp],
@@ -44,7 +58,13 @@ describe('the rendered references', () => {
 });
 
 /** Every Markdown file of the front door and the reference. */
-const documents = ['README.md', 'CONTRIBUTING.md', ...readdirSync(join(root, 'docs')).map((f) => `docs/${f}`)];
+const documents = [
+  'README.md',
+  'CONTRIBUTING.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** GitHub's anchor of a heading. */
 const anchorOf = (heading: string) =>
@@ -83,7 +103,9 @@ describe('the documents', () => {
 
   it('the README links every document of docs/', () => {
     const readme = read('README.md');
-    const unlinked = readdirSync(join(root, 'docs')).filter((f) => !readme.includes(`(docs/${f}`));
+    const unlinked = readdirSync(join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .filter((f) => !readme.includes(`(docs/${f}`));
     expect(unlinked).toEqual([]);
   });
 });
