@@ -1,6 +1,7 @@
 import { CHECKS } from '../checks/battery.js';
 import { PolicySchema } from '../certify/policy.js';
 import { ConfigSchema } from '../config.js';
+import { fidelityMarkdown } from '../pod/fidelity.js';
 import { reportJsonSchema } from '../report/schema.js';
 import { COMMANDS, HELP } from './commands.js';
 
@@ -35,6 +36,7 @@ export function batteryReference(): string {
 export const RENDERED: Record<string, () => Promise<string> | string> = {
   'docs/commands.md': commandsReference,
   'docs/battery.md': batteryReference,
+  'docs/pod.md': fidelityMarkdown,
 };
 
 /**

@@ -28,10 +28,11 @@ export const FIDELITY: readonly FidelityNote[] = [
     applies: (s) => anyProbe(s, (c) => PROBE_KINDS.some((k) => c[k])),
   },
   {
-    behaviour: 'A prober error (no answer from the prober, an exec the runtime refuses) is thrown away',
-    follows: 'prober/worker.go doProbe, prober/prober.go',
+    behaviour:
+      'A prober error (no answer from the prober, an exec the runtime refuses, a port name the container does not declare) is thrown away',
+    follows: 'prober/worker.go doProbe, prober/prober.go runProbeWithRetries and extractPort',
     level: 'reproduced',
-    how: 'an Unhealthy event "<Probe> probe errored and resulted in unknown state: ..."; the result neither counts towards a threshold nor resets one',
+    how: 'each probe is tried up to 3 times while it errors; then an Unhealthy event "<Probe> probe errored and resulted in unknown state: ..." (an undeclared port name: strconv.Atoi\'s error; on Docker, the OCI runtime\'s refusal of a missing program, where the CRI gives an RPC error); the result neither counts towards a threshold nor resets one',
     applies: (s) => anyProbe(s, (c) => PROBE_KINDS.some((k) => c[k])),
   },
   {
@@ -52,7 +53,7 @@ export const FIDELITY: readonly FidelityNote[] = [
     behaviour: 'Exec probes and exec hooks',
     follows: 'probe/exec, prober.go',
     level: 'approximated',
-    how: 'run through the engine exec API, $(VAR) expanded from plain env values; a command that outlives timeoutSeconds is reported as `command "..." timed out` but keeps running in the container (the engine cannot kill an exec), as with dockershim',
+    how: 'run through the engine exec API, $(VAR) expanded from plain env values; stdout and stderr as written, cut at 10 KiB; a command that outlives timeoutSeconds is reported as `command "..." timed out` but keeps running in the container (the engine cannot kill an exec), as with dockershim',
     applies: (s) =>
       anyProbe(
         s,
@@ -69,15 +70,21 @@ export const FIDELITY: readonly FidelityNote[] = [
     behaviour: 'Native sidecars (init containers with restartPolicy Always)',
     follows: 'kuberuntime_manager.go computeInitContainerActions, kubelet_pods.go getPhase',
     level: 'reproduced',
-    how: 'started in order, the next init container waiting until the sidecar has started; restarted whenever they exit; probes run; not counted for completion; stopped after the app containers, last first',
+    how: 'started in order, the next init container waiting until the sidecar has started; restarted whenever they exit; probes run; not counted for completion; not restarted once the pod is killed; stopped after the app containers, last first',
     applies: (s) => s.initContainers.some(isSidecar),
   },
   {
     behaviour: 'Sidecar termination timing',
-    follows: 'kuberuntime_termination_order.go',
-    level: 'approximated',
-    how: 'each sidecar gets what is left of the grace period (at least 2 s) once the containers after it have stopped; its preStop hook runs when its turn comes',
+    follows: 'kuberuntime_termination_order.go waitForTurn, kuberuntime_container.go killContainer',
+    level: 'reproduced',
+    how: "every container's Killing event and preStop hook at once; a sidecar's stop signal waits until the app containers and the sidecar declared after it have exited, at most its grace period, whose whole seconds the wait takes off (at least 2 s left)",
     applies: (s) => s.initContainers.some(isSidecar),
+  },
+  {
+    behaviour: 'A pod with nothing left to run is killed',
+    follows: 'kuberuntime_manager.go computePodActions (keepCount == 0: KillPod), killPodWithSyncResult',
+    level: 'reproduced',
+    how: 'when no app container keeps running and none will start again (a Job done, or under Never the only container failing its liveness probe), every running container is killed with "Stopping container X" and the pod\'s grace period, not the probe\'s',
   },
   {
     behaviour: 'Restart policy and CrashLoopBackOff',
@@ -87,9 +94,9 @@ export const FIDELITY: readonly FidelityNote[] = [
   },
   {
     behaviour: 'Termination: preStop inside the grace period, stop signal, at least 2 s, SIGKILL',
-    follows: 'kuberuntime_container.go killContainer',
+    follows: 'kuberuntime_container.go killContainer, executePreStopHook',
     level: 'reproduced',
-    how: "the image's STOPSIGNAL is sent; sleep hooks are cut short by the grace period; lifecycle.stopSignal is not applied",
+    how: "in whole seconds, as the kubelet counts them: the preStop hook's run takes its whole seconds off the grace period, then the stop signal (the image's STOPSIGNAL) with what is left, at least 2 s, then SIGKILL; sleep hooks (0 s allowed) are cut short by the grace period; lifecycle.stopSignal is not applied",
   },
   {
     behaviour: 'Probes during termination and the endpoint views',

@@ -2,7 +2,7 @@ import type { Container, LifecycleHandler } from 'kubernetes-types/core/v1.js';
 import type { RunningContainer } from '../run/container.js';
 import { sleepAtLeast } from './events.js';
 import type { PodNetwork } from './network.js';
-import { execOutcome, httpArgs, KUBE_VERSION } from './prober/prober.js';
+import { execOutcome, httpArgs, KUBE_VERSION, UnresolvedPort } from './prober/prober.js';
 
 /** A hook's outcome; `detail` is what the kubelet logs (its event leaves it out). */
 export interface HandlerResult {
@@ -38,7 +38,16 @@ export async function runHook(
   }
   if (hook.httpGet) {
     const timeoutS = Math.max(1, Math.round(timeoutMs / 1000));
-    const r = await net.probe(httpArgs(hook.httpGet, c, net, timeoutS, `kube-lifecycle/${KUBE_VERSION}`), timeoutMs);
+    let args: string[];
+    try {
+      args = httpArgs(hook.httpGet, c, net, timeoutS, `kube-lifecycle/${KUBE_VERSION}`);
+    } catch (err) {
+      // lifecycle/handlers.go resolvePort: a name the container does not declare.
+      if (err instanceof UnresolvedPort)
+        return { ok: false, detail: `couldn't find port: ${String(hook.httpGet.port)} in container ${c.name}` };
+      throw err;
+    }
+    const r = await net.probe(args, timeoutMs);
     return { ok: r.status !== null, detail: r.status !== null ? `HTTP ${r.status}` : r.output };
   }
   if (hook.sleep) {

@@ -3,13 +3,14 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import { errorNotes, StartCancelledError } from '../errors.js';
 import { RunningContainer, type ExitedContainer } from '../run/container.js';
 import { goDuration, MESSAGES, sleep, Timeline } from './events.js';
-import { formatPod, isSidecar, resolveProbe, type PodSpecResolved } from './manifest.js';
+import { formatPod, resolveProbe, type PodSpecResolved } from './manifest.js';
 import { PodNetwork } from './network.js';
 import { ProberManager } from './prober/manager.js';
 import type { ProbeResult } from './prober/results.js';
 import { Backoff, RuntimeManager, terminatedReason, type RuntimePod } from './runtime.js';
 import { StatusManager, type ContainerRecord, type PodPhase } from './status.js';
 import { computePodActions } from './sync.js';
+import { TerminationOrdering } from './termination-order.js';
 import type { PodCondition } from './until.js';
 
 export type { ContainerRecord, State } from './status.js';
@@ -281,7 +282,7 @@ export class PodRun {
     if (actions.killPod) {
       if (actions.killPod === 'init-failed')
         this.emit('Warning', 'InitFailed', null, 'an init container failed and restartPolicy is Never: the pod fails');
-      await this.killSidecars(this.spec.terminationGracePeriodSeconds);
+      await this.killAll(this.spec.terminationGracePeriodSeconds);
       this.status.podIsTerminal = true;
       this.checkUntil();
       return;
@@ -424,10 +425,18 @@ export class PodRun {
   }
 
   /** Kill a live container and record its exit. */
-  private async killLive(name: string, graceSeconds: number, message: string): Promise<void> {
+  private async killLive(
+    name: string,
+    graceSeconds: number,
+    message: string,
+    ordering?: TerminationOrdering,
+  ): Promise<void> {
     const live = this.live.get(name);
     if (!live) return;
-    const exited = await (this.runtimeManager as RuntimeManager).kill(live.c, live.instance, graceSeconds, message);
+    const runtime = this.runtimeManager as RuntimeManager;
+    const exited = await runtime
+      .kill(live.c, live.instance, graceSeconds, message, ordering)
+      .finally(() => ordering?.terminated(name));
     if (exited) await this.onExit(name, live, exited);
   }
 
@@ -435,25 +444,23 @@ export class PodRun {
     return this.options.graceOverrideSeconds ?? this.spec.terminationGracePeriodSeconds;
   }
 
-  /** Sidecars, last first, each after the ones after it have stopped. */
-  private async killSidecars(graceSeconds: number, t0 = this.timeline.now()): Promise<void> {
-    for (const c of [...this.spec.initContainers].reverse()) {
-      if (!isSidecar(c) || !this.live.has(c.name)) continue;
-      const left = Math.max(graceSeconds - (this.timeline.now() - t0) / 1000, 2);
-      await this.killLive(c.name, Math.round(left * 10) / 10, MESSAGES.stopping(c.name));
-    }
+  /**
+   * Kill every running container at once (killContainersWithSyncResult): each one's
+   * Killing event and preStop hook run at once; a sidecar's stop waits for its turn
+   * (TerminationOrdering: the app containers, then the sidecars last first).
+   */
+  private async killAll(graceSeconds: number): Promise<void> {
+    const running = new Set(this.live.keys());
+    const ordering = new TerminationOrdering(this.spec, running);
+    await Promise.all([...running].map((n) => this.killLive(n, graceSeconds, MESSAGES.stopping(n), ordering)));
   }
 
   /**
-   * The termination (syncTerminatingPod): app containers and a running init container
-   * at once, then sidecars in reverse order within what is left of the grace period.
+   * The termination (syncTerminatingPod): every running container killed at once with
+   * the deletion's grace period, sidecars stopping in their turn (see killAll).
    */
   private async terminatePod(): Promise<void> {
-    const grace = this.deletionGrace();
-    const t0 = this.timeline.now();
-    const first = [...this.live.keys()].filter((n) => this.record(n).kind !== 'sidecar');
-    await Promise.all(first.map((n) => this.killLive(n, grace, MESSAGES.stopping(n))));
-    await this.killSidecars(grace, t0);
+    await this.killAll(this.deletionGrace());
     this.status.podIsTerminal = true;
     this.checkUntil();
   }

@@ -228,7 +228,7 @@ function integer(value: unknown, path: string, min: number): void {
     );
 }
 
-function port(value: unknown, path: string, c: Container): void {
+function port(value: unknown, path: string): void {
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || value < 1 || value > 65535)
       fail(path, `must be a port number 1-65535 or a named port${got(value)}`);
@@ -239,10 +239,23 @@ function port(value: unknown, path: string, c: Container): void {
       path,
       value === undefined ? 'Required value: a port number or name' : `must be a port number or name${got(value)}`,
     );
-  if (!(c.ports ?? []).some((p) => p.name === value)) fail(path, `no container port named "${value}"`);
+  // The API server checks the name's form only (validatePortNumOrName, IsValidPortName):
+  // one the container does not declare is accepted, and its probe errors at every attempt.
+  const problem = portNameProblem(value);
+  if (problem) fail(path, `Invalid value: ${JSON.stringify(value)}: ${problem}`);
 }
 
-function handlers(v0: Validator, o: Record<string, unknown>, path: string, allowed: string[], c: Container): void {
+/** What is wrong with a port name (k8s.io/apimachinery validation.IsValidPortName), or null. */
+function portNameProblem(name: string): string | null {
+  if (name.length > 15) return 'must be no more than 15 characters';
+  if (!/^[-a-z0-9]+$/.test(name)) return 'must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)';
+  if (!/[a-z]/.test(name)) return 'must contain at least one letter (a-z)';
+  if (name.includes('--')) return 'must not contain consecutive hyphens';
+  if (name.startsWith('-') || name.endsWith('-')) return 'must not begin or end with a hyphen';
+  return null;
+}
+
+function handlers(v0: Validator, o: Record<string, unknown>, path: string, allowed: string[]): void {
   const present = allowed.filter((h) => o[h] !== undefined);
   if (present.length === 0) fail(path, `must specify a handler type (one of ${allowed.join(', ')})`);
   if (present.length > 1)
@@ -254,7 +267,7 @@ function handlers(v0: Validator, o: Record<string, unknown>, path: string, allow
     strings(v.command, `${hp}.command`);
     if (!Array.isArray(v.command) || !v.command.length) fail(`${hp}.command`, 'Required value');
   }
-  if (h === 'httpGet' || h === 'tcpSocket' || h === 'grpc') port(v.port, `${hp}.port`, c);
+  if (h === 'httpGet' || h === 'tcpSocket' || h === 'grpc') port(v.port, `${hp}.port`);
   if (h === 'grpc' && typeof v.port !== 'number')
     fail(`${hp}.port`, 'must be a port number (grpc takes no named port)');
   if (h === 'httpGet') {
@@ -270,9 +283,9 @@ function handlers(v0: Validator, o: Record<string, unknown>, path: string, allow
   if (h === 'sleep') integer(v.seconds, `${hp}.seconds`, 0);
 }
 
-function probe(v0: Validator, value: unknown, path: string, kind: ProbeKind, c: Container): void {
+function probe(v0: Validator, value: unknown, path: string, kind: ProbeKind): void {
   const o = v0.object(value, path, 'probe');
-  v0.part(() => handlers(v0, o, path, ['exec', 'httpGet', 'tcpSocket', 'grpc'], c));
+  v0.part(() => handlers(v0, o, path, ['exec', 'httpGet', 'tcpSocket', 'grpc']));
   // 0 is "unset": the defaults apply (SetDefaults_Probe), so only negatives are invalid.
   for (const f of [
     'initialDelaySeconds',
@@ -343,7 +356,7 @@ function container(v0: Validator, value: unknown, path: string, init: boolean): 
       v0.errors.push(`${path}.${kind}: Forbidden: may not be set for init containers without restartPolicy=Always`);
       continue;
     }
-    v0.part(() => probe(v0, o[kind], `${path}.${kind}`, kind, c));
+    v0.part(() => probe(v0, o[kind], `${path}.${kind}`, kind));
   }
   if (o.lifecycle !== undefined) {
     if (init && !sidecar)
@@ -355,7 +368,7 @@ function container(v0: Validator, value: unknown, path: string, init: boolean): 
         for (const hook of ['postStart', 'preStop'] as const) {
           if (l[hook] === undefined) continue;
           const hp = `${path}.lifecycle.${hook}`;
-          v0.part(() => handlers(v0, v0.object(l[hook], hp, 'hook'), hp, ['exec', 'httpGet', 'sleep'], c));
+          v0.part(() => handlers(v0, v0.object(l[hook], hp, 'hook'), hp, ['exec', 'httpGet', 'sleep']));
         }
       });
   }
@@ -394,15 +407,18 @@ export function resolveProbe(p: Probe): ResolvedProbe {
   };
 }
 
-/** Sleep hooks: more than 0 s and at most the grace period (validateSleepAction). */
+/**
+ * Sleep hooks: 0 s up to the grace period (validateSleepAction, with
+ * PodLifecycleSleepActionAllowZero, on by default since 1.33).
+ */
 function sleepHooks(v0: Validator, containers: [string, Container][], grace: number): void {
   for (const [path, c] of containers) {
     for (const hook of ['postStart', 'preStop'] as const) {
       const seconds = c.lifecycle?.[hook]?.sleep?.seconds;
       if (typeof seconds !== 'number') continue;
-      if (seconds <= 0 || seconds > grace)
+      if (seconds < 0 || seconds > grace)
         v0.errors.push(
-          `${path}.lifecycle.${hook}.sleep.seconds: Invalid value: ${seconds}: must be greater than 0 and less than terminationGracePeriodSeconds (${grace})`,
+          `${path}.lifecycle.${hook}.sleep.seconds: Invalid value: ${seconds}: must be non-negative and less than terminationGracePeriodSeconds (${grace})`,
         );
     }
   }

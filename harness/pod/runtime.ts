@@ -5,6 +5,7 @@ import { RunningContainer, type ExitedContainer } from '../run/container.js';
 import { containerEnv, expand } from './expansion.js';
 import { MESSAGES, type Timeline } from './events.js';
 import { runHook } from './handlers.js';
+import type { TerminationOrdering } from './termination-order.js';
 import { formatPod, type PodSpecResolved } from './manifest.js';
 import type { PodNetwork } from './network.js';
 
@@ -53,6 +54,9 @@ export class Backoff {
     else this.entries.set(key, { backoffMs: Math.min(e.backoffMs * 2, this.maxMs), lastUpdateMs: this.now() });
   }
 }
+
+/** The least grace period a container's stop is given (kuberuntime_container.go minimumGracePeriodInSeconds). */
+const MINIMUM_GRACE_SECONDS = 2;
 
 export function terminatedReason(exited: ExitedContainer): string {
   if (exited.oomKilled) return 'OOMKilled';
@@ -143,37 +147,42 @@ export class RuntimeManager {
     return { instance, hookFailed: true };
   }
 
-  /** The termination sequence; resolves with the exited instance (null if it never exited). */
+  /**
+   * The termination sequence (kuberuntime_container.go killContainer), in whole
+   * seconds as the kubelet counts them: the Killing event; the preStop hook, given the
+   * grace period, whose run takes its whole seconds off it; with `ordering`, the wait
+   * for its turn to stop, whose whole seconds come off too; then the stop signal with
+   * what is left, but at least 2 s (minimumGracePeriodInSeconds), and SIGKILL. Resolves
+   * with the exited instance (null if it never exited).
+   */
   async kill(
     c: Container,
     instance: RunningContainer,
     graceSeconds: number,
     message: string,
+    ordering?: TerminationOrdering,
   ): Promise<ExitedContainer | null> {
     const { pod } = this;
     pod.emit('Normal', 'Killing', c.name, message);
-    const t0 = pod.now();
+    let grace = Math.floor(graceSeconds);
     const preStop = c.lifecycle?.preStop;
-    if (preStop && graceSeconds > 0 && !(await instance.exitedYet())) {
-      pod.emit('Normal', 'PreStopHookStarted', c.name, `running the preStop hook (grace ${graceSeconds} s)`);
-      const grace = AbortSignal.timeout(graceSeconds * 1000);
-      const h = await runHook(preStop, c, formatPod(pod.spec), instance, pod.net, graceSeconds * 1000, grace);
+    if (preStop && grace > 0 && !(await instance.exitedYet())) {
+      pod.emit('Normal', 'PreStopHookStarted', c.name, `running the preStop hook (grace ${grace} s)`);
+      const t0 = pod.now();
+      const budget = AbortSignal.timeout(grace * 1000);
+      const h = await runHook(preStop, c, formatPod(pod.spec), instance, pod.net, grace * 1000, budget);
       if (h.ok) pod.emit('Normal', 'PreStopHookSucceeded', c.name, `preStop hook finished: ${h.detail}`);
       else pod.emit('Warning', 'FailedPreStopHook', c.name, MESSAGES.preStopFailed, h.detail);
+      grace -= Math.floor((pod.now() - t0) / 1000);
     }
-    const spent = (pod.now() - t0) / 1000;
-    const remaining = Math.max(graceSeconds - spent, 2);
+    if (ordering && grace > 0) grace -= Math.floor((await ordering.waitForTurn(c.name, grace * 1000)) / 1000);
+    grace = Math.max(grace, MINIMUM_GRACE_SECONDS);
     const stopSignal = (await instance.config()).stopSignal;
     let exited = await instance.exitedYet();
     if (!exited) {
-      pod.emit(
-        'Normal',
-        'StopSignal',
-        c.name,
-        `sending ${stopSignal}; ${remaining.toFixed(1)} s left of the grace period`,
-      );
+      pod.emit('Normal', 'StopSignal', c.name, `sending ${stopSignal}; ${grace} s left of the grace period`);
       await instance.signal(stopSignal);
-      exited = await instance.waitExit(remaining * 1000);
+      exited = await instance.waitExit(grace * 1000);
       if (!exited) {
         pod.emit('Warning', 'SIGKILL', c.name, 'still running when the grace period ran out: sending SIGKILL');
         await instance.signal('SIGKILL');

@@ -8,8 +8,12 @@ import type { ContainerRecord, State } from './status.js';
  * engine.
  */
 export interface PodActions {
-  /** Stop what still runs: the pod completed (its sidecars go) or an init container failed under Never. */
-  killPod: 'completed' | 'init-failed' | null;
+  /**
+   * Kill the pod, every running container with the pod's grace period ("Stopping
+   * container X"): it completed (its sidecars go), an init container failed under Never,
+   * or its app containers are failing a probe and none will run again (under Never).
+   */
+  killPod: 'completed' | 'init-failed' | 'nothing-to-run' | null;
   /** The next init container (regular or sidecar) to start. */
   initToStart: string | null;
   /** App containers to start, in spec order (one at a time: a postStart hook holds the next). */
@@ -98,20 +102,28 @@ export function computePodActions({ spec, records, live, probeFailed }: SyncInpu
 
   const restartable = spec.restartPolicy !== 'Never';
   let appLive = false;
+  // App containers kept running (keepCount): neither exited nor failing a probe.
+  let keep = 0;
   for (const c of spec.containers) {
     const r = rec(c.name);
     if (live.has(c.name)) {
       appLive = true;
-      killOnProbe(c.name, restartable);
+      if (!killOnProbe(c.name, restartable)) keep++;
+      else if (restartable) actions.containersToStart.push(c.name);
       continue;
     }
     const code = lastExit(r);
     if (code === null || shouldRestart(spec.restartPolicy, code)) actions.containersToStart.push(c.name);
   }
-  // Every app container is done and none restarts: the pod has completed; its sidecars stop.
-  if (!appLive && !actions.containersToStart.length) {
+  // keepCount == 0 and nothing to start: KillPod (sidecars are not restarted then).
+  if (keep === 0 && !actions.containersToStart.length) {
     actions.initToStart = null;
-    if (spec.initContainers.some((c) => isSidecar(c) && live.has(c.name))) actions.killPod = 'completed';
+    if (appLive) {
+      actions.killPod = 'nothing-to-run';
+      actions.containersToKill = [];
+    } else if (spec.initContainers.some((c) => isSidecar(c) && live.has(c.name))) actions.killPod = 'completed';
   }
+  // A container killed for a probe starts again in a later sync, once it has exited.
+  actions.containersToStart = actions.containersToStart.filter((n) => !live.has(n));
   return actions;
 }

@@ -192,7 +192,8 @@ export function toolboxImage(): FakeImage {
 /**
  * A pod's container: the catalogue program (handling SIGTERM unless `deaf`), listening
  * on 8080, with the commands probes and hooks exec: `true`, `false`, `exit N`,
- * `log TEXT` (a line in the container's log), `sleep S`.
+ * `log TEXT` (a line in the container's log), `sleep S`; any other is refused as
+ * Docker's OCI runtime refuses a missing program.
  */
 export function podAppImage(o: { deaf?: boolean } = {}): FakeImage {
   return {
@@ -210,7 +211,11 @@ export function podAppImage(o: { deaf?: boolean } = {}): FakeImage {
         await new Promise((r) => setTimeout(r, Number(rest[0]) * 1000));
         return { exitCode: 0 };
       }
-      return undefined;
+      // What Docker answers for a command the image does not have: the OCI runtime's refusal.
+      return {
+        exitCode: 126,
+        stdout: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${name}": executable file not found in $PATH: unknown\r\n`,
+      };
     },
   };
 }

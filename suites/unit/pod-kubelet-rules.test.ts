@@ -116,16 +116,30 @@ describe('computePodActions', () => {
       ['OnFailure', 'Container a failed liveness probe, will be restarted'],
       ['Never', 'Container a failed liveness probe'],
     ]) {
-      const s = spec(POD(`  containers:\n    - { name: a, image: img }`, policy));
-      const r = records(s, { a: { state: running, started: true } });
+      // b keeps running, so the pod is not killed (keepCount > 0).
+      const s = spec(POD(`  containers:\n    - { name: a, image: img }\n    - { name: b, image: img }`, policy));
+      const r = records(s, { a: { state: running, started: true }, b: { state: running, started: true } });
       const actions = computePodActions({
         spec: s,
         records: r,
-        live: new Set(['a']),
+        live: new Set(['a', 'b']),
         probeFailed: new Map([['a', 'liveness']]),
       });
       expect(actions.containersToKill).toEqual([{ name: 'a', message, probe: 'liveness' }]);
+      expect(actions.killPod).toBeNull();
     }
+  });
+
+  it('under Never, the only container failing liveness kills the pod, not the container (computePodActions: keepCount == 0 && no ContainersToStart => KillPod)', () => {
+    const s = spec(POD(`  containers:\n    - { name: a, image: img }`, 'Never'));
+    const r = records(s, { a: { state: running, started: true } });
+    const actions = computePodActions({
+      spec: s,
+      records: r,
+      live: new Set(['a']),
+      probeFailed: new Map([['a', 'liveness']]),
+    });
+    expect(actions).toMatchObject({ killPod: 'nothing-to-run', containersToKill: [], containersToStart: [] });
   });
 
   it('a failed init container under Never fails the pod; under OnFailure it is retried', () => {
@@ -352,7 +366,7 @@ spec:
       POD(
         '  terminationGracePeriodSeconds: 5\n  containers:\n    - name: a\n      image: img\n      lifecycle: { preStop: { sleep: { seconds: 9 } } }',
       ),
-      'preStop.sleep.seconds: Invalid value: 9: must be greater than 0 and less than terminationGracePeriodSeconds (5)',
+      'preStop.sleep.seconds: Invalid value: 9: must be non-negative and less than terminationGracePeriodSeconds (5)',
     ],
     [
       'restartPolicy on an app container',

@@ -51,9 +51,9 @@ describe('Pod manifest validation', () => {
       'spec.containers[0].readinessProbe.terminationGracePeriodSeconds: Forbidden: may not be set for readinessProbes',
     ],
     [
-      'a named port that does not exist',
-      `${app}      readinessProbe:\n        httpGet:\n          port: http\n`,
-      'spec.containers[0].readinessProbe.httpGet.port: no container port named "http"',
+      'a port name that is not one (the API server checks the form of a name, not that it is declared)',
+      `${app}      readinessProbe:\n        httpGet:\n          port: Http_8\n`,
+      'spec.containers[0].readinessProbe.httpGet.port: Invalid value: "Http_8": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
     ],
     ['a bad restartPolicy', `  restartPolicy: Sometimes\n${app}`, 'spec.restartPolicy: Unsupported value: "Sometimes"'],
   ])('rejects %s in one line naming the field path', (_what, spec, message) => {
@@ -99,7 +99,7 @@ describe('every problem at once', () => {
       'spec.containers[0].livenessProbe.periodSeconds: must be an integer >= 0 (got "ten")',
       'spec.initContainers[0].name: Invalid value: "App": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \'-\', and must start and end with an alphanumeric character',
       'spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always',
-      'spec.containers[0].lifecycle.preStop.sleep.seconds: Invalid value: 99: must be greater than 0 and less than terminationGracePeriodSeconds (30)',
+      'spec.containers[0].lifecycle.preStop.sleep.seconds: Invalid value: 99: must be non-negative and less than terminationGracePeriodSeconds (30)',
     ]);
   });
 

@@ -3,7 +3,7 @@ import type { PodEvent } from '../../harness/pod/events.js';
 import { PodRun } from '../../harness/pod/kubelet.js';
 import { parsePod } from '../../harness/pod/manifest.js';
 import { parseUntil } from '../../harness/pod/until.js';
-import { FakeRuntime } from '../../harness/runtime/fake.js';
+import { FakeRuntime, type FakeImage } from '../../harness/runtime/fake.js';
 import { podAppImage, toolboxImage } from '../support/fake-images.js';
 
 /**
@@ -15,11 +15,12 @@ import { podAppImage, toolboxImage } from '../support/fake-images.js';
  */
 
 /** Run a pod on the fake runtime until `until` holds (or `seconds` pass); nothing of it may be left. */
-async function runPod(yaml: string, o: { until?: string; seconds?: number; deaf?: boolean } = {}) {
+async function runPod(yaml: string, o: { until?: string; seconds?: number; images?: Record<string, FakeImage> } = {}) {
   const runtime = new FakeRuntime()
     .image('toolbox', toolboxImage())
     .image('app', podAppImage())
     .image('deaf', podAppImage({ deaf: true }));
+  for (const [ref, image] of Object.entries(o.images ?? {})) runtime.image(ref, image);
   const spec = parsePod(`apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n${yaml}`, 'inline');
   const run = new PodRun(runtime, 'toolbox', spec, {
     deleteAfterSeconds: o.seconds ?? 20,
@@ -179,5 +180,115 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
     );
     const stops = run.timeline.events.filter((e) => e.reason === 'Terminated').map((e) => e.container);
     expect(stops).toEqual(['app', 'second', 'first']);
+  });
+
+  it('under Never, the only container failing liveness kills the pod: "Stopping container", the pod\'s grace period, not the probe\'s (computePodActions KillPod; killPodWithSyncResult)', async () => {
+    const run = await runPod(
+      `  restartPolicy: Never
+  terminationGracePeriodSeconds: 5
+  containers:
+    - name: app
+      image: app
+      livenessProbe: {exec: {command: ['false']}, periodSeconds: 1, failureThreshold: 1, terminationGracePeriodSeconds: 1}
+`,
+      { until: 'phase=Succeeded', seconds: 10 },
+    );
+    const killing = run.timeline.events.filter((e) => e.reason === 'Killing');
+    expect(killing.map((e) => e.message)).toEqual(['Stopping container app']);
+    expect(run.timeline.events.find((e) => e.reason === 'StopSignal')?.message).toBe(
+      'sending SIGTERM; 5 s left of the grace period',
+    );
+  });
+
+  it('a probe on a port name the container does not declare errors at every attempt: never Ready, never counted (prober.go extractPort; worker.go: errors are thrown away)', async () => {
+    const run = await runPod(
+      `  containers:
+    - name: app
+      image: app
+      readinessProbe: {httpGet: {port: http}, periodSeconds: 1}
+      livenessProbe: {tcpSocket: {port: http}, periodSeconds: 1, failureThreshold: 1}
+`,
+      { until: 'Unhealthy>=4', seconds: 10 },
+    );
+    const unhealthy = new Set(run.timeline.events.filter((e) => e.reason === 'Unhealthy').map((e) => e.message));
+    expect(unhealthy).toEqual(
+      new Set([
+        'Readiness probe errored and resulted in unknown state: strconv.Atoi: parsing "http": invalid syntax',
+        'Liveness probe errored and resulted in unknown state: strconv.Atoi: parsing "http": invalid syntax',
+      ]),
+    );
+    expect(reasons(run.timeline.events, 'app')).not.toContain('Ready');
+    expect(run.records.get('app')?.restartCount).toBe(0);
+  });
+
+  it("an exec probe the runtime cannot run (Docker's OCI refusal of a missing program) errors, is tried 3 times, and never restarts the container (prober.go runProbeWithRetries; exec.go)", async () => {
+    const base = podAppImage();
+    let attempts = 0;
+    const counting: FakeImage = {
+      ...base,
+      exec: (c, cmd, options) => {
+        if (cmd[0] === 'no-such-probe') attempts++;
+        return base.exec?.(c, cmd, options);
+      },
+    };
+    const run = await runPod(
+      `  containers:
+    - name: app
+      image: counting
+      livenessProbe: {exec: {command: ['no-such-probe']}, periodSeconds: 1, failureThreshold: 1}
+`,
+      { until: 'Unhealthy>=2', seconds: 10, images: { counting } },
+    );
+    const unhealthy = run.timeline.events.filter((e) => e.reason === 'Unhealthy');
+    expect(unhealthy[0]?.message).toMatch(
+      /^Liveness probe errored and resulted in unknown state: OCI runtime exec failed: .*"no-such-probe": executable file not found/,
+    );
+    // Each probe, one Unhealthy event, is three attempts.
+    expect(attempts).toBe(3 * unhealthy.length);
+    expect(run.timeline.events.filter((e) => /failed liveness probe/.test(e.message))).toEqual([]);
+    expect(run.records.get('app')?.restartCount).toBe(0);
+  });
+
+  it('grace arithmetic in whole seconds: a preStop that ran 1.5 s takes 1 s off; a 0 s sleep hook is accepted and runs (killContainer, executePreStopHook; validateSleepAction)', async () => {
+    const run = await runPod(
+      `  terminationGracePeriodSeconds: 5
+  containers:
+    - name: app
+      image: app
+      lifecycle: {preStop: {exec: {command: [sleep, '1.5']}}}
+    - name: other
+      image: app
+      lifecycle: {preStop: {sleep: {seconds: 0}}}
+`,
+      { seconds: 1 },
+    );
+    const stop = (c: string) =>
+      run.timeline.events.find((e) => e.reason === 'StopSignal' && e.container === c)?.message;
+    expect(stop('app')).toBe('sending SIGTERM; 4 s left of the grace period');
+    expect(stop('other')).toBe('sending SIGTERM; 5 s left of the grace period');
+    expect(
+      run.timeline.events.find((e) => e.reason === 'PreStopHookSucceeded' && e.container === 'other')?.message,
+    ).toBe('preStop hook finished: slept 0 s');
+  });
+
+  it("sidecars at deletion: Killing and preStop at once with the app's, only their stop waits its turn (kuberuntime_termination_order.go waitForTurn)", async () => {
+    const run = await runPod(
+      `  terminationGracePeriodSeconds: 5
+  initContainers:
+    - {name: side, image: app, restartPolicy: Always, lifecycle: {preStop: {exec: {command: [log, side preStop]}}}}
+  containers:
+    - {name: app, image: app, lifecycle: {preStop: {exec: {command: [sleep, '1.2']}}}}
+`,
+      { seconds: 1 },
+    );
+    const events = run.timeline.events.map((e) => `${e.reason} ${e.container ?? ''}`);
+    const at = (what: string) => events.indexOf(what);
+    // The sidecar's preStop finished while the app's still ran; its stop came after the app exited.
+    expect(at('PreStopHookSucceeded side')).toBeLessThan(at('PreStopHookSucceeded app'));
+    expect(at('Terminated app')).toBeLessThan(at('StopSignal side'));
+    // Its turn took 1 s (truncated) of its 5 s.
+    expect(run.timeline.events.find((e) => e.reason === 'StopSignal' && e.container === 'side')?.message).toBe(
+      'sending SIGTERM; 4 s left of the grace period',
+    );
   });
 });

@@ -46,12 +46,13 @@ describe('probe worker: a prober error is thrown away (worker.go)', () => {
 
   it('does not count towards the failure threshold and does not reset it; says it errored', async () => {
     vi.useFakeTimers();
-    const w = scripted(['failure', 'error', 'failure'], 2);
+    // An attempt that errors is made again at once, 3 times in all (prober.go runProbeWithRetries).
+    const w = scripted(['failure', 'error', 'error', 'error', 'failure'], 2);
     const stop = new AbortController();
     const done = w.worker.run(stop.signal);
     await vi.advanceTimersByTimeAsync(2_500);
     await done;
-    expect(w.asked).toHaveLength(3);
+    expect(w.asked).toHaveLength(5);
     // The initial liveness result, then Failure, (error), Failure: the second failure
     // in a row reaches the threshold of 2.
     expect(w.changes).toEqual(['Success', 'Failure']);
@@ -64,13 +65,14 @@ describe('probe worker: a prober error is thrown away (worker.go)', () => {
 
   it('errors alone never fail the container', async () => {
     vi.useFakeTimers();
-    const w = scripted(['error', 'error', 'error', 'error'], 1);
+    const w = scripted(Array<NetAnswer['result']>(12).fill('error'), 1);
     const stop = new AbortController();
     const done = w.worker.run(stop.signal);
     await vi.advanceTimersByTimeAsync(3_500);
     stop.abort();
     await done;
-    expect(w.asked).toHaveLength(4);
+    // 4 probes, each tried 3 times.
+    expect(w.asked).toHaveLength(12);
     expect(w.store.get('c1')).toBe('Success');
     expect(w.changes).toEqual(['Success']);
   });

@@ -171,7 +171,8 @@ describe('load', () => {
         await new Promise((r) => setTimeout(r, ms));
         active--;
       };
-      await Promise.all([a.run(task(30)), b.run(task(30)), a.run(task(10)), b.run(task(10)), a.run(task(5))]);
+      // a holds its slots far longer than b (usage lists the most held first).
+      await Promise.all([a.run(task(60)), b.run(task(1)), a.run(task(30)), b.run(task(1)), a.run(task(30))]);
       expect(peak).toBe(2);
       await expect(a.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
       expect(server.stats().granted).toBe(6);

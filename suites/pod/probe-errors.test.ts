@@ -1,0 +1,53 @@
+/**
+ * Probes the kubelet's prober cannot run are errors, thrown away (prober.go
+ * runProbeWithRetries, worker.go doProbe), on the engine: an exec probe whose program
+ * the image lacks (Docker's OCI runtime refuses the exec, where the CRI returns an RPC
+ * error) and a probe on a port name the container does not declare (strconv's error).
+ * Neither fails nor restarts the container, and neither makes it Ready.
+ */
+import { expect, it, inject } from 'vitest';
+import { parsePod } from '../../harness/pod/manifest.js';
+import { PodRun } from '../../harness/pod/kubelet.js';
+import { parseUntil } from '../../harness/pod/until.js';
+import { harnessContext } from '../support/harness.js';
+
+const POD = (base: string) => `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: probe-errors
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: app
+      image: ${base}
+      command: ['sleep', '600']
+      livenessProbe:
+        exec: { command: ['no-such-probe'] }
+        periodSeconds: 1
+        failureThreshold: 1
+      readinessProbe:
+        tcpSocket: { port: http }
+        periodSeconds: 1
+`;
+
+it('an exec the runtime refuses and an undeclared port name are errors: never counted, never Ready', async () => {
+  const ctx = await harnessContext();
+  const run = new PodRun(ctx.runtime, ctx.toolboxImage, parsePod(POD(inject('harness').baseImage), 'inline'), {
+    deleteAfterSeconds: 120,
+    backoffScale: 0.1,
+    until: parseUntil('Unhealthy>=4'),
+  });
+  await run.run();
+  expect(run.untilMet).toBe(true);
+  const messages = [...new Set(run.timeline.events.filter((e) => e.reason === 'Unhealthy').map((e) => e.message))];
+  expect(messages.sort()).toEqual([
+    // The OCI runtime's own words for it, which its version chooses.
+    expect.stringMatching(
+      /^Liveness probe errored and resulted in unknown state: OCI runtime exec failed: .*"no-such-probe": executable file not found in \$PATH/,
+    ),
+    'Readiness probe errored and resulted in unknown state: strconv.Atoi: parsing "http": invalid syntax',
+  ]);
+  expect(run.records.get('app')).toMatchObject({ restartCount: 0, ready: false });
+  expect(run.timeline.events.filter((e) => /failed liveness probe/.test(e.message))).toEqual([]);
+});
