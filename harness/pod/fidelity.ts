@@ -81,6 +81,18 @@ export const FIDELITY: readonly FidelityNote[] = [
     applies: (s) => s.initContainers.some(isSidecar),
   },
   {
+    behaviour: 'Images: pull policy, pulls and their back-off',
+    follows: 'images/image_manager.go EnsureImageExists, apis/core/v1/defaults.go',
+    level: 'approximated',
+    how: 'the policy defaults to Always for an untagged or :latest image, else IfNotPresent; present and not Always: "already present on machine"; Never and absent: ErrImageNeverPull; else a pull through the engine ("Pulling image", "Successfully pulled image" without the size, or "Failed to pull image" and Error: ErrImagePull), not tried again until its back-off (10 s doubling) has passed: ImagePullBackOff at the syncs between, which the emulator makes half-way and at the end of the back-off (the kubelet requeues its worker about every 10 s)',
+  },
+  {
+    behaviour: 'A container that cannot be started',
+    follows: 'kuberuntime_container.go startContainer, kuberuntime_manager.go SyncPod',
+    level: 'reproduced',
+    how: 'Warning Failed "Error: <the runtime\'s words>" (on Docker, "OCI runtime create failed: ..."), the container terminated with reason StartError and exit code 128, then restarted as any exit is, with back-off (CrashLoopBackOff); the run goes on; only a runtime that stops answering ends it',
+  },
+  {
     behaviour: 'A pod with nothing left to run is killed',
     follows: 'kuberuntime_manager.go computePodActions (keepCount == 0: KillPod), killPodWithSyncResult',
     level: 'reproduced',

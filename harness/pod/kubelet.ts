@@ -9,11 +9,27 @@ import { ProberManager } from './prober/manager.js';
 import type { ProbeResult } from './prober/results.js';
 import { Backoff, RuntimeManager, terminatedReason, type RuntimePod } from './runtime.js';
 import { StatusManager, type ContainerRecord, type PodPhase } from './status.js';
+import { ImageError, ImagePuller } from './images.js';
 import { computePodActions } from './sync.js';
 import { TerminationOrdering } from './termination-order.js';
 import type { PodCondition } from './until.js';
 
 export type { ContainerRecord, State } from './status.js';
+
+/** The zero time a container that never ran reports as its start. */
+const EPOCH = '1970-01-01T00:00:00Z';
+
+/**
+ * What the runtime said when it refused to start a container, without the harness's
+ * framing and the engine's HTTP status ("OCI runtime create failed: ...").
+ */
+function runtimeWords(err: unknown): string {
+  const line = (errorNotes(err)[0] ?? '').split('\n')[0] ?? '';
+  return line
+    .replace(/^.*? did not start: /, '')
+    .replace(/^\(HTTP code \d+\) [a-z ]+ - /, '')
+    .trim();
+}
 export { terminatedReason } from './runtime.js';
 
 export interface PodRunOptions {
@@ -70,6 +86,8 @@ export class PodRun {
   private readonly dead: RunningContainer[] = [];
   private readonly exitSeenAt = new Map<string, number>();
   private readonly backoff: Backoff;
+  /** The image manager: pulls as each container's policy says, with its own back-off. */
+  private readonly images: ImagePuller;
   private syncing: Promise<void> | null = null;
   private resync = false;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -86,6 +104,12 @@ export class PodRun {
     this.timeline = new Timeline(progress, () => this.checkUntil());
     if (options.until) this.untilMet = false;
     this.backoff = new Backoff(options.backoffScale, () => this.timeline.now());
+    this.images = new ImagePuller(
+      runtime,
+      this.emit,
+      new Backoff(options.backoffScale, () => this.timeline.now()),
+      () => this.timeline.now(),
+    );
     this.status = new StatusManager(spec, this.emit);
     this.prober = new ProberManager(
       {
@@ -229,6 +253,7 @@ export class PodRun {
       net: this.net as PodNetwork,
       labels: (c) => this.labels(c),
       deletion: this.deletion.signal,
+      images: this.images,
     };
   }
 
@@ -314,14 +339,7 @@ export class PodRun {
           waiting: { reason: 'CrashLoopBackOff', message: MESSAGES.backOffWaiting(delay, name, formatPod(this.spec)) },
         };
         this.emit('Warning', 'BackOff', name, MESSAGES.backOff(name, formatPod(this.spec)));
-        const timer = setTimeout(
-          () => {
-            this.timers.delete(timer);
-            this.requestSync();
-          },
-          exitAt + this.backoff.get(name) - this.timeline.now(),
-        );
-        this.timers.add(timer);
+        this.syncAt(exitAt + this.backoff.get(name));
         this.checkUntil();
         return;
       }
@@ -337,10 +355,7 @@ export class PodRun {
     } catch (err) {
       // The pod's deletion began while it was being created: it is never started.
       if (err instanceof StartCancelledError) return;
-      // A container that cannot be run at all (its image missing, the engine refusing)
-      // deletes the pod: its siblings go through their termination, not on forever.
-      this.fault ??= err;
-      void this.delete(`container ${name} could not be run: ${errorNotes(err)[0]?.split('\n')[0]}`);
+      await this.onStartFailure(name, c, err);
       return;
     }
     const { instance, hookFailed } = started;
@@ -364,6 +379,50 @@ export class PodRun {
     if (!c.startupProbe) this.onStartupResult(name, 'Success');
     this.prober.addContainer(c, instance, Date.parse(info.State.StartedAt));
     this.checkUntil();
+  }
+
+  /**
+   * A container that could not be started (kuberuntime_container.go startContainer):
+   * its image missing is a Warning "Error: ErrImagePull" (or ImagePullBackOff,
+   * ErrImageNeverPull) with the container waiting, tried again once the pull's back-off
+   * has passed; a runtime that refused to start it is "Error: <the runtime's words>"
+   * and a StartError termination (exit 128), restarted with back-off as any exit is.
+   * Only a runtime that stopped answering ends the run.
+   */
+  private async onStartFailure(name: string, c: Container, err: unknown): Promise<void> {
+    const r = this.record(name);
+    if (err instanceof ImageError) {
+      this.emit('Warning', 'Failed', name, `Error: ${err.reason}`);
+      r.state = { waiting: { reason: err.reason, message: err.message } };
+      for (const at of this.images.retries(c)) this.syncAt(at);
+      this.checkUntil();
+      return;
+    }
+    if (!(await this.runtime.stillAnswers())) {
+      this.fault ??= err;
+      void this.delete(`container ${name} could not be run: ${errorNotes(err)[0]?.split('\n')[0]}`);
+      return;
+    }
+    const message = runtimeWords(err);
+    this.emit('Warning', 'Failed', name, `Error: ${message}`);
+    const now = new Date().toISOString();
+    r.started = false;
+    r.state = { terminated: { exitCode: 128, reason: 'StartError', message, startedAt: EPOCH, finishedAt: now } };
+    this.exitSeenAt.set(name, this.timeline.now());
+    this.checkUntil();
+    this.requestSync();
+  }
+
+  /** Sync again at `atMs` on the timeline (a back-off's end). */
+  private syncAt(atMs: number): void {
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        this.requestSync();
+      },
+      Math.max(0, atMs - this.timeline.now()),
+    );
+    this.timers.add(timer);
   }
 
   private onStartupResult(name: string, result: ProbeResult): void {

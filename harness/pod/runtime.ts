@@ -5,55 +5,12 @@ import { RunningContainer, type ExitedContainer } from '../run/container.js';
 import { containerEnv, expand } from './expansion.js';
 import { MESSAGES, type Timeline } from './events.js';
 import { runHook } from './handlers.js';
+import type { ImagePuller } from './images.js';
 import type { TerminationOrdering } from './termination-order.js';
 import { formatPod, type PodSpecResolved } from './manifest.js';
 import type { PodNetwork } from './network.js';
 
-/**
- * CrashLoopBackOff (k8s.io/client-go/util/flowcontrol Backoff, as the kubelet uses it):
- * per container, 10 s doubling to 300 s; an entry not updated for twice the maximum
- * (the container ran that long) starts again at 10 s. `scale` multiplies every figure.
- */
-export class Backoff {
-  private readonly entries = new Map<string, { backoffMs: number; lastUpdateMs: number }>();
-
-  constructor(
-    private readonly scale: number,
-    private readonly now: () => number,
-  ) {}
-
-  private get initialMs() {
-    return 10_000 * this.scale;
-  }
-
-  private get maxMs() {
-    return 300_000 * this.scale;
-  }
-
-  private expired(eventMs: number, lastUpdateMs: number): boolean {
-    return eventMs - lastUpdateMs > this.maxMs * 2;
-  }
-
-  /** The current delay for `key` (what the waiting message quotes). */
-  get(key: string): number {
-    return this.entries.get(key)?.backoffMs ?? 0;
-  }
-
-  /** Whether `key` is still backing off from an exit at `eventMs`. */
-  isInBackOffSince(key: string, eventMs: number): boolean {
-    const e = this.entries.get(key);
-    if (!e || this.expired(eventMs, e.lastUpdateMs)) return false;
-    return this.now() - eventMs < e.backoffMs;
-  }
-
-  /** Record a restart after an exit at `eventMs`: the next delay doubles (or starts over). */
-  next(key: string, eventMs: number): void {
-    const e = this.entries.get(key);
-    if (!e || this.expired(eventMs, e.lastUpdateMs))
-      this.entries.set(key, { backoffMs: this.initialMs, lastUpdateMs: this.now() });
-    else this.entries.set(key, { backoffMs: Math.min(e.backoffMs * 2, this.maxMs), lastUpdateMs: this.now() });
-  }
-}
+export { Backoff } from './backoff.js';
 
 /** The least grace period a container's stop is given (kuberuntime_container.go minimumGracePeriodInSeconds). */
 const MINIMUM_GRACE_SECONDS = 2;
@@ -74,6 +31,8 @@ export interface RuntimePod {
   labels(container: string): Record<string, string>;
   /** Aborts when the pod is deleted (a postStart hook is then cut short). */
   deletion: AbortSignal;
+  /** Makes each container's image present as its pull policy says (the image manager). */
+  images: ImagePuller;
 }
 
 /** The values `valueFrom.fieldRef` reads. */
@@ -114,7 +73,7 @@ export class RuntimeManager {
     const env = this.env(c);
     // Once the pod's deletion began, no container starts (the pod worker stops syncing starts).
     if (pod.deletion.aborted) throw new StartCancelledError(`container ${c.name}`);
-    pod.emit('Normal', 'Pulled', c.name, MESSAGES.pulled(c.image ?? ''));
+    await pod.images.ensure(c);
     const instance = await RunningContainer.start(pod.runtime, {
       image: c.image ?? '',
       purpose: 'pod-container',

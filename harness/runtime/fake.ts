@@ -52,6 +52,10 @@ export class FakeRuntime implements ContainerRuntime {
   async start(spec: ContainerSpec): Promise<string> {
     const image = this.images.get(spec.image);
     if (!image) throw new ScenarioError(`${spec.purpose}: container of ${spec.image} did not start: no such image`);
+    if (image.startError)
+      throw new ScenarioError(
+        `${spec.purpose}: container of ${spec.image} did not start: (HTTP code 400) unexpected - ${image.startError}`,
+      );
     const id = `fake${String(this.nextId++).padStart(8, '0')}${'0'.repeat(52)}`;
     const c = new FakeContainer(id, spec, image, this);
     this.containers.set(id, c);
@@ -259,6 +263,8 @@ export interface FakeImage {
   execStream?(c: FakeContainer, cmd: string[], onLine: (line: string) => void): ExecStream | undefined;
   /** Files in the image, by path. */
   files?: Record<string, Buffer>;
+  /** The runtime refuses to start its containers, in these words (a program the image lacks). */
+  startError?: string;
 }
 
 /** How a fake process treats signals: handled (a function), ignored, or blocked; the rest are at their default. */

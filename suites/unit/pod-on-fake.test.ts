@@ -18,8 +18,8 @@ import { podAppImage, toolboxImage } from '../support/fake-images.js';
 async function runPod(yaml: string, o: { until?: string; seconds?: number; images?: Record<string, FakeImage> } = {}) {
   const runtime = new FakeRuntime()
     .image('toolbox', toolboxImage())
-    .image('app', podAppImage())
-    .image('deaf', podAppImage({ deaf: true }));
+    .image('app:1', podAppImage())
+    .image('deaf:1', podAppImage({ deaf: true }));
   for (const [ref, image] of Object.entries(o.images ?? {})) runtime.image(ref, image);
   const spec = parsePod(`apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n${yaml}`, 'inline');
   const run = new PodRun(runtime, 'toolbox', spec, {
@@ -41,7 +41,7 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
       `  terminationGracePeriodSeconds: 1
   containers:
     - name: app
-      image: app
+      image: app:1
       livenessProbe: {exec: {command: ['false']}, periodSeconds: 1, failureThreshold: 2}
 `,
       { until: 'app.restarts>=1' },
@@ -66,7 +66,7 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
     const ready = await runPod(
       `  containers:
     - name: app
-      image: app
+      image: app:1
       readinessProbe: {exec: {command: ['true']}, periodSeconds: 1}
 `,
       { seconds: 1 },
@@ -82,7 +82,7 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
     const never = await runPod(
       `  containers:
     - name: app
-      image: app
+      image: app:1
       readinessProbe: {exec: {command: ['false']}, periodSeconds: 1}
 `,
       { until: 'Unhealthy>=2', seconds: 10 },
@@ -96,7 +96,7 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
       `  terminationGracePeriodSeconds: 1
   containers:
     - name: app
-      image: app
+      image: app:1
       startupProbe: {exec: {command: ['false']}, periodSeconds: 1, failureThreshold: 2}
       readinessProbe: {exec: {command: ['true']}, periodSeconds: 1}
 `,
@@ -112,7 +112,7 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
     const pod = (code: number) => `  restartPolicy: Never
   containers:
     - name: app
-      image: app
+      image: app:1
       env: [{name: APP_EXIT_CODE, value: "${code}"}]
 `;
     const ok = await runPod(pod(0), { until: 'phase=Succeeded', seconds: 10 });
@@ -126,10 +126,10 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
   it('init containers run one at a time, in order, each to completion before the app starts (kuberuntime_manager.go computePodActions, findNextInitContainerToRun)', async () => {
     const run = await runPod(
       `  initContainers:
-    - {name: one, image: app, env: [{name: APP_EXIT_CODE, value: "0"}, {name: APP_EXIT_AFTER, value: "0.2"}]}
-    - {name: two, image: app, env: [{name: APP_EXIT_CODE, value: "0"}]}
+    - {name: one, image: app:1, env: [{name: APP_EXIT_CODE, value: "0"}, {name: APP_EXIT_AFTER, value: "0.2"}]}
+    - {name: two, image: app:1, env: [{name: APP_EXIT_CODE, value: "0"}]}
   containers:
-    - {name: app, image: app}
+    - {name: app, image: app:1}
 `,
       { until: 'phase=Running', seconds: 10 },
     );
@@ -149,7 +149,7 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
       `  terminationGracePeriodSeconds: 2
   containers:
     - name: app
-      image: deaf
+      image: deaf:1
       lifecycle: {preStop: {exec: {command: ['log', 'preStop ran']}}}
 `,
       { seconds: 1 },
@@ -171,10 +171,10 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
     const run = await runPod(
       `  terminationGracePeriodSeconds: 2
   initContainers:
-    - {name: first, image: app, restartPolicy: Always}
-    - {name: second, image: app, restartPolicy: Always}
+    - {name: first, image: app:1, restartPolicy: Always}
+    - {name: second, image: app:1, restartPolicy: Always}
   containers:
-    - {name: app, image: app}
+    - {name: app, image: app:1}
 `,
       { until: 'app.ready', seconds: 10 },
     );
@@ -188,7 +188,7 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
   terminationGracePeriodSeconds: 5
   containers:
     - name: app
-      image: app
+      image: app:1
       livenessProbe: {exec: {command: ['false']}, periodSeconds: 1, failureThreshold: 1, terminationGracePeriodSeconds: 1}
 `,
       { until: 'phase=Succeeded', seconds: 10 },
@@ -204,7 +204,7 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
     const run = await runPod(
       `  containers:
     - name: app
-      image: app
+      image: app:1
       readinessProbe: {httpGet: {port: http}, periodSeconds: 1}
       livenessProbe: {tcpSocket: {port: http}, periodSeconds: 1, failureThreshold: 1}
 `,
@@ -234,10 +234,10 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
     const run = await runPod(
       `  containers:
     - name: app
-      image: counting
+      image: counting:1
       livenessProbe: {exec: {command: ['no-such-probe']}, periodSeconds: 1, failureThreshold: 1}
 `,
-      { until: 'Unhealthy>=2', seconds: 10, images: { counting } },
+      { until: 'Unhealthy>=2', seconds: 10, images: { 'counting:1': counting } },
     );
     const unhealthy = run.timeline.events.filter((e) => e.reason === 'Unhealthy');
     expect(unhealthy[0]?.message).toMatch(
@@ -254,10 +254,10 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
       `  terminationGracePeriodSeconds: 5
   containers:
     - name: app
-      image: app
+      image: app:1
       lifecycle: {preStop: {exec: {command: [sleep, '1.5']}}}
     - name: other
-      image: app
+      image: app:1
       lifecycle: {preStop: {sleep: {seconds: 0}}}
 `,
       { seconds: 1 },
@@ -275,9 +275,9 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
     const run = await runPod(
       `  terminationGracePeriodSeconds: 5
   initContainers:
-    - {name: side, image: app, restartPolicy: Always, lifecycle: {preStop: {exec: {command: [log, side preStop]}}}}
+    - {name: side, image: app:1, restartPolicy: Always, lifecycle: {preStop: {exec: {command: [log, side preStop]}}}}
   containers:
-    - {name: app, image: app, lifecycle: {preStop: {exec: {command: [sleep, '1.2']}}}}
+    - {name: app, image: app:1, lifecycle: {preStop: {exec: {command: [sleep, '1.2']}}}}
 `,
       { seconds: 1 },
     );
@@ -290,5 +290,83 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
     expect(run.timeline.events.find((e) => e.reason === 'StopSignal' && e.container === 'side')?.message).toBe(
       'sending SIGTERM; 4 s left of the grace period',
     );
+  });
+
+  it('an image the runtime lacks: Pulling, "Failed to pull image", Error: ErrImagePull, then ImagePullBackOff until the back-off has passed; the pod stays Pending, the run goes on (image_manager.go EnsureImageExists)', async () => {
+    const run = await runPod(
+      `  containers:
+    - {name: app, image: app:1}
+    - {name: gone, image: 'registry.invalid/gone:1'}
+`,
+      { until: 'gone.Pulling>=2', seconds: 10 },
+    );
+    const gone = run.timeline.events
+      .filter((e) => e.container === 'gone')
+      .map((e) => `${e.type} ${e.reason}: ${e.message}`);
+    expect(gone.slice(0, 5)).toEqual([
+      'Normal Pulling: Pulling image "registry.invalid/gone:1"',
+      'Warning Failed: Failed to pull image "registry.invalid/gone:1": the fake runtime has no registry',
+      'Warning Failed: Error: ErrImagePull',
+      'Normal BackOff: Back-off pulling image "registry.invalid/gone:1"',
+      'Warning Failed: Error: ImagePullBackOff',
+    ]);
+    // Every sync within the back-off says so again; once it has passed, the next pull.
+    const next = gone.indexOf('Normal Pulling: Pulling image "registry.invalid/gone:1"', 1);
+    expect(new Set(gone.slice(3, next))).toEqual(
+      new Set([
+        'Normal BackOff: Back-off pulling image "registry.invalid/gone:1"',
+        'Warning Failed: Error: ImagePullBackOff',
+      ]),
+    );
+    expect(run.phase).toBe('Pending');
+    expect(reasons(run.timeline.events, 'app')).toContain('Started');
+  });
+
+  it('imagePullPolicy: Never and absent is ErrImageNeverPull; Always pulls even a present image (image_manager.go shouldPullImage)', async () => {
+    const run = await runPod(
+      `  containers:
+    - {name: never, image: 'absent:1', imagePullPolicy: Never}
+    - {name: always, image: app:1, imagePullPolicy: Always}
+`,
+      { until: 'always.Started>=1', seconds: 10 },
+    );
+    const of = (c: string) =>
+      run.timeline.events.filter((e) => e.container === c).map((e) => `${e.reason}: ${e.message}`);
+    expect(of('never').slice(0, 2)).toEqual([
+      'ErrImageNeverPull: Container image "absent:1" is not present with pull policy of Never',
+      'Failed: Error: ErrImageNeverPull',
+    ]);
+    expect(run.records.get('never')?.state).toMatchObject({ waiting: { reason: 'ErrImageNeverPull' } });
+    expect(of('always').slice(0, 2)).toEqual([
+      'Pulling: Pulling image "app:1"',
+      expect.stringMatching(/^Pulled: Successfully pulled image "app:1" in \d+ms \(\d+ms including waiting\)$/),
+    ]);
+  });
+
+  it('a container the runtime refuses to start: Error: <its words>, a StartError termination (128), restarted with back-off as CrashLoopBackOff; its sibling runs on (kuberuntime_container.go startContainer)', async () => {
+    const broken: FakeImage = {
+      ...podAppImage(),
+      startError:
+        'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "no-such-program": executable file not found in $PATH: unknown',
+    };
+    const run = await runPod(
+      `  containers:
+    - {name: app, image: app:1}
+    - {name: broken, image: broken:1}
+`,
+      { until: 'broken.BackOff>=1', seconds: 10, images: { 'broken:1': broken } },
+    );
+    const failed = run.timeline.events.find((e) => e.reason === 'Failed' && e.container === 'broken');
+    expect(failed?.message).toMatch(
+      /^Error: failed to create shim task: OCI runtime create failed: .*"no-such-program"/,
+    );
+    const r = run.records.get('broken');
+    expect(r?.restartCount).toBeGreaterThanOrEqual(1);
+    expect(r?.state).toMatchObject({ waiting: { reason: 'CrashLoopBackOff' } });
+    expect(r?.lastState).toMatchObject({ terminated: { exitCode: 128, reason: 'StartError' } });
+    // The sibling ran on until the pod's deletion.
+    const events = run.timeline.events.map((e) => `${e.reason} ${e.container ?? ''}`);
+    expect(events.indexOf('Terminated app')).toBeGreaterThan(events.indexOf('Deleting '));
+    expect(run.records.get('app')?.restartCount).toBe(0);
   });
 });
