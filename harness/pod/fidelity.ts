@@ -21,10 +21,11 @@ const anyProbe = (spec: PodSpecResolved, pick: (c: Container) => boolean) => all
 
 export const FIDELITY: readonly FidelityNote[] = [
   {
-    behaviour: 'Probe defaults, initial results, thresholds, startup gating',
-    follows: 'prober/worker.go, apis/core/v1/defaults.go',
+    behaviour: 'Probe workers, defaults, initial results, thresholds, startup gating',
+    follows:
+      'prober/prober_manager.go AddPod and UpdatePodStatus, prober/worker.go run and doProbe, apis/core/v1/defaults.go',
     level: 'reproduced',
-    how: 'a worker per (container, probe) on a ticker at the period; 0 or unset fields take the defaults; readiness starts at Failure, liveness at Success; liveness and readiness wait for the startup probe',
+    how: "a worker per (container, probe) from the pod's start, before the container exists, on a ticker at the period, kept across the container's restarts with its last result and run; each new instance starts at the initial result (readiness Failure, liveness Success) and takes the worker off hold; a liveness failure or a startup result at its threshold holds it until the next instance; liveness and readiness wait for the startup probe; a started container's readiness not yet Success is probed at once (the manual trigger); 0 or unset fields take the defaults; no start-up jitter (the emulator's kubelet is not starting up)",
     applies: (s) => anyProbe(s, (c) => PROBE_KINDS.some((k) => c[k])),
   },
   {
@@ -70,7 +71,7 @@ export const FIDELITY: readonly FidelityNote[] = [
     behaviour: 'Native sidecars (init containers with restartPolicy Always)',
     follows: 'kuberuntime_manager.go computeInitContainerActions, kubelet_pods.go getPhase',
     level: 'reproduced',
-    how: 'started in order, the next init container waiting until the sidecar has started; restarted whenever they exit; probes run; not counted for completion; not restarted once the pod is killed; stopped after the app containers, last first',
+    how: 'started in order, the next init container waiting until the sidecar has started; restarted whenever they exit; probes run ("Init container X failed liveness probe" when one fails); not counted for completion; not restarted once the pod is killed; stopped after the app containers, last first',
     applies: (s) => s.initContainers.some(isSidecar),
   },
   {

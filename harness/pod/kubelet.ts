@@ -6,6 +6,7 @@ import { goDuration, MESSAGES, sleep, Timeline } from './events.js';
 import { formatPod, resolveProbe, type PodSpecResolved } from './manifest.js';
 import { PodNetwork } from './network.js';
 import { ProberManager } from './prober/manager.js';
+import type { ProbedContainer } from './prober/worker.js';
 import type { ProbeResult } from './prober/results.js';
 import { Backoff, RuntimeManager, terminatedReason, type RuntimePod } from './runtime.js';
 import { StatusManager, type ContainerRecord, type PodPhase } from './status.js';
@@ -81,6 +82,8 @@ export class PodRun {
   private runtimeManager?: RuntimeManager;
   private readonly deletion = new AbortController();
   private readonly live = new Map<string, Live>();
+  /** Each container's latest instance, running or not (what its probe workers look at). */
+  private readonly latest = new Map<string, RunningContainer>();
   /** Instances whose exit has been recorded (the watch and a kill may both see it). */
   private readonly handledExits = new Set<string>();
   private readonly dead: RunningContainer[] = [];
@@ -114,8 +117,9 @@ export class PodRun {
     this.prober = new ProberManager(
       {
         emit: this.emit,
-        started: (name) => this.record(name).started,
+        current: (name) => this.probed(name),
         terminating: () => this.terminating,
+        podDone: () => this.phase === 'Succeeded' || this.phase === 'Failed',
         onResult: (kind, name, result) => {
           if (!this.live.has(name)) return;
           if (kind === 'livenessProbe') {
@@ -188,6 +192,21 @@ export class PodRun {
     }
   }
 
+  /** A container as the prober sees it in the pod's status: its latest instance and state. */
+  private probed(name: string): ProbedContainer | null {
+    const instance = this.latest.get(name);
+    if (!instance) return null;
+    const r = this.record(name);
+    const running = this.live.get(name)?.instance === instance && 'running' in r.state;
+    return {
+      instance,
+      running,
+      final: !running && 'terminated' in r.state && this.spec.restartPolicy === 'Never' && r.kind !== 'sidecar',
+      startedAtMs: 'running' in r.state ? Date.parse(r.state.running.startedAt) : 0,
+      started: r.started,
+    };
+  }
+
   /** Run the pod until it is deleted (by the clock or by `until`), then tear it down. */
   async run(): Promise<void> {
     const sandboxStart = this.timeline.now();
@@ -211,6 +230,8 @@ export class PodRun {
         `pod sandbox ${this.sandbox.id.slice(0, 12)} holds the network${this.spec.shareProcessNamespace ? ' and PID' : ''} namespace; pod IP ${this.net.podIP} on internal network ${this.net.name}`,
       );
       this.runtimeManager = new RuntimeManager(this.runtimePod());
+      // AddPod: the probe workers exist from now on, before any container does.
+      this.prober.addPod(this.spec);
       const deleteTimer = setTimeout(
         () =>
           void this.delete(
@@ -231,7 +252,7 @@ export class PodRun {
     } finally {
       for (const t of this.timers) clearTimeout(t);
       this.status.terminating = true;
-      this.prober.stopAll();
+      await this.prober.stopAll();
       for (const l of this.live.values()) l.stop.abort();
       await Promise.all([...[...this.live.values()].map((l) => l.instance), ...this.dead].map((i) => i.remove()));
       this.status.sandboxReady = false;
@@ -324,6 +345,7 @@ export class PodRun {
     for (const name of [actions.initToStart, ...actions.containersToStart]) {
       if (name && !this.terminating) await this.startContainer(name);
     }
+    this.prober.updatePodStatus();
   }
 
   /** Start a container unless it is backing off (then say so and sync again when the back-off ends). */
@@ -362,6 +384,7 @@ export class PodRun {
     r.containerId = instance.id;
     const live: Live = { c, instance, stop: new AbortController() };
     this.live.set(name, live);
+    this.latest.set(name, instance);
     this.watchExit(name, live).catch((err: unknown) => {
       // The engine stopped answering about this container: the pod cannot go on.
       this.fault ??= err;
@@ -375,9 +398,10 @@ export class PodRun {
     const info = await instance.inspect();
     if (this.live.get(name) !== live) return;
     r.state = { running: { startedAt: info.State.StartedAt } };
-    // A container without a startup probe has started; then a worker per probe.
+    // A container without a startup probe has started; its probe workers (there since
+    // the pod was added) take the new instance at their next tick, readiness at once.
     if (!c.startupProbe) this.onStartupResult(name, 'Success');
-    this.prober.addContainer(c, instance, Date.parse(info.State.StartedAt));
+    this.prober.updatePodStatus();
     this.checkUntil();
   }
 
@@ -470,7 +494,7 @@ export class PodRun {
     r.started = false;
     this.exitSeenAt.set(name, this.timeline.now());
     live.stop.abort();
-    const workers = this.prober.removeContainer(live.instance.id);
+    this.prober.removeContainer(live.instance.id);
     if (this.live.get(name) === live) this.live.delete(name);
     this.updateReady(name);
     this.emit(
@@ -479,7 +503,6 @@ export class PodRun {
       name,
       `container exited with code ${exited.exitCode} (${reason})`,
     );
-    await workers;
     this.requestSync();
   }
 

@@ -47,10 +47,13 @@ function shouldRestart(policy: PodSpecResolved['restartPolicy'], exitCode: numbe
 export function computePodActions({ spec, records, live, probeFailed }: SyncInput): PodActions {
   const actions: PodActions = { killPod: null, initToStart: null, containersToStart: [], containersToKill: [] };
   const rec = (name: string) => records.get(name) as ContainerRecord;
-  const killOnProbe = (name: string, restart: boolean) => {
+  // computePodActions' messages; a sidecar's are computeInitContainerActions' ("Init container X failed ...").
+  const killOnProbe = (name: string, restart: boolean, init = false) => {
     const probe = probeFailed.get(name);
     if (!probe || !live.has(name)) return false;
-    const verb = `Container ${name} failed ${probe} probe${restart ? ', will be restarted' : ''}`;
+    const verb = init
+      ? `Init container ${name} failed ${probe} probe`
+      : `Container ${name} failed ${probe} probe${restart ? ', will be restarted' : ''}`;
     actions.containersToKill.push({ name, message: verb, probe });
     return true;
   };
@@ -62,7 +65,7 @@ export function computePodActions({ spec, records, live, probeFailed }: SyncInpu
     const r = rec(c.name);
     if (isSidecar(c)) {
       if (live.has(c.name)) {
-        if (killOnProbe(c.name, true)) {
+        if (killOnProbe(c.name, true, true)) {
           if (!appStarted) {
             initialized = false;
             break;

@@ -130,6 +130,25 @@ describe('computePodActions', () => {
     }
   });
 
+  it('a sidecar failing liveness: "Init container X failed liveness probe", restarted whatever the policy (computeInitContainerActions)', () => {
+    const s = spec(
+      POD(
+        `  initContainers:\n    - { name: side, image: img, restartPolicy: Always }\n  containers:\n    - { name: a, image: img }`,
+        'Never',
+      ),
+    );
+    const r = records(s, { side: { state: running, started: true }, a: { state: running, started: true } });
+    const actions = computePodActions({
+      spec: s,
+      records: r,
+      live: new Set(['side', 'a']),
+      probeFailed: new Map([['side', 'liveness']]),
+    });
+    expect(actions.containersToKill).toEqual([
+      { name: 'side', message: 'Init container side failed liveness probe', probe: 'liveness' },
+    ]);
+  });
+
   it('under Never, the only container failing liveness kills the pod, not the container (computePodActions: keepCount == 0 && no ContainersToStart => KillPod)', () => {
     const s = spec(POD(`  containers:\n    - { name: a, image: img }`, 'Never'));
     const r = records(s, { a: { state: running, started: true } });

@@ -7,7 +7,7 @@ import { ProberManager } from '../../harness/pod/prober/manager.js';
 import type { ProbeResult } from '../../harness/pod/prober/results.js';
 import { StatusManager } from '../../harness/pod/status.js';
 import { RunningContainer } from '../../harness/run/container.js';
-import { FakeRuntime } from '../../harness/runtime/fake.js';
+import { FakeRuntime, type FakeImage } from '../../harness/runtime/fake.js';
 import { podAppImage, toolboxImage } from '../support/fake-images.js';
 
 /**
@@ -16,99 +16,184 @@ import { podAppImage, toolboxImage } from '../support/fake-images.js';
  * file and function. pod-on-fake.test.ts runs them together in a pod.
  */
 
-/** A prober manager over one running container of the fake runtime, with every result it reports. */
-async function prober(opts: { started?: () => boolean } = {}) {
-  const runtime = new FakeRuntime().image('toolbox', toolboxImage()).image('app', podAppImage());
+/**
+ * A prober manager for a pod of one container `app`, added before the container exists
+ * (AddPod), with every result it reports. `start()` runs an instance of the container
+ * (the fake runtime's `image`), `stop()` ends it; `started` says whether the container
+ * has started (its startup probe, if any, succeeded).
+ */
+async function prober(container: Container, image: FakeImage = podAppImage()) {
+  const runtime = new FakeRuntime().image('toolbox', toolboxImage()).image('app:1', image);
   const net = await PodNetwork.create(runtime, 'toolbox', 'p', {});
-  const instance = await RunningContainer.start(runtime, { image: 'app', purpose: 'pod-container' });
+  const spec = parsePod(
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - ${JSON.stringify({ image: 'app:1', ...container })}\n`,
+    'inline',
+  );
   const timeline = new Timeline();
   const reported: string[] = [];
+  const state = { instance: null as RunningContainer | null, running: false, started: false, startedAtMs: 0 };
   const manager = new ProberManager(
     {
       emit: (...a) => timeline.emit(...a),
-      started: opts.started ?? (() => true),
+      current: () =>
+        state.instance
+          ? {
+              instance: state.instance,
+              running: state.running,
+              final: false,
+              startedAtMs: state.startedAtMs,
+              started: state.started,
+            }
+          : null,
       terminating: () => false,
+      podDone: () => false,
       onResult: (kind: ProbeKind, name: string, result: ProbeResult) => reported.push(`${kind} ${name} ${result}`),
     },
     () => net,
   );
-  const done = async () => {
-    await manager.removeContainer(instance.id);
-    await instance.remove();
-    await net.node.remove();
-    expect([...runtime.containers.keys()]).toEqual([]);
+  manager.addPod(spec);
+  const instances: RunningContainer[] = [];
+  const p = {
+    manager,
+    timeline,
+    reported,
+    state,
+    async start(started = true) {
+      state.instance = await RunningContainer.start(runtime, { image: 'app:1', purpose: 'pod-container' });
+      instances.push(state.instance);
+      Object.assign(state, { running: true, started, startedAtMs: Date.now() });
+      manager.updatePodStatus();
+      return state.instance;
+    },
+    stop() {
+      state.running = false;
+      state.started = false;
+      if (state.instance) manager.removeContainer(state.instance.id);
+    },
+    async done() {
+      await manager.stopAll();
+      await Promise.all(instances.map((i) => i.remove()));
+      await net.node.remove();
+      expect([...runtime.containers.keys()]).toEqual([]);
+    },
   };
-  return { manager, instance, timeline, reported, done };
+  return p;
 }
 
 const until = async (holds: () => boolean, ms = 10_000) => {
   const deadline = Date.now() + ms;
-  while (!holds() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (!holds() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   return holds();
 };
 
+/** An image whose `probe` command answers from a script: exit codes, or 'refused' (the runtime cannot run it). */
+function scripted(answers: (number | 'refused')[]): FakeImage & { asked: () => number } {
+  const base = podAppImage();
+  let asked = 0;
+  return {
+    ...base,
+    asked: () => asked,
+    exec: (c, cmd, options) => {
+      if (cmd[0] !== 'probe') return base.exec?.(c, cmd, options);
+      asked++;
+      const a = answers.shift() ?? 0;
+      return a === 'refused'
+        ? { exitCode: 126, stdout: 'OCI runtime exec failed: exec failed: exec: "probe": permission denied: unknown' }
+        : { exitCode: a };
+    },
+  };
+}
+
 describe.concurrent('prober manager (pkg/kubelet/prober)', () => {
-  it('AddPod: a worker per probe, each result set first to its initial value (worker.go newWorker: initialValue)', async () => {
-    const p = await prober();
-    p.manager.addContainer(
-      {
-        name: 'app',
-        livenessProbe: { exec: { command: ['true'] }, periodSeconds: 60 },
-        readinessProbe: { exec: { command: ['true'] }, periodSeconds: 60 },
-      },
-      p.instance,
-      Date.now(),
-    );
-    expect(p.reported.slice(0, 2)).toEqual(['livenessProbe app Success', 'readinessProbe app Failure']);
-    // The first probe runs at once: readiness turns Success.
-    expect(await until(() => p.manager.result('readinessProbe', p.instance.id) === 'Success')).toBe(true);
-    expect(p.manager.result('startupProbe', p.instance.id)).toBeUndefined();
-    await p.done();
-  });
-
-  it('a result is written only after failureThreshold failures in a row, then the liveness worker holds (worker.go doProbe: resultRun, onHold)', async () => {
-    const c: Container = {
+  it('AddPod: workers exist before the container; each new instance gets the initial results (prober_manager.go AddPod; worker.go doProbe: new container ID, initialValue)', async () => {
+    const p = await prober({
       name: 'app',
-      livenessProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 },
-    };
-    const p = await prober();
-    p.manager.addContainer(c, p.instance, Date.now());
-    expect(await until(() => p.reported.includes('livenessProbe app Failure'))).toBe(true);
-    const unhealthy = p.timeline.events.filter((e) => e.reason === 'Unhealthy');
-    expect(unhealthy.map((e) => e.message)).toEqual(['Liveness probe failed: ', 'Liveness probe failed: ']);
-    expect(p.reported).toEqual(['livenessProbe app Success', 'livenessProbe app Failure']);
+      livenessProbe: { exec: { command: ['true'] }, periodSeconds: 60 },
+      readinessProbe: { exec: { command: ['true'] }, periodSeconds: 60 },
+    });
+    // No instance yet: nothing is written.
+    expect(p.reported).toEqual([]);
+    const first = await p.start();
+    // Readiness is triggered at once for a started container that is not ready (UpdatePodStatus).
+    expect(await until(() => p.manager.result('readinessProbe', first.id) === 'Success')).toBe(true);
+    expect(p.reported).toEqual(['readinessProbe app Failure', 'readinessProbe app Success']);
+    // Liveness waits for its ticker (a minute here): still no result for this instance.
+    expect(p.manager.result('livenessProbe', first.id)).toBeUndefined();
     await p.done();
   });
 
-  it('liveness and readiness wait until the container has started (worker.go doProbe: !started)', async () => {
-    const c: Container = { name: 'app', readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 } };
-    let asked = 0;
-    const p = await prober({ started: () => (asked++, false) });
-    p.manager.addContainer(c, p.instance, Date.now());
-    // Two ticks of the worker have asked whether the container started, and skipped.
-    expect(await until(() => asked >= 2)).toBe(true);
-    expect(p.timeline.events.filter((e) => e.reason === 'ProbeSucceeded')).toEqual([]);
-    expect(p.manager.result('readinessProbe', p.instance.id)).toBe('Failure');
+  it('failures count towards failureThreshold across a restart, and a liveness failure at the threshold holds the worker until the next instance (worker.go: lastResult, resultRun, onHold)', async () => {
+    const image = scripted([1, 1, 1]);
+    const p = await prober(
+      { name: 'app', livenessProbe: { exec: { command: ['probe'] }, periodSeconds: 1, failureThreshold: 2 } },
+      image,
+    );
+    await p.start();
+    expect(await until(() => p.reported.includes('livenessProbe app Failure'))).toBe(true);
+    expect(image.asked()).toBe(2);
+    // On hold: the worker asks nothing more of this instance.
+    const asked = image.asked();
+    await until(() => p.timeline.events.length > 2, 1500);
+    expect(image.asked()).toBe(asked);
+    p.stop();
+    await p.start();
+    // The next instance: Success first, then one failure of a new run (resultRun was reset when it held).
+    expect(await until(() => p.timeline.events.filter((e) => e.reason === 'Unhealthy').length === 3)).toBe(true);
+    expect(p.reported.filter((r) => r.startsWith('livenessProbe'))).toEqual([
+      'livenessProbe app Success',
+      'livenessProbe app Failure',
+      'livenessProbe app Success',
+    ]);
+    await p.done();
+  });
+
+  it('a probe the runtime cannot run is tried 3 times and thrown away: it neither counts nor resets the run (prober.go runProbeWithRetries; worker.go doProbe)', async () => {
+    const image = scripted([1, 'refused', 'refused', 'refused', 1]);
+    const p = await prober(
+      { name: 'app', livenessProbe: { exec: { command: ['probe'] }, periodSeconds: 1, failureThreshold: 2 } },
+      image,
+    );
+    await p.start();
+    expect(await until(() => p.reported.includes('livenessProbe app Failure'))).toBe(true);
+    expect(image.asked()).toBe(5);
+    expect(p.timeline.events.filter((e) => e.reason === 'Unhealthy').map((e) => e.message)).toEqual([
+      'Liveness probe failed: ',
+      'Liveness probe errored and resulted in unknown state: OCI runtime exec failed: exec failed: exec: "probe": permission denied: unknown',
+      'Liveness probe failed: ',
+    ]);
+    await p.done();
+  });
+
+  it('liveness and readiness wait until the container has started; a readiness not yet Success is run at once when it has (worker.go doProbe: !started; prober_manager.go UpdatePodStatus)', async () => {
+    const p = await prober({
+      name: 'app',
+      readinessProbe: { exec: { command: ['true'] }, periodSeconds: 60 },
+    });
+    const instance = await p.start(false);
+    expect(p.manager.result('readinessProbe', instance.id)).toBeUndefined();
+    p.state.started = true;
+    p.manager.updatePodStatus();
+    expect(await until(() => p.manager.result('readinessProbe', instance.id) === 'Success')).toBe(true);
     await p.done();
   });
 
   it('StopLivenessAndStartup: liveness is set to Success and stops; readiness goes on (prober_manager.go StopLivenessAndStartup)', async () => {
-    const c: Container = {
+    const p = await prober({
       name: 'app',
       livenessProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 1 },
       readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
-    };
-    const p = await prober();
-    p.manager.addContainer(c, p.instance, Date.now());
-    expect(await until(() => p.manager.result('livenessProbe', p.instance.id) === 'Failure')).toBe(true);
+    });
+    const instance = await p.start();
+    expect(await until(() => p.manager.result('livenessProbe', instance.id) === 'Failure')).toBe(true);
     p.manager.stopLivenessAndStartup();
-    expect(p.manager.result('livenessProbe', p.instance.id)).toBe('Success');
+    expect(p.manager.result('livenessProbe', instance.id)).toBe('Success');
     const probes = () => p.timeline.events.filter((e) => e.reason === 'ProbeSucceeded').length;
     const before = probes();
     expect(await until(() => probes() > before, 3000)).toBe(true);
+    p.stop();
+    // Removed: its results are forgotten.
+    expect(p.manager.result('readinessProbe', instance.id)).toBeUndefined();
     await p.done();
-    // Removed: its results are forgotten (RemovePod).
-    expect(p.manager.result('readinessProbe', p.instance.id)).toBeUndefined();
   });
 });
 

@@ -1,40 +1,35 @@
 import type { Container } from 'kubernetes-types/core/v1.js';
-import type { RunningContainer } from '../../run/container.js';
 import type { Timeline } from '../events.js';
-import { PROBE_KINDS, resolveProbe, type ProbeKind } from '../manifest.js';
+import { PROBE_KINDS, resolveProbe, type PodSpecResolved, type ProbeKind } from '../manifest.js';
 import type { PodNetwork } from '../network.js';
 import { ResultsStore, type ProbeResult } from './results.js';
-import { ProbeWorker } from './worker.js';
+import { ProbeWorker, type ProbedContainer } from './worker.js';
 
 /** What the prober manager tells the pod around it, and reads of it. */
 export interface ProberHost {
   emit: Timeline['emit'];
-  /** Whether the container has started (its startup probe, if any, succeeded). */
-  started(name: string): boolean;
+  /** A container as the pod's status shows it now (null before its first instance). */
+  current(name: string): ProbedContainer | null;
   /** Whether the pod is being deleted. */
   terminating(): boolean;
+  /** Whether the pod's phase is Succeeded or Failed. */
+  podDone(): boolean;
   /** A result changed (results_manager.go Updates): the pod worker syncs, the status follows readiness. */
   onResult(kind: ProbeKind, name: string, result: ProbeResult): void;
 }
 
-interface Workers {
-  name: string;
-  /** Ends every worker of the instance (it exited). */
-  stop: AbortController;
-  /** Ends its liveness and startup workers (the pod is being deleted; readiness goes on). */
-  stopLiveness: AbortController;
-  runs: Promise<void>[];
-}
-
 /**
  * The kubelet's prober manager (pkg/kubelet/prober/prober_manager.go): a worker per
- * probe of each container instance (worker.go), their results kept per instance in
- * one results manager per kind (results/results_manager.go), whose updates the pod
- * worker and the status manager act on.
+ * probe of each container, created when the pod is added (AddPod) and living as long
+ * as the pod does, across the container's restarts (worker.go); their results kept per
+ * container instance in one results manager per kind (results/results_manager.go),
+ * whose updates the pod worker and the status manager act on.
  */
 export class ProberManager {
   private readonly results: Record<ProbeKind, ResultsStore>;
-  private readonly workers = new Map<string, Workers>();
+  private readonly workers: { name: string; worker: ProbeWorker; stop: AbortController; run: Promise<void> }[] = [];
+  /** Which container each instance is (an instance's results name their container). */
+  private readonly instances = new Map<string, string>();
 
   constructor(
     private readonly host: ProberHost,
@@ -42,8 +37,8 @@ export class ProberManager {
   ) {
     const store = (kind: ProbeKind) =>
       new ResultsStore((id, result) => {
-        const w = this.workers.get(id);
-        if (w) host.onResult(kind, w.name, result);
+        const name = this.instances.get(id);
+        if (name) host.onResult(kind, name, result);
       });
     this.results = {
       livenessProbe: store('livenessProbe'),
@@ -52,44 +47,52 @@ export class ProberManager {
     };
   }
 
-  /** The result a worker last wrote for an instance (undefined: it has no such probe, or none yet). */
+  /** The result last written for an instance (undefined: it has no such probe, or none yet). */
   result(kind: ProbeKind, instanceId: string): ProbeResult | undefined {
     return this.results[kind].get(instanceId);
   }
 
-  /**
-   * Start a worker for each probe of a container instance that has just started
-   * (AddPod, for one container): `startedAtMs` is its start, wall clock.
-   */
-  addContainer(c: Container, instance: RunningContainer, startedAtMs: number): void {
-    const w: Workers = { name: c.name, stop: new AbortController(), stopLiveness: new AbortController(), runs: [] };
-    this.workers.set(instance.id, w);
+  /** AddPod: a worker for each probe of each container, running from now on. */
+  addPod(spec: PodSpecResolved): void {
+    for (const c of [...spec.initContainers, ...spec.containers]) this.addWorkers(c);
+  }
+
+  private addWorkers(c: Container): void {
     for (const kind of PROBE_KINDS) {
       const p = c[kind];
       if (!p) continue;
-      const worker = new ProbeWorker(kind, resolveProbe(p), c, instance, this.net(), this.results[kind], {
+      const worker = new ProbeWorker(kind, resolveProbe(p), c, this.net, this.results[kind], {
         emit: this.host.emit,
-        started: () => this.host.started(c.name),
+        current: () => {
+          const now = this.host.current(c.name);
+          if (now) this.instances.set(now.instance.id, c.name);
+          return now;
+        },
         terminating: this.host.terminating,
-        startedAtMs,
+        podDone: this.host.podDone,
       });
-      const signal =
-        kind === 'readinessProbe' ? w.stop.signal : AbortSignal.any([w.stop.signal, w.stopLiveness.signal]);
-      w.runs.push(worker.run(signal));
+      const stop = new AbortController();
+      this.workers.push({ name: c.name, worker, stop, run: worker.run(stop.signal) });
     }
   }
 
-  /**
-   * An instance exited: its workers stop and its results are forgotten (the kubelet's
-   * worker exits once its container is gone). Resolves once the workers have ended.
-   */
-  removeContainer(instanceId: string): Promise<void> {
-    const w = this.workers.get(instanceId);
+  /** An instance exited: its results are forgotten (the worker moves to the next instance). */
+  removeContainer(instanceId: string): void {
     for (const store of Object.values(this.results)) store.remove(instanceId);
-    if (!w) return Promise.resolve();
-    w.stop.abort();
-    this.workers.delete(instanceId);
-    return Promise.all(w.runs).then(() => undefined);
+    this.instances.delete(instanceId);
+  }
+
+  /**
+   * UpdatePodStatus's trigger: the readiness probe of each container that has started,
+   * runs, and is not ready runs at once instead of at its next tick.
+   */
+  updatePodStatus(): void {
+    for (const w of this.workers) {
+      if (w.worker.kind !== 'readinessProbe') continue;
+      const cur = this.host.current(w.name);
+      if (!cur?.running || !cur.started) continue;
+      if (this.results.readinessProbe.get(cur.instance.id) !== 'Success') w.worker.trigger();
+    }
   }
 
   /**
@@ -97,15 +100,18 @@ export class ProberManager {
    * stop, their results set to Success so no kill follows; readiness goes on.
    */
   stopLivenessAndStartup(): void {
-    for (const [id, w] of this.workers) {
-      w.stopLiveness.abort();
-      this.results.livenessProbe.set(id, 'Success');
-      if (!this.host.started(w.name)) this.results.startupProbe.set(id, 'Success');
+    for (const w of this.workers) {
+      if (w.worker.kind === 'readinessProbe') continue;
+      w.stop.abort();
+      const id = w.worker.instanceId;
+      if (id && !(w.worker.kind === 'startupProbe' && this.host.current(w.name)?.started))
+        this.results[w.worker.kind].set(id, 'Success');
     }
   }
 
-  /** Stop every worker (the pod is torn down). */
-  stopAll(): void {
-    for (const w of this.workers.values()) w.stop.abort();
+  /** Stop every worker (the pod is torn down); resolves once they have ended. */
+  async stopAll(): Promise<void> {
+    for (const w of this.workers) w.stop.abort();
+    await Promise.all(this.workers.map((w) => w.run));
   }
 }
