@@ -28,6 +28,10 @@ const KUBELET_REASONS = new Set([
   'ProbeWarning',
   'FailedPostStartHook',
   'FailedPreStopHook',
+  'Pulling',
+  'Failed',
+  'ErrImageNeverPull',
+  'LifecycleHTTPFallback',
 ]);
 
 /** The kubelet's message formats, as `kubectl describe pod` shows them. */

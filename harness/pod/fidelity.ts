@@ -38,9 +38,10 @@ export const FIDELITY: readonly FidelityNote[] = [
   },
   {
     behaviour: 'httpGet / tcpSocket / gRPC probes and httpGet hooks from the node to the pod IP',
-    follows: 'probe/http, probe/tcp, probe/grpc, lifecycle/handlers.go',
+    follows:
+      'probe/http request.go newProbeRequest and http.go RedirectChecker, probe/tcp, probe/grpc, lifecycle/handlers.go runHTTPHandler',
     level: 'reproduced',
-    how: 'the pod gets its own engine network created with --internal; a node-side helper on it reaches the pod IP (a server bound to 127.0.0.1 fails); at most 10 requests per redirect chain; User-Agent kube-probe/1.33 or kube-lifecycle/1.33; repeated headers sent repeatedly',
+    how: "the pod gets its own engine network created with --internal; a node-side helper on it reaches the pod IP (a server bound to 127.0.0.1 fails); the request newProbeRequest builds: User-Agent kube-probe/1.33 or kube-lifecycle/1.33 unless given, Accept */* unless given (an empty one removed), one Host header (the first given, as the request's host), other repeated headers sent repeatedly; only 301, 302, 303, 307 and 308 redirects to the same host are followed, at most 10 requests ('Get \"<Location as given>\": stopped after 10 redirects'); an HTTPS hook answered in plain HTTP is tried again in HTTP without its Authorization header, with a LifecycleHTTPFallback event",
     applies: (s) =>
       anyProbe(
         s,

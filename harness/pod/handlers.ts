@@ -8,6 +8,8 @@ import { execOutcome, httpArgs, KUBE_VERSION, UnresolvedPort } from './prober/pr
 export interface HandlerResult {
   ok: boolean;
   detail: string;
+  /** An HTTPS hook that succeeded in HTTP: the LifecycleHTTPFallback event's message. */
+  fallback?: string;
 }
 
 /**
@@ -48,6 +50,27 @@ export async function runHook(
       throw err;
     }
     const r = await net.probe(args, timeoutMs);
+    // handlers.go runHTTPHandler: an HTTPS hook answered in plain HTTP is tried again in
+    // HTTP, without its Authorization header; a success then is said with an event.
+    if (
+      r.status === null &&
+      hook.httpGet.scheme === 'HTTPS' &&
+      /server gave HTTP response to HTTPS client/.test(r.output)
+    ) {
+      const headers = (JSON.parse(args[7] ?? '[]') as [string, string][]).filter(
+        ([n]) => n.toLowerCase() !== 'authorization',
+      );
+      const again = await net.probe(
+        [...args.slice(0, 4), 'HTTP', ...args.slice(5, 7), JSON.stringify(headers)],
+        timeoutMs,
+      );
+      if (again.status !== null)
+        return {
+          ok: true,
+          detail: `HTTP ${again.status}`,
+          fallback: `request to HTTPS lifecycle hook ${args[1]}:${args[2]} got HTTP response, retry with HTTP succeeded`,
+        };
+    }
     return { ok: r.status !== null, detail: r.status !== null ? `HTTP ${r.status}` : r.output };
   }
   if (hook.sleep) {

@@ -97,6 +97,7 @@ export class RuntimeManager {
       'running the postStart hook; the container is not Running until it returns',
     );
     const h = await runHook(postStart, c, formatPod(pod.spec), instance, pod.net, 3_600_000, pod.deletion);
+    if (h.fallback) pod.emit('Warning', 'LifecycleHTTPFallback', null, h.fallback);
     if (h.ok) {
       pod.emit('Normal', 'PostStartHookSucceeded', c.name, `postStart hook finished: ${h.detail}`);
       return { instance, hookFailed: false };
@@ -130,6 +131,7 @@ export class RuntimeManager {
       const t0 = pod.now();
       const budget = AbortSignal.timeout(grace * 1000);
       const h = await runHook(preStop, c, formatPod(pod.spec), instance, pod.net, grace * 1000, budget);
+      if (h.fallback) pod.emit('Warning', 'LifecycleHTTPFallback', null, h.fallback);
       if (h.ok) pod.emit('Normal', 'PreStopHookSucceeded', c.name, `preStop hook finished: ${h.detail}`);
       else pod.emit('Warning', 'FailedPreStopHook', c.name, MESSAGES.preStopFailed, h.detail);
       grace -= Math.floor((pod.now() - t0) / 1000);

@@ -163,6 +163,13 @@ export function toolboxImage(): FakeImage {
           const { id, args } = JSON.parse(line) as { id: number; args: string[] };
           const listening = c.runtime.accepts(c, args[1] ?? '', Number(args[2]));
           const http = args[0] === 'http';
+          // Its servers speak plain HTTP: an HTTPS request gets Go's complaint.
+          if (listening && http && args[4] === 'HTTPS') {
+            const url = `https://${args[1]}:${args[2]}${args[3]}`;
+            const output = `Get "${url}": http: server gave HTTP response to HTTPS client`;
+            setImmediate(() => onLine(JSON.stringify({ id, result: 'failure', status: null, output })));
+            return true;
+          }
           setImmediate(() =>
             onLine(
               JSON.stringify(

@@ -369,4 +369,26 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
     expect(events.indexOf('Terminated app')).toBeGreaterThan(events.indexOf('Deleting '));
     expect(run.records.get('app')?.restartCount).toBe(0);
   });
+
+  it('an HTTPS hook answered in plain HTTP is tried again in HTTP and succeeds, with a LifecycleHTTPFallback event (lifecycle/handlers.go runHTTPHandler)', async () => {
+    const run = await runPod(
+      `  containers:
+    - name: app
+      image: app:1
+      lifecycle: {postStart: {httpGet: {port: 8080, scheme: HTTPS}}}
+`,
+      { until: 'app.Started>=1', seconds: 10 },
+    );
+    const fallback = run.timeline.events.find((e) => e.reason === 'LifecycleHTTPFallback');
+    expect(fallback).toMatchObject({
+      type: 'Warning',
+      container: null,
+      message: expect.stringMatching(
+        /^request to HTTPS lifecycle hook 10\.89\.0\.\d+:8080 got HTTP response, retry with HTTP succeeded$/,
+      ),
+    });
+    expect(run.timeline.events.find((e) => e.reason === 'PostStartHookSucceeded')?.message).toBe(
+      'postStart hook finished: HTTP 200',
+    );
+  });
 });
