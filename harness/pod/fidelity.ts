@@ -53,7 +53,7 @@ export const FIDELITY: readonly FidelityNote[] = [
   },
   {
     behaviour: 'Exec probes and exec hooks',
-    follows: 'probe/exec, prober.go',
+    follows: 'probe/exec exec.go Probe, prober.go runProbe (ExpandContainerCommandOnlyStatic)',
     level: 'approximated',
     how: 'run through the engine exec API, $(VAR) expanded from plain env values; stdout and stderr as written, cut at 10 KiB; a command that outlives timeoutSeconds is reported as `command "..." timed out` but keeps running in the container (the engine cannot kill an exec), as with dockershim',
     applies: (s) =>
@@ -102,7 +102,7 @@ export const FIDELITY: readonly FidelityNote[] = [
   },
   {
     behaviour: 'Restart policy and CrashLoopBackOff',
-    follows: 'kuberuntime_container.go doBackOff, client-go flowcontrol Backoff',
+    follows: 'kuberuntime_manager.go doBackOff, client-go flowcontrol Backoff.Next and IsInBackOffSince',
     level: 'reproduced',
     how: "first restart at once, then 10 s doubling to 300 s, starting over after 600 s without a restart; every figure multiplied by the run's back-off scale",
   },
@@ -114,45 +114,47 @@ export const FIDELITY: readonly FidelityNote[] = [
   },
   {
     behaviour: 'Probes during termination and the endpoint views',
-    follows: 'prober/worker.go, endpointslice controller',
+    follows:
+      'prober/prober_manager.go StopLivenessAndStartup, prober/worker.go doProbe, endpointslice controller podToEndpoint',
     level: 'reproduced',
     how: 'on deletion liveness and startup stop while readiness keeps running; the Ready condition changes only with container readiness; the EndpointSlice view (ready=false, serving, terminating=true) changes at once',
   },
   {
     behaviour: 'Phase and conditions',
-    follows: 'kubelet_pods.go getPhase, status/generate.go',
+    follows:
+      'kubelet_pods.go getPhase, status/generate.go GeneratePodReadyCondition and GenerateContainersReadyCondition',
     level: 'reproduced',
     how: "pure functions of the container statuses: PodReadyToStartContainers, Initialized, Ready, ContainersReady (with the kubelet's reasons and messages), PodScheduled",
   },
   {
     behaviour: 'Events',
-    follows: 'kubelet/events/event.go',
+    follows: 'kubelet/events/event.go, the recordContainerEvent calls of kuberuntime and images',
     level: 'reproduced',
-    how: "Pulled, Created, Started, Killing, BackOff, Unhealthy, ProbeWarning, FailedPostStartHook and FailedPreStopHook with the kubelet's message formats; every other reason in the timeline is the emulator's own (source: harness)",
+    how: "Pulling, Pulled, Created, Started, Failed, ErrImageNeverPull, Killing, BackOff, Unhealthy, ProbeWarning, FailedPostStartHook, FailedPreStopHook and LifecycleHTTPFallback with the kubelet's message formats; every other reason in the timeline is the emulator's own (source: harness)",
   },
   {
     behaviour: 'gRPC probes',
-    follows: 'probe/grpc',
+    follows: 'probe/grpc grpc.go Probe',
     level: 'reproduced',
     how: 'grpc.health.v1.Health/Check from the node-side helper (python3-grpcio); SERVING succeeds',
     applies: (s) => anyProbe(s, (c) => PROBE_KINDS.some((k) => c[k]?.grpc)),
   },
   {
     behaviour: 'Environment: value, fieldRef, $(VAR) in command and args, workingDir',
-    follows: 'kubelet_pods.go makeEnvironmentVariables, expansion',
+    follows: 'kubelet_pods.go makeEnvironmentVariables, third_party/forked/golang/expansion Expand',
     level: 'approximated',
     how: 'plain values and fieldRef (metadata.name/namespace/uid, status.podIP, spec.nodeName = harness-node) are set; secretKeyRef, configMapKeyRef and envFrom need an API server and are refused or ignored',
   },
   {
     behaviour: 'Workloads',
-    follows: 'pod templates',
+    follows: 'the workload controllers (pod templates only)',
     level: 'approximated',
     how: 'a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob runs its pod template as one replica; no controller behaviour (rollouts, Job completions and backoffLimit)',
     applies: (s) => !s.from.startsWith('Pod/'),
   },
   {
     behaviour: 'Resources, volumes, security context, service accounts, scheduling',
-    follows: '-',
+    follows: 'kuberuntime_container.go generateContainerConfig, volumemanager, the scheduler',
     level: 'not possible',
     how: "accepted and ignored (listed per pod when present); the engine's default limits apply",
     applies: (s) => s.ignored.length > 0,
