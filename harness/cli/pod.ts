@@ -26,9 +26,12 @@ The pod gets a sandbox on its own internal engine network (no route off the mach
 with a pod IP, reached from a node-side helper as the kubelet reaches it from the node;
 init containers one at a time and native sidecars (restartPolicy: Always); app
 containers in order (a postStart hook holds the next); startup / liveness / readiness
-probes (exec, httpGet, tcpSocket, grpc); restarts per restartPolicy with
-CrashLoopBackOff; and on deletion the termination sequence (preStop, stop signal,
-grace >= 2 s, SIGKILL; sidecars last). Writes DIR/pod.json: status (PodStatus shape),
+probes (exec, httpGet, tcpSocket, grpc); images pulled as imagePullPolicy says
+(ErrImagePull, ImagePullBackOff); a container that cannot start is a StartError, and
+every exit is restarted per restartPolicy with CrashLoopBackOff; and on deletion the
+termination sequence (preStop, stop signal, grace >= 2 s, SIGKILL; sidecars stop last).
+A container that cannot run never ends the run: only an engine that stops answering
+does. Writes DIR/pod.json: status (PodStatus shape),
 events (kubectl-describe reasons and messages, a timeline in ms from the start), the
 endpoint view, and the emulation notes; and pod.html. Live events on stderr.
 
