@@ -136,7 +136,7 @@ export const FIDELITY: readonly FidelityNote[] = [
     behaviour: 'gRPC probes',
     follows: 'probe/grpc grpc.go Probe',
     level: 'reproduced',
-    how: 'grpc.health.v1.Health/Check from the node-side helper (python3-grpcio); SERVING succeeds',
+    how: "grpc.health.v1.Health/Check from the node-side helper (python3-grpcio) with User-Agent kube-probe/1.33; SERVING succeeds ('service healthy'); the failures in grpc.go's words (connect timeout, health protocol not implemented, rpc timeout, 'service unhealthy (responded with \"NOT_SERVING\")')",
     applies: (s) => anyProbe(s, (c) => PROBE_KINDS.some((k) => c[k]?.grpc)),
   },
   {

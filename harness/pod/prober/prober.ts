@@ -126,7 +126,14 @@ async function attempt(probe: Probe, c: Container, instance: RunningContainer, n
     else if (probe.tcpSocket)
       args = ['tcp', probe.tcpSocket.host || net.podIP, String(probePort(probe.tcpSocket.port, c)), String(timeoutS)];
     else if (probe.grpc)
-      args = ['grpc', net.podIP, String(probe.grpc.port), probe.grpc.service ?? '', String(timeoutS)];
+      args = [
+        'grpc',
+        net.podIP,
+        String(probe.grpc.port),
+        probe.grpc.service ?? '',
+        String(timeoutS),
+        `kube-probe/${KUBE_VERSION}`,
+      ];
     else return { result: 'failure', output: 'unknown probe handler' };
   } catch (err) {
     if (err instanceof UnresolvedPort) return { result: 'error', output: err.message };
