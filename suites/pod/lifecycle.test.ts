@@ -504,10 +504,14 @@ describe('restart policies for app containers', () => {
     expect(status(o, 'keeps-running')?.restartCount).toBe(0);
   });
 
-  it('Never: a failed container is not restarted and the pod is Failed', () => {
+  it('Never: a failed container is not restarted; with no container left running the pod is killed (its grace period) and Failed', () => {
     const o = of('never');
     expect(o.status.phase).toBe('Failed');
     expect(status(o, 'fails')).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 3 } } });
     expect(find(o, 'Started', 'fails')).toHaveLength(1);
+    // The only container left fails liveness: the pod is killed, with the pod's grace period.
+    expect(find(o, 'Killing', 'unhealthy').map((e) => e.message)).toEqual(['Stopping container unhealthy']);
+    expect(find(o, 'StopSignal', 'unhealthy')[0]?.message).toBe('sending SIGTERM; 3 s left of the grace period');
+    expect(status(o, 'unhealthy')).toMatchObject({ restartCount: 0, state: { terminated: {} } });
   });
 });
