@@ -32,11 +32,13 @@ async function prober(container: Container, image: FakeImage = podAppImage()) {
   const timeline = new Timeline();
   const reported: string[] = [];
   const state = { instance: null as RunningContainer | null, running: false, started: false, startedAtMs: 0 };
+  /** How many times the container was looked at (each tick of a worker looks once). */
+  let ticks = 0;
   const manager = new ProberManager(
     {
       emit: (...a) => timeline.emit(...a),
       current: () =>
-        state.instance
+        ++ticks && state.instance
           ? {
               instance: state.instance,
               running: state.running,
@@ -58,6 +60,7 @@ async function prober(container: Container, image: FakeImage = podAppImage()) {
     timeline,
     reported,
     state,
+    ticks: () => ticks,
     async start(started = true) {
       state.instance = await RunningContainer.start(runtime, { image: 'app:1', purpose: 'pod-container' });
       instances.push(state.instance);
@@ -131,9 +134,10 @@ describe.concurrent('prober manager (pkg/kubelet/prober)', () => {
     await p.start();
     expect(await until(() => p.reported.includes('livenessProbe app Failure'))).toBe(true);
     expect(image.asked()).toBe(2);
-    // On hold: the worker asks nothing more of this instance.
+    // On hold: two more ticks of the worker ask nothing more of this instance.
     const asked = image.asked();
-    await until(() => p.timeline.events.length > 2, 1500);
+    const ticked = p.ticks();
+    expect(await until(() => p.ticks() >= ticked + 2)).toBe(true);
     expect(image.asked()).toBe(asked);
     p.stop();
     await p.start();
@@ -164,16 +168,22 @@ describe.concurrent('prober manager (pkg/kubelet/prober)', () => {
     await p.done();
   });
 
-  it('liveness and readiness wait until the container has started; a readiness not yet Success is run at once when it has (worker.go doProbe: !started; prober_manager.go UpdatePodStatus)', async () => {
+  it('liveness and readiness wait until the container has started, then probe (worker.go doProbe: !started)', async () => {
     const p = await prober({
       name: 'app',
-      readinessProbe: { exec: { command: ['true'] }, periodSeconds: 60 },
+      readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
+      livenessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
     });
     const instance = await p.start(false);
-    expect(p.manager.result('readinessProbe', instance.id)).toBeUndefined();
+    // Two ticks of each worker see the new instance (its initial results) and probe nothing.
+    const ticked = p.ticks();
+    expect(await until(() => p.ticks() >= ticked + 4)).toBe(true);
+    expect(p.manager.result('readinessProbe', instance.id)).toBe('Failure');
+    expect(p.manager.result('livenessProbe', instance.id)).toBe('Success');
+    expect(p.timeline.events).toEqual([]);
     p.state.started = true;
-    p.manager.updatePodStatus();
     expect(await until(() => p.manager.result('readinessProbe', instance.id) === 'Success')).toBe(true);
+    expect(await until(() => p.timeline.events.some((e) => e.message === 'Liveness probe succeeded'))).toBe(true);
     await p.done();
   });
 

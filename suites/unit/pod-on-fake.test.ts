@@ -262,10 +262,15 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
 `,
       { seconds: 1 },
     );
-    const stop = (c: string) =>
-      run.timeline.events.find((e) => e.reason === 'StopSignal' && e.container === c)?.message;
-    expect(stop('app')).toBe('sending SIGTERM; 4 s left of the grace period');
-    expect(stop('other')).toBe('sending SIGTERM; 5 s left of the grace period');
+    const event = (reason: string, c: string) =>
+      run.timeline.events.find((e) => e.reason === reason && e.container === c);
+    // The hook ran at least 1.5 s: only its whole seconds come off (not 1.5, which would leave 3.5).
+    const hookMs = (event('PreStopHookSucceeded', 'app')?.atMs ?? 0) - (event('PreStopHookStarted', 'app')?.atMs ?? 0);
+    expect(hookMs).toBeGreaterThanOrEqual(1500);
+    expect(event('StopSignal', 'app')?.message).toBe(
+      `sending SIGTERM; ${Math.max(2, 5 - Math.floor(hookMs / 1000))} s left of the grace period`,
+    );
+    expect(event('StopSignal', 'other')?.message).toBe('sending SIGTERM; 5 s left of the grace period');
     expect(
       run.timeline.events.find((e) => e.reason === 'PreStopHookSucceeded' && e.container === 'other')?.message,
     ).toBe('preStop hook finished: slept 0 s');
@@ -286,10 +291,12 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
     // The sidecar's preStop finished while the app's still ran; its stop came after the app exited.
     expect(at('PreStopHookSucceeded side')).toBeLessThan(at('PreStopHookSucceeded app'));
     expect(at('Terminated app')).toBeLessThan(at('StopSignal side'));
-    // Its turn took 1 s (truncated) of its 5 s.
-    expect(run.timeline.events.find((e) => e.reason === 'StopSignal' && e.container === 'side')?.message).toBe(
-      'sending SIGTERM; 4 s left of the grace period',
-    );
+    // Its turn (the app's 1.2 s preStop and stop) took whole seconds off its 5 s: fewer are left, a whole number.
+    const left = /^sending SIGTERM; (\d+) s left of the grace period$/.exec(
+      run.timeline.events.find((e) => e.reason === 'StopSignal' && e.container === 'side')?.message ?? '',
+    )?.[1];
+    expect(Number(left)).toBeGreaterThanOrEqual(2);
+    expect(Number(left)).toBeLessThanOrEqual(4);
   });
 
   it('an image the runtime lacks: Pulling, "Failed to pull image", Error: ErrImagePull, then ImagePullBackOff until the back-off has passed; the pod stays Pending, the run goes on (image_manager.go EnsureImageExists)', async () => {
