@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HarnessFaultError } from './errors.js';
@@ -25,3 +26,9 @@ export const imagesDir = (): string => join(projectRoot(), 'images');
 export const reportsDir = (): string => join(projectRoot(), 'reports');
 /** Where runs write their reports by default: reports/ in the working directory. */
 export const outputDir = (): string => join(process.cwd(), 'reports');
+
+/** The harness's state on this machine (its runs, its own containerd): XDG_STATE_HOME or ~/.local/state. */
+export function stateDir(): string {
+  const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  return join(base, 'container-lifecycle-harness');
+}

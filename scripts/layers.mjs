@@ -36,7 +36,7 @@ export const LAYERS = [
     'text.ts',
     'signals.ts',
   ],
-  ['engine/'],
+  ['engine/', 'cri/'],
   ['observe/'],
   ['images/'],
   ['runtime/'],

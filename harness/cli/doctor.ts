@@ -1,3 +1,4 @@
+import { criStatus } from '../cri/containerd.js';
 import { engineAdvisories } from '../engine/advisories.js';
 import { engineCandidates, findEngine } from '../engine/connect.js';
 import { noEngineAdvice } from '../engine/bringup.js';
@@ -15,12 +16,13 @@ Says which container engine answers (Docker or Podman, version, socket; DOCKER_H
 or CONTAINER_HOST when set, else Docker's socket, then Podman's rootful and rootless), whether the
 base and toolbox images exist, and what to run when something is missing; names the
 engine's component versions with known sandbox escapes or leaks off the machine (upstream
-fixes: a distribution's package may carry them). Changes nothing. Exit 0 when ready, 2
-when not.
+fixes: a distribution's package may carry them), and whether the harness's own
+containerd with the CRI (\`harness setup --runtime cri\`) runs. Changes nothing. Exit 0
+when ready, 2 when not.
 
 Options:
   --json   print what was found as one JSON object on stdout (ready, engine, base,
-           toolbox, and the problem with its advice when not ready)`;
+           toolbox, cri, and the problem with its advice when not ready)`;
 
 /** What doctor found, as --json prints it. */
 export interface DoctorFindings {
@@ -28,6 +30,8 @@ export interface DoctorFindings {
   engine: { kind: string; version: string; apiVersion: string; cgroupVersion: string; endpoint: string } | null;
   base: { image: string; state: 'missing' | 'stale' | 'present' } | null;
   toolbox: { image: string; present: boolean } | null;
+  /** The harness's own containerd with the CRI: whether it runs (not needed to be ready). */
+  cri?: { state: 'ready' | 'stopped'; socket: string; version?: string };
   /** Known sandbox escapes or leaks of the engine's component versions (see advisories.ts). */
   advisories?: string[];
   problem?: string;
@@ -98,6 +102,12 @@ export async function doctor(out: (line: string) => void, findings?: DoctorFindi
   const toolboxOk = toolboxTag ? !!(await imageId(on, toolboxTag)) : false;
   out(`toolbox  ${toolboxTag ?? 'harness/toolbox'}: ${toolboxOk ? 'present' : 'missing'}`);
   if (findings) findings.toolbox = { image: toolboxTag ?? 'harness/toolbox', present: toolboxOk };
+  const cri = await criStatus();
+  out(
+    `cri      ${cri.state === 'ready' ? `containerd ${cri.version} at ${cri.socket}` : 'not running (only `--runtime cri` needs it: `harness setup --runtime cri`)'}`,
+  );
+  if (findings)
+    findings.cri = { state: cri.state, socket: cri.socket, ...(cri.version ? { version: cri.version } : {}) };
   if (baseState !== 'ok' || !toolboxOk) {
     throw new NotReadyError(
       `not ready: the ${baseState !== 'ok' ? 'base' : 'toolbox'} image is missing or stale: run \`npx harness setup\``,

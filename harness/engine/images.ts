@@ -137,3 +137,8 @@ export async function pullImage(session: OnEngine, ref: string, timeoutMs: numbe
     clearTimeout(timer);
   }
 }
+
+/** The image as `docker save` writes it: a tar stream of its layers and config. */
+export function saveImage(session: OnEngine, ref: string): Promise<NodeJS.ReadableStream> {
+  return session.engine.docker.getImage(ref).get();
+}

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { stateDir } from '../paths.js';
 
 /**
  * The harness's record of the runs it opened on this machine: one file per run
@@ -9,10 +9,6 @@ import { join } from 'node:path';
  * image that carries the harness's labels, a container started by hand) never makes the
  * harness remove what it did not create.
  */
-function stateDir(): string {
-  const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
-  return join(base, 'container-lifecycle-harness');
-}
 
 const runsDir = (): string => join(stateDir(), 'runs');
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$/;

@@ -123,6 +123,18 @@ export function toolboxSpec(base: string): ImageSpec {
   };
 }
 
+/** The pause image of the harness's own containerd (its CRI sandbox_image). */
+export function pauseSpec(base: string): ImageSpec {
+  return {
+    name: 'pause',
+    contextDir: imagesDir(),
+    dockerfile: 'pause/Dockerfile',
+    include: ['pause'],
+    purpose: 'pause-image',
+    base,
+  };
+}
+
 export function variantSpec(variant: Variant, base: string): ImageSpec {
   const folder = `variants/${variant.folder ?? variant.name}`;
   return {
