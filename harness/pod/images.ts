@@ -1,4 +1,5 @@
 import type { Container } from 'kubernetes-types/core/v1.js';
+import { StartCancelledError } from '../errors.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { goDuration, MESSAGES, type Timeline } from './events.js';
 import type { Backoff } from './backoff.js';
@@ -65,10 +66,16 @@ export class ImagePuller {
     return `${c.name}/${c.image ?? ''}`;
   }
 
-  async ensure(c: Container): Promise<void> {
+  /**
+   * Make `c`'s image present, or throw an ImageError. Once `deletion` aborts (the pod's
+   * deletion began while the runtime was asked), nothing more is done or said: a
+   * StartCancelledError.
+   */
+  async ensure(c: Container, deletion?: AbortSignal): Promise<void> {
     const image = c.image ?? '';
     const policy = pullPolicy(c);
     const present = !!(await this.runtime.imageId(image));
+    if (deletion?.aborted) throw new StartCancelledError(`container ${c.name}`);
     if (policy !== 'Always' && present) {
       this.emit('Normal', 'Pulled', c.name, MESSAGES.pulled(image));
       return;
@@ -88,6 +95,7 @@ export class ImagePuller {
     this.emit('Normal', 'Pulling', c.name, `Pulling image "${image}"`);
     const t0 = this.now();
     const failure = await this.runtime.pull(image, PULL_TIMEOUT_MS);
+    if (deletion?.aborted) throw new StartCancelledError(`container ${c.name}`);
     if (failure) {
       const at = this.now();
       this.backoff.next(key, at);

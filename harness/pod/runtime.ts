@@ -73,7 +73,7 @@ export class RuntimeManager {
     const env = this.env(c);
     // Once the pod's deletion began, no container starts (the pod worker stops syncing starts).
     if (pod.deletion.aborted) throw new StartCancelledError(`container ${c.name}`);
-    await pod.images.ensure(c);
+    await pod.images.ensure(c, pod.deletion);
     const instance = await RunningContainer.start(pod.runtime, {
       image: c.image ?? '',
       purpose: 'pod-container',
