@@ -26,6 +26,9 @@ spec:
         exec: { command: ['no-such-probe'] }
         periodSeconds: 1
         failureThreshold: 1
+        # A busy engine can take more than the default 1 s to refuse the exec: that would
+        # be a timeout (a failure), not the refusal this pod shows.
+        timeoutSeconds: 20
       readinessProbe:
         tcpSocket: { port: http }
         periodSeconds: 1
