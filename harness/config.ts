@@ -6,7 +6,6 @@ import { Type, type Static } from '@sinclair/typebox';
 import { checkRegex, normalizeRunOptions, RUN_OPTION_PROPERTIES, Scalar } from './certify/run-options.js';
 import { BadInputError } from './errors.js';
 import { insideFolder } from './safe-paths.js';
-import { registerSecrets } from './secrets.js';
 import { readYamlFile, schemaCheck } from './yaml-file.js';
 
 /** The file `harness matrix` reads from the working directory when no --config is given. */
@@ -110,7 +109,6 @@ export function loadConfig(path: string): HarnessConfig {
     names.add(s.name);
     if (s.ready?.log && s.ready.port) throw new BadInputError(`${key}.ready" takes log or port, not both`);
     const { init, ...run } = normalizeRunOptions(s, dir, (k) => `${key}.${k}"`);
-    if (run.env) registerSecrets(run.env);
     const subject: ConfigSubject['subject'] = {
       name: s.name,
       ...run,

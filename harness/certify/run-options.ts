@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { BadInputError } from '../errors.js';
 import { insideFolder } from '../safe-paths.js';
+import { registerSecrets } from '../secrets.js';
 
 /**
  * How an image is run, as `docker run` configures it: environment, entrypoint, command,
@@ -46,7 +47,7 @@ export type RunOptionsInFile = Static<TObject<typeof RUN_OPTION_PROPERTIES>>;
 /**
  * The one normalization of run options read from a file: commands as word lists, the
  * env file read (relative to `folder`, never outside it) with `env` over it, every
- * value a string. `where(key)` names a key in an error ("invalid policy p.yaml: key
+ * value a string and registered as a secret. `where(key)` names a key in an error ("invalid policy p.yaml: key
  * \"run.cmd\"").
  */
 export function normalizeRunOptions(
@@ -56,6 +57,8 @@ export function normalizeRunOptions(
 ): Pick<RunOptions, 'env' | 'entrypoint' | 'cmd' | 'user' | 'init'> {
   const fromFile = raw.envFile ? parseEnvFile(insideFolder(folder, raw.envFile, where('envFile'))) : {};
   const env = { ...fromFile, ...Object.fromEntries(Object.entries(raw.env ?? {}).map(([k, v]) => [k, String(v)])) };
+  // Every value given to an image may be a secret: masked wherever the harness prints or writes.
+  registerSecrets(env);
   const command = (x: string | string[] | undefined, key: string) =>
     x === undefined ? undefined : Array.isArray(x) ? x : parseCommand(x, where(key));
   const entrypoint = command(raw.entrypoint, 'entrypoint');

@@ -10,8 +10,6 @@ import type { TerminationOrdering } from './termination-order.js';
 import { formatPod, type PodSpecResolved } from './manifest.js';
 import type { PodNetwork } from './network.js';
 
-export { Backoff } from './backoff.js';
-
 /** The least grace period a container's stop is given (kuberuntime_container.go minimumGracePeriodInSeconds). */
 const MINIMUM_GRACE_SECONDS = 2;
 

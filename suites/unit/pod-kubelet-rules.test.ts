@@ -9,7 +9,7 @@ import { monotonicMs } from '../../harness/observe/clock.js';
 import { containerEnv, expand } from '../../harness/pod/expansion.js';
 import { fidelityMarkdown, notesFor } from '../../harness/pod/fidelity.js';
 import { parsePod, resolveProbe, type PodSpecResolved } from '../../harness/pod/manifest.js';
-import { Backoff } from '../../harness/pod/runtime.js';
+import { Backoff } from '../../harness/pod/backoff.js';
 import { getPhase, podConditions, type ContainerRecord, type State } from '../../harness/pod/status.js';
 import { computePodActions } from '../../harness/pod/sync.js';
 import { BadInputError } from '../../harness/errors.js';
