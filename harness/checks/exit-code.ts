@@ -110,12 +110,18 @@ function exitCodeOnStopSignal(
       const { stopSignal } = await container.config();
       const latencyMs = await container.engineLatencyMs();
       const waitS = judgedGraceSeconds(G, latencyMs);
-      await container.signal(stopSignal);
+      const { delivered } = await container.signal(stopSignal);
       let exited = await container.waitExit(waitS * 1000);
       // Not reported as exited: is it still running, or has the busy engine not yet
       // processed an exit that happened? Its process list answers without that lag.
       const left = exited ? null : await container.processes();
       if (!exited && !left?.length) exited = await container.waitExit(HANG_MS);
+      // The engine refused the signal (it held the container as not running) while its
+      // processes ran on: nothing was asked of the image, so nothing can be judged.
+      if (!exited && !delivered)
+        throw new ScenarioError(
+          `the engine did not deliver ${stopSignal}: it answered that the container was not running`,
+        );
       const logs = await container.logs();
       if (!exited) {
         return {

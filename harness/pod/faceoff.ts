@@ -28,6 +28,19 @@ const eventMatching = (container: string, reason: string, message: RegExp): PodC
   holds: (pod) => pod.events.some((e) => e.container === container && e.reason === reason && message.test(e.message)),
 });
 
+/**
+ * A container killed for the reason a Killing event's message matches, the SIGKILL that
+ * ended that termination seen too (a kill for another reason, such as a startup probe
+ * that ran out of attempts on a slow machine, does not count).
+ */
+const killedFor = (container: string, why: RegExp): PodCondition => ({
+  text: `${container}.Killing matching ${why} then ${container}.SIGKILL`,
+  holds: (pod) => {
+    const kill = pod.events.find((e) => e.container === container && e.reason === 'Killing' && why.test(e.message));
+    return !!kill && pod.events.some((e) => e.container === container && e.reason === 'SIGKILL' && e.atMs >= kill.atMs);
+  },
+});
+
 const until = (...conditions: (string | PodCondition)[]) =>
   allOf(conditions.map((c) => (typeof c === 'string' ? parseUntil(c) : c)));
 
@@ -63,7 +76,7 @@ export const POD_SCENARIOS: Record<
         'slow-poststart.ProbeSucceeded>=1',
         'bad-poststart.restarts>=1',
         'gated.StartupSucceeded>=1',
-        'gated.SIGKILL>=1',
+        killedFor('gated', /failed liveness probe/),
       ),
   },
   http: {
