@@ -28,6 +28,7 @@ import { sharedSlots } from './run/slots.js';
 
 export { runBattery, plan } from './matrix.js';
 export { buildReport } from './report/build.js';
+export type { ReportedCheck } from './report/build.js';
 export { writeReport, FORMATS, type Format } from './report/write.js';
 export { renderHtml } from './report/html.js';
 export { renderMarkdown } from './report/markdown.js';

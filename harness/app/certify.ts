@@ -3,6 +3,7 @@
  * library's certifyImage alike: one set of inputs (images, policy, run options, grace)
  * gives one verdict, one exit code and one report, whichever door they came through.
  */
+import { CERTIFY_CHECKS } from '../checks/battery.js';
 import type { Observation } from '../checks/observation.js';
 import type { CheckContext } from '../checks/subject.js';
 import { evidenceLine } from '../certify/evidence.js';
@@ -170,6 +171,8 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
       concurrency: load.concurrency,
       load,
       observations: outcomes.flatMap((o) => o.observations),
+      // The gate's own scenarios of each check, in its order.
+      checks: CERTIFY_CHECKS.map((c) => ({ ...c, scenarios: c.certify?.scenarios ?? c.scenarios })),
     }),
     ...(single ? { image: single } : {}),
     images: outcomes.map((o) => ({

@@ -3,12 +3,6 @@ import type { VariantFacts } from '../images/catalogue.js';
 import type { Observation, Verdict } from './observation.js';
 import type { CheckContext, Subject } from './subject.js';
 
-/** What a report keeps of one observation: enough to judge and to draw a cell. */
-export interface Judged<O extends object> {
-  verdict: Verdict;
-  observed: O;
-}
-
 /**
  * The terms of a certification policy a check judges by (the certify gate's Policy has
  * them, and more): declared here so checks sit below the gate that runs them.
@@ -51,8 +45,11 @@ export interface CheckDefinition<O extends object = object> {
   run(ctx: CheckContext, subject: Subject, scenario: string | null): Promise<Observation<O>>;
   /** The deterministic fields a catalogue subject must show (undefined: none known). */
   expected(subject: CatalogueSubject, scenario: string | null): Partial<O> | undefined;
-  /** The matrix cell's headline across one subject's scenarios. */
-  keyFigure(results: readonly Judged<O>[]): string;
+  /**
+   * One observation's headline figure, a few characters (a matrix cell shows its
+   * scenarios' figures together). The report carries it: renderers never load checks.
+   */
+  figure(observed: O, scenario: string | null): string;
   /** Stop duration and outcome, for the report's stop chart. */
   stopBar?(observed: O): { stopDurationMs: number; killed: boolean; exitCode: number | null } | undefined;
   /** How a failure is fixed, in a few sentences: the help text of its SARIF rule. */

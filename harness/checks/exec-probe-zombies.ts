@@ -77,5 +77,5 @@ export const execProbeZombiesCheck = defineCheck<ExecProbeZombiesObserved>({
   // The same reapers as for any orphan: shells waiting for their child and every init
   // reap them; a Python program as PID 1 leaves one zombie per probe.
   expected: ({ facts }) => ({ probes: PROBES, zombies: facts.role === 'program' ? PROBES : 0 }),
-  keyFigure: ([first]) => `${first?.observed.zombies ?? '?'} Z / ${first?.observed.probes ?? '?'} probes`,
+  figure: (o) => `${o.zombies ?? '?'} Z / ${o.probes ?? '?'} probes`,
 });

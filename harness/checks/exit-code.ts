@@ -165,16 +165,7 @@ export const exitCodeCheck = defineCheck<ExitCodeObserved | ExitOnStopSignalObse
     // PID 1 ignores even its own SIGTERM when the disposition is the default.
     return facts.role === 'program' ? { exitCode: null, survived: true } : { exitCode: 143 };
   },
-  keyFigure: (results) =>
-    results
-      .map((r) =>
-        'survived' in r.observed && r.observed.survived
-          ? 'alive'
-          : r.observed.exitCode == null
-            ? 'no exit'
-            : String(r.observed.exitCode),
-      )
-      .join(', '),
+  figure: (o) => ('survived' in o && o.survived ? 'alive' : o.exitCode == null ? 'no exit' : String(o.exitCode)),
   certify: {
     question: 'the exit code on its stop signal is an accepted one?',
     scenarios: ['on-stop-signal'],

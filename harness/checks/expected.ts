@@ -8,11 +8,9 @@
  */
 import { checkByName, type AnyCheck } from './battery.js';
 import { PROGRAMS, variantByName, type Program } from '../images/catalogue.js';
+import { ENGINE_NOTE } from '../images/expected-row.js';
 
 type Row = Record<string, unknown>;
-
-/** The key of an expected row's note on why an engine differs: said, never compared. */
-export const ENGINE_NOTE = 'engineNote';
 
 /** The expected row for a catalogue subject's check and scenario (undefined for other images). */
 export function expectedRow(
@@ -32,13 +30,4 @@ export function expectedRow(
   // Say why only where the row itself changed on this engine.
   const usual = definition.expected({ variant: v.name, facts: v.facts, program: program as Program }, scenario);
   return JSON.stringify(usual) === JSON.stringify(row) ? row : { ...row, [ENGINE_NOTE]: differs.why };
-}
-
-/** The fields of `expected` that differ in `observed` (empty when the row holds). */
-export function mismatches(expected: Row, observed: object): string[] {
-  const o = observed as Row;
-  return Object.entries(expected)
-    .filter(([k]) => k !== ENGINE_NOTE)
-    .filter(([k, v]) => JSON.stringify(o[k]) !== JSON.stringify(v))
-    .map(([k, v]) => `${k}: expected ${JSON.stringify(v)}, observed ${JSON.stringify(o[k])}`);
 }

@@ -139,10 +139,7 @@ export const gracefulStopCheck = defineCheck<GracefulStopObserved>({
     if (!stopsOnTerm(facts, program)) return { exitCode: 137, killed: true };
     return { exitCode: program === 'aware' ? 0 : 143, killed: false };
   },
-  keyFigure([first]) {
-    const o = first?.observed;
-    return `${o?.exitCode} in ${((o?.stopDurationMs ?? 0) / 1000).toFixed(2)}s${o?.killed ? ' KILL' : ''}`;
-  },
+  figure: (o) => `${o.exitCode} in ${((o.stopDurationMs ?? 0) / 1000).toFixed(2)}s${o.killed ? ' KILL' : ''}`,
   stopBar: (o) =>
     typeof o.stopDurationMs === 'number'
       ? { stopDurationMs: o.stopDurationMs, killed: !!o.killed, exitCode: o.exitCode }

@@ -100,8 +100,5 @@ export const orphansOnStopCheck = defineCheck<OrphansOnStopObserved>({
     if (facts.signalsGroup && program === 'naive') return { grandchildren: GRANDCHILDREN, killed: false };
     return { grandchildren: GRANDCHILDREN, reached: !!facts.signalsGroup, killed: !stopsOnTerm(facts, program) };
   },
-  keyFigure([first]) {
-    const o = first?.observed;
-    return `${o?.signalled}/${o?.grandchildren} sig${o?.killed ? ' KILL' : ''}`;
-  },
+  figure: (o) => `${o.signalled}/${o.grandchildren} sig${o.killed ? ' KILL' : ''}`,
 });

@@ -137,10 +137,10 @@ export const pid1Check = defineCheck<Pid1Observed>({
             : facts.initSigterm;
     return { pid1: facts.pid1, sigterm };
   },
-  keyFigure([first]) {
+  figure(o) {
     // The kernel drops a default SIGTERM for PID 1.
-    const term = first?.observed.sigterm === 'default' ? 'dropped' : first?.observed.sigterm;
-    return `${first?.observed.pid1 ?? '?'}${term ? ` TERM ${term}` : ''}`;
+    const term = o.sigterm === 'default' ? 'dropped' : o.sigterm;
+    return `${o.pid1 ?? '?'}${term ? ` TERM ${term}` : ''}`;
   },
   certify: {
     question: 'which program is PID 1 (a shell as PID 1 is a warning)',

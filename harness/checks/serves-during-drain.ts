@@ -198,9 +198,8 @@ export const servesDuringDrainCheck = defineCheck<ServesDuringDrainObserved>({
   slow: true,
   run: (ctx, subject) => servesDuringDrain(ctx, subject),
   expected: () => undefined,
-  keyFigure([first]) {
-    const o = first?.observed;
-    if (!o?.port) return 'no port';
+  figure(o) {
+    if (!o.port) return 'no port';
     return o.refusedAtMs === null ? `served ${o.exitedAfterMs} ms` : `refused at ${o.refusedAtMs} ms`;
   },
   certify: {

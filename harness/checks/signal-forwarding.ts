@@ -130,7 +130,7 @@ export const signalForwardingCheck = defineCheck<SignalForwardingObserved>({
     if (!FORWARDED_SIGNALS.includes(signal as (typeof FORWARDED_SIGNALS)[number])) return undefined;
     return { received: reaches(facts.role, program, signal ?? '') };
   },
-  keyFigure: (results) => `${results.filter((r) => r.observed.received === true).length}/${results.length} recv`,
+  figure: (o) => (o.received === true ? 'recv' : 'lost'),
   certify: {
     question: 'does it act on SIGTERM and SIGINT?',
     scenarios: ['SIGTERM', 'SIGINT'],

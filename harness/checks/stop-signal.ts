@@ -69,5 +69,5 @@ export const stopSignalCheck = defineCheck<StopSignalObserved>({
     const gets = facts.role === 'init' || facts.role === 'program' || (facts.role === 'trap' && program === 'aware');
     return { declared: 'SIGINT', received: gets ? 'SIGINT' : null, killed: !gets };
   },
-  keyFigure: ([first]) => `${first?.observed.received ?? 'none'}${first?.observed.killed ? ' KILL' : ''}`,
+  figure: (o) => `${o.received ?? 'none'}${o.killed ? ' KILL' : ''}`,
 });

@@ -171,7 +171,7 @@ export const zombieReapingCheck = defineCheck<ZombieReapingObserved>({
   // bash and dash reap adopted orphans while they wait for their child; a Python
   // program as PID 1 never waits for children it did not start.
   expected: ({ facts }) => ({ zombies: facts.role === 'program' ? 1 : 0 }),
-  keyFigure: (results) => `${results.map((r) => r.observed.zombies ?? '?').join('/')} Z`,
+  figure: (o) => `${o.zombies ?? '?'} Z`,
   certify: {
     question: "a static helper exec'd into it orphans a child: is it reaped?",
     scenarios: ['injected'],

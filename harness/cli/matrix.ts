@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { checkByName, CHECKS } from '../checks/battery.js';
 import { BadInputError, EngineUnavailableError } from '../errors.js';
-import { mismatches } from '../checks/expected.js';
+import { mismatches } from '../images/expected-row.js';
 import { PROGRAMS, VARIANTS, variantByName, type Program } from '../images/catalogue.js';
 import { stderrLogger } from '../log.js';
 import { parseShard, plan, runBattery, shardUnits } from '../matrix.js';
@@ -148,6 +148,7 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
       graceSeconds,
       concurrency,
       load: settle(),
+      checks: CHECKS,
       observations,
     });
     if (rows) report.lifecycle = { rows };

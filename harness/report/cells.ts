@@ -1,5 +1,5 @@
 import type { Verdict } from '../checks/observation.js';
-import { mismatches } from '../checks/expected.js';
+import { mismatches } from '../images/expected-row.js';
 import { shownVerdict, type Report, type ReportResult } from './model.js';
 import { keyFigure } from './text.js';
 
@@ -56,7 +56,7 @@ export function matrixCells(report: Report): { subjects: string[]; checks: strin
         check,
         results,
         verdict: cellVerdict(results),
-        figure: keyFigure(check, results),
+        figure: keyFigure(results),
         unexpected: results.flatMap((r) => unexpectedOf(r).map((m) => `${r.scenario ? `${r.scenario}: ` : ''}${m}`)),
       });
     }

@@ -29,7 +29,7 @@ export function diffReports(baseline: Report, current: Report): CellChange[] {
   const changes: CellChange[] = [];
   const multi = !!(baseline.engines ?? current.engines);
   const on = (report: Report, r: ReportResult) => (multi ? { engine: engineOf(report, r) } : {});
-  const cell = (r: ReportResult) => ({ verdict: r.verdict, figure: keyFigure(r.check, [r]) });
+  const cell = (r: ReportResult) => ({ verdict: r.verdict, figure: keyFigure([r]) });
   for (const [key, a] of after) {
     const b = before.get(key);
     if (!b) {

@@ -1,4 +1,3 @@
-import { checkByName } from '../checks/battery.js';
 import { shownVerdict, type Report, type ReportResult } from './model.js';
 import {
   cellAt,
@@ -107,10 +106,7 @@ ${cell.results.map(scenarioBlock).join('\n')}
 }
 
 function stopChart(report: Report): string {
-  const stops = report.results.flatMap((r) => {
-    const bar = checkByName(r.check)?.stopBar?.(r.observed);
-    return bar ? [{ r, ...bar }] : [];
-  });
+  const stops = report.results.flatMap((r) => (r.stop ? [{ r, ...r.stop }] : []));
   if (!stops.length) return '';
   const graceMs = report.graceSeconds * 1000;
   const maxMs = Math.max(graceMs * 1.25, ...stops.map((s) => s.stopDurationMs));

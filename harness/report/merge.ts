@@ -1,9 +1,8 @@
-import { CHECKS } from '../checks/battery.js';
 import type { Verdict } from '../checks/observation.js';
 import { BadInputError } from '../errors.js';
 import { PROGRAMS, VARIANTS } from '../images/catalogue.js';
-import { ENGINE_NOTE } from '../checks/expected.js';
-import { countTotals, type Report, type ReportResult } from './model.js';
+import { ENGINE_NOTE } from '../images/expected-row.js';
+import { countTotals, type CheckFace, type Report, type ReportResult } from './model.js';
 import { keyFigure } from './text.js';
 
 /** A report read from a file, named for error messages. */
@@ -20,16 +19,18 @@ const resultKey = (engine: string, r: ReportResult) =>
 
 /**
  * Where a result sits in a single unsharded run: catalogue subjects in catalogue order
- * (variant, then program), checks in battery order, scenarios in the check's order;
- * anything else after them, in the order met.
+ * (variant, then program), checks in battery order, scenarios in the check's order (as
+ * the reports list them); anything else after them, in the order met.
  */
-function planRank(r: ReportResult): number[] {
-  const v = VARIANTS.findIndex((x) => x.name === r.variant);
-  const p = PROGRAMS.findIndex((x) => x === r.program);
-  const ci = CHECKS.findIndex((c) => c.name === r.check);
-  const s = ci >= 0 ? (CHECKS[ci]?.scenarios.indexOf(r.scenario) ?? -1) : -1;
-  const big = Number.MAX_SAFE_INTEGER;
-  return [v < 0 ? big : v, p < 0 ? big : p, ci < 0 ? big : ci, s < 0 ? big : s];
+function planRank(checks: readonly CheckFace[]): (r: ReportResult) => number[] {
+  return (r) => {
+    const v = VARIANTS.findIndex((x) => x.name === r.variant);
+    const p = PROGRAMS.findIndex((x) => x === r.program);
+    const ci = checks.findIndex((c) => c.name === r.check);
+    const s = ci >= 0 ? (checks[ci]?.scenarios.indexOf(r.scenario) ?? -1) : -1;
+    const big = Number.MAX_SAFE_INTEGER;
+    return [v < 0 ? big : v, p < 0 ? big : p, ci < 0 ? big : ci, s < 0 ? big : s];
+  };
 }
 
 function compareRanks(a: number[], b: number[]): number {
@@ -78,9 +79,15 @@ export function mergeReports(inputs: NamedReport[]): Report {
     }
   }
   const engineOrder = [...engines.keys()];
+  // The checks the inputs name, in the battery's order (the first input's, then any
+  // other input's that it lacks).
+  const checks: CheckFace[] = [];
+  for (const { report } of inputs)
+    for (const c of report.checks ?? []) if (!checks.some((k) => k.name === c.name)) checks.push(c);
+  const rank = planRank(checks);
   tagged.sort(
     (a, b) =>
-      compareRanks(planRank(a.r), planRank(b.r)) ||
+      compareRanks(rank(a.r), rank(b.r)) ||
       engineOrder.indexOf(a.r.engine ?? '') - engineOrder.indexOf(b.r.engine ?? '') ||
       a.order - b.order,
   );
@@ -102,6 +109,7 @@ export function mergeReports(inputs: NamedReport[]): Report {
     concurrency: Math.max(...inputs.map((i) => i.report.concurrency)),
     totals,
     results,
+    ...(checks.length ? { checks } : {}),
     mergedFrom: inputs.map(({ file, report }) => ({
       file,
       engine: report.engine.kind,
@@ -170,7 +178,7 @@ export function engineDifferences(report: Report): EngineDifference[] {
     const by: EngineDifference['by'] = {};
     for (const e of engines) {
       const r = rs.find((x) => engineOf(report, x) === e);
-      by[e] = r ? { verdict: r.verdict, figure: keyFigure(r.check, [r]) } : null;
+      by[e] = r ? { verdict: r.verdict, figure: keyFigure([r]) } : null;
     }
     // Timings, pids and races differ from run to run on any engine: the verdict and
     // the fields the expected row holds (the deterministic ones) decide whether the

@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { Verdict } from '../checks/observation.js';
-import type { CertifiedImageSchema, ReportSchema, ResultSchema, TotalsSchema } from './schema.js';
+import type { CertifiedImageSchema, CheckFaceSchema, ReportSchema, ResultSchema, TotalsSchema } from './schema.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -8,6 +8,9 @@ export const SCHEMA_VERSION = 1;
 export type ReportResult = Static<typeof ResultSchema>;
 
 export type Totals = Static<typeof TotalsSchema>;
+
+/** What a report says of a check it ran (its name, description, remedy and scenarios). */
+export type CheckFace = Static<typeof CheckFaceSchema>;
 
 /** What a result reads as: a failure of a check the policy does not require is a warning. */
 export const shownVerdict = (r: Pick<ReportResult, 'verdict' | 'required'>): Verdict | 'warning' =>

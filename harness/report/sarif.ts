@@ -1,6 +1,5 @@
 import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CHECKS } from '../checks/battery.js';
 import { VERSION } from '../version.js';
 import { projectRoot } from '../paths.js';
 import { join } from 'node:path';
@@ -38,7 +37,15 @@ function locate(r: ReportResult, images: CertifiedImage[], baseDir: string): Sar
  * are relative to `baseDir` (the working directory).
  */
 export function renderSarif(report: Report, baseDir = process.cwd()): string {
-  const rules = CHECKS.map((c) => ({
+  // The checks the report describes, and any other its results name (described by name).
+  const described = report.checks ?? [];
+  const checks = [
+    ...described,
+    ...[...new Set(report.results.map((r) => r.check))]
+      .filter((name) => !described.some((c) => c.name === name))
+      .map((name) => ({ name, description: name, remedy: `See the battery's description of ${name}.` })),
+  ];
+  const rules = checks.map((c) => ({
     id: c.name,
     name: c.name.replace(/(^|-)(\w)/g, (_m, _d, ch: string) => ch.toUpperCase()),
     shortDescription: { text: c.description },

@@ -112,6 +112,17 @@ export const ResultSchema = closed({
   ),
   expectation: Type.Optional(Type.String({ description: 'certify: what the policy expects of the check, in words' })),
   durationMs: Type.Number({ minimum: 0 }),
+  figure: Type.Optional(
+    Type.String({
+      description: "The check's headline figure for this observation (a matrix cell shows its scenarios' together)",
+    }),
+  ),
+  stop: Type.Optional(
+    closed(
+      { stopDurationMs: Type.Number({ minimum: 0 }), killed: Type.Boolean(), exitCode: nullable(Type.Integer()) },
+      "The stop's duration and outcome, for the report's stop chart (checks that stop the container)",
+    ),
+  ),
   engine: Type.Optional(
     Type.String({ description: 'The engine kind this result ran on (a report merged across engines only).' }),
   ),
@@ -196,6 +207,14 @@ export const CertifiedImageSchema = closed({
   ),
 });
 
+/** What a report says of each check it ran, so renderers need no check's code. */
+export const CheckFaceSchema = closed({
+  name: Type.String({ minLength: 1 }),
+  description: Type.String(),
+  remedy: Type.String({ description: 'How a failure is fixed (the help text of its SARIF rule)' }),
+  scenarios: Type.Array(nullable(Type.String()), { description: "The check's scenarios, in report order" }),
+});
+
 export const TotalsSchema = closed({
   pass: count(),
   fail: count(),
@@ -216,6 +235,9 @@ export const ReportSchema = Type.Object(
     load: Type.Optional(LoadSchema),
     totals: TotalsSchema,
     results: Type.Array(ResultSchema),
+    checks: Type.Optional(
+      Type.Array(CheckFaceSchema, { description: 'The checks of the battery that ran, in report order' }),
+    ),
     image: Type.Optional(Type.String({ description: 'certify: the image certified' })),
     policy: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'certify: the policy applied' })),
     passed: Type.Optional(Type.Boolean({ description: 'certify: whether the image passes the policy' })),

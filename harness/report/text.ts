@@ -1,11 +1,19 @@
-import { checkByName } from '../checks/battery.js';
 import type { ReportResult } from './model.js';
 
-/** The headline figure of one check for one subject, across its scenarios (the check's own). */
-export function keyFigure(check: string, results: ReportResult[]): string {
+/**
+ * The headline figure of one check for one subject, across its scenarios: each
+ * result's own figure (the check's, carried by the report; its verdict when the report
+ * has none), the same figures counted together in the order first met ("recv ×5, lost
+ * ×2"; "3, 143").
+ */
+export function keyFigure(results: readonly Pick<ReportResult, 'verdict' | 'figure'>[]): string {
   if (results.some((r) => r.verdict === 'error')) return 'error';
-  const definition = checkByName(check);
-  return definition ? definition.keyFigure(results) : results.map((r) => r.verdict).join('/');
+  const counts = new Map<string, number>();
+  for (const r of results) {
+    const figure = r.figure ?? r.verdict;
+    counts.set(figure, (counts.get(figure) ?? 0) + 1);
+  }
+  return [...counts].map(([figure, n]) => (n > 1 ? `${figure} ×${n}` : figure)).join(', ');
 }
 
 /** A plain-text matrix: subjects as rows, checks as columns, key figure + verdict mark. */
@@ -18,7 +26,7 @@ export function renderTextMatrix(results: ReportResult[]): string {
     s,
     ...checks.map((c) => {
       const rs = results.filter((r) => r.subject === s && r.check === c);
-      return rs.length ? `${mark(rs)} ${keyFigure(c, rs)}` : '';
+      return rs.length ? `${mark(rs)} ${keyFigure(rs)}` : '';
     }),
   ]);
   const header = ['subject', ...checks];

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkByName } from '../../harness/checks/battery.js';
 import type { Observation } from '../../harness/checks/observation.js';
-import { expectedRow, mismatches } from '../../harness/checks/expected.js';
+import { expectedRow } from '../../harness/checks/expected.js';
+import { mismatches } from '../../harness/images/expected-row.js';
 import { PROGRAMS, VARIANTS } from '../../harness/images/catalogue.js';
 import { plan, runBattery } from '../../harness/matrix.js';
 import { catalogueSubject } from '../../harness/prepare.js';

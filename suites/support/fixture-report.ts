@@ -1,11 +1,22 @@
+import { CHECKS, checkByName } from '../../harness/checks/battery.js';
+import { describeChecks, reportedFigures } from '../../harness/report/build.js';
 import { countTotals, type Report, type ReportResult } from '../../harness/report/model.js';
 
 /** What a hostile image could print: markup, an ANSI colour sequence, a control byte. */
 export const HOSTILE = '<script>alert(1)</script> \x1b[31mred\x1b[0m \u0001 done & "quoted"';
 
-function result(subject: string, check: string, scenario: string | null, over: Partial<ReportResult>): ReportResult {
+/**
+ * A result as a run reports it, with `over` laid over the defaults; its figure and stop
+ * bar are the check's own for what it observed.
+ */
+export function result(
+  subject: string,
+  check: string,
+  scenario: string | null,
+  over: Partial<ReportResult>,
+): ReportResult {
   const [variant, program] = subject.split('/');
-  return {
+  const r: ReportResult = {
     subject,
     variant: variant ?? null,
     program: program ?? null,
@@ -20,6 +31,7 @@ function result(subject: string, check: string, scenario: string | null, over: P
     durationMs: 1200,
     ...over,
   };
+  return { ...r, ...reportedFigures(checkByName(check), r) };
 }
 
 /** A small, schema-valid report with a hostile log line in one cell. */
@@ -77,6 +89,7 @@ export function fixtureReport(): Report {
     concurrency: 4,
     totals: { pass: 2, fail: 2, error: 0, skip: 0 },
     results,
+    checks: describeChecks(CHECKS),
   };
 }
 

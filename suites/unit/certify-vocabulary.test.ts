@@ -12,6 +12,8 @@ import { assertReport } from '../../harness/report/validate.js';
 import { gateJudgement } from '../../harness/certify/gate.js';
 import { defaultPolicy } from '../../harness/certify/policy.js';
 import type { Observation } from '../../harness/checks/observation.js';
+import { exitCodeCheck } from '../../harness/checks/exit-code.js';
+import { reportedFigures } from '../../harness/report/build.js';
 
 const result = (check: string, verdict: ReportResult['verdict'], required: boolean): ReportResult => ({
   subject: 'my/api:1',
@@ -90,7 +92,12 @@ describe('required and not-required checks', () => {
 
   it('no cell reads null: an exit code never seen is "no exit"', () => {
     const r = certifyReport();
-    r.results.push({ ...result('exit-code', 'fail', true), observed: { exitCode: null, stopSignal: 'SIGTERM' } });
+    const observed = { exitCode: null, stopSignal: 'SIGTERM' };
+    r.results.push({
+      ...result('exit-code', 'fail', true),
+      observed,
+      ...reportedFigures(exitCodeCheck, { verdict: 'fail', observed, scenario: null }),
+    });
     expect(renderMarkdown(r)).toMatch(/❌ no exit/);
     expect(renderHtml(r)).not.toMatch(/>null</);
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../harness/paths.js';
-import { fixtureReport } from '../support/fixture-report.js';
+import { fixtureReport, result } from '../support/fixture-report.js';
 
 const harness = (...args: string[]) =>
   execa('node', [join(projectRoot(), 'bin/harness.mjs'), ...args], { reject: false });
@@ -18,7 +18,11 @@ describe('harness report', () => {
   const better = fixtureReport();
   const cell = better.results[2];
   if (cell)
-    better.results[2] = { ...cell, verdict: 'pass', observed: { exitCode: 0, stopDurationMs: 20, killed: false } };
+    better.results[2] = result(cell.subject, cell.check, cell.scenario, {
+      ...cell,
+      verdict: 'pass',
+      observed: { exitCode: 0, stopDurationMs: 20, killed: false },
+    });
   writeFileSync(baseline, JSON.stringify(better));
 
   it('renders every format and exits 0 without a baseline', async () => {

@@ -5,7 +5,7 @@ import { renderHtml } from '../../harness/report/html.js';
 import { renderJunit } from '../../harness/report/junit.js';
 import { renderMarkdown } from '../../harness/report/markdown.js';
 import { reportErrors } from '../../harness/report/validate.js';
-import { fixtureReport, HOSTILE } from '../support/fixture-report.js';
+import { fixtureReport, HOSTILE, result } from '../support/fixture-report.js';
 
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
@@ -84,8 +84,16 @@ describe('baseline diff', () => {
     const tini = current.results[0];
     const exec = current.results[3];
     if (!tini || !exec) throw new Error('fixture');
-    current.results[0] = { ...tini, verdict: 'fail', observed: { exitCode: 137, stopDurationMs: 2040, killed: true } };
-    current.results[3] = { ...exec, verdict: 'pass', observed: { zombies: 0 } };
+    current.results[0] = result(tini.subject, tini.check, tini.scenario, {
+      ...tini,
+      verdict: 'fail',
+      observed: { exitCode: 137, stopDurationMs: 2040, killed: true },
+    });
+    current.results[3] = result(exec.subject, exec.check, exec.scenario, {
+      ...exec,
+      verdict: 'pass',
+      observed: { zombies: 0 },
+    });
     const changes = diffReports(baseline, current);
     expect(changes.map((c) => c.kind)).toEqual(['regression', 'improvement']);
     expect(describeChange(changes[0] as never)).toBe(

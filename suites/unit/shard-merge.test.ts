@@ -17,7 +17,8 @@ import { engineDifferences, mergeReports } from '../../harness/report/merge.js';
 import type { Report, ReportResult } from '../../harness/report/model.js';
 import { reportErrors } from '../../harness/report/validate.js';
 import { fixtureReport } from '../support/fixture-report.js';
-import { expectedRow, mismatches } from '../../harness/checks/expected.js';
+import { expectedRow } from '../../harness/checks/expected.js';
+import { mismatches } from '../../harness/images/expected-row.js';
 
 const subjects = VARIANTS.flatMap((v) => PROGRAMS.map((p) => catalogueSubject(v, p, `harness/sample-${v.name}:x`)));
 const units = plan(subjects, CHECKS);
