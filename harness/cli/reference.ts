@@ -3,6 +3,7 @@ import { PolicySchema } from '../certify/policy.js';
 import { ConfigSchema } from '../config.js';
 import { fidelityMarkdown } from '../pod/fidelity.js';
 import { reportJsonSchema } from '../report/schema.js';
+import { PodSchema } from '../pod/schema.js';
 import { COMMANDS, HELP } from './commands.js';
 
 /** The order docs/commands.md lists the commands in: the order of the main help. */
@@ -47,6 +48,7 @@ export const GENERATED: Record<string, () => string> = {
   'reports/report.schema.json': () => `${JSON.stringify(reportJsonSchema(), null, 2)}\n`,
   'docs/schemas/config.schema.json': () => published(ConfigSchema, 'config.schema.json'),
   'docs/schemas/policy.schema.json': () => published(PolicySchema, 'policy.schema.json'),
+  'docs/schemas/pod.schema.json': () => published(PodSchema, 'pod.schema.json'),
 };
 
 /** A schema as published: draft-07, with its own id. */

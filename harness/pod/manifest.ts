@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Container, LifecycleHandler, Pod, Probe } from 'kubernetes-types/core/v1.js';
 import { parseAllDocuments } from 'yaml';
 import { BadInputError } from '../errors.js';
+import { FIELD_REFS, fieldsOf, MAX_SECONDS, POD_OBJECTS, type PodObject } from './schema.js';
 
 /**
  * The Pod manifest subset the emulator runs, validated with the API server's rules
@@ -45,99 +46,10 @@ export const formatPod = (spec: PodSpecResolved): string => `${spec.name}_${spec
 
 class Invalid extends Error {}
 
-const ALLOWED: Record<string, readonly string[]> = {
-  pod: ['apiVersion', 'kind', 'metadata', 'spec'],
-  metadata: ['name', 'namespace', 'labels', 'annotations', 'generateName'],
-  spec: ['containers', 'initContainers', 'restartPolicy', 'terminationGracePeriodSeconds', 'shareProcessNamespace'],
-  container: [
-    'name',
-    'image',
-    'command',
-    'args',
-    'env',
-    'ports',
-    'lifecycle',
-    'startupProbe',
-    'livenessProbe',
-    'readinessProbe',
-    'imagePullPolicy',
-    'workingDir',
-    'restartPolicy',
-  ],
-  env: ['name', 'value', 'valueFrom'],
-  valueFrom: ['fieldRef'],
-  fieldRef: ['fieldPath', 'apiVersion'],
-  port: ['containerPort', 'name', 'protocol'],
-  lifecycle: ['postStart', 'preStop', 'stopSignal'],
-  hook: ['exec', 'httpGet', 'sleep'],
-  probe: [
-    'exec',
-    'httpGet',
-    'tcpSocket',
-    'grpc',
-    'initialDelaySeconds',
-    'timeoutSeconds',
-    'periodSeconds',
-    'successThreshold',
-    'failureThreshold',
-    'terminationGracePeriodSeconds',
-  ],
-  exec: ['command'],
-  httpGet: ['path', 'port', 'host', 'scheme', 'httpHeaders'],
-  header: ['name', 'value'],
-  tcpSocket: ['port', 'host'],
-  grpc: ['port', 'service'],
-  sleep: ['seconds'],
-};
-
-/**
- * Fields real manifests carry that a plain engine does not emulate: accepted, listed in
- * the run's notes, and otherwise ignored (a typo is still an unknown field).
- */
-const IGNORED: Record<string, readonly string[]> = {
-  spec: [
-    'volumes',
-    'serviceAccountName',
-    'serviceAccount',
-    'automountServiceAccountToken',
-    'nodeSelector',
-    'nodeName',
-    'affinity',
-    'tolerations',
-    'securityContext',
-    'imagePullSecrets',
-    'priorityClassName',
-    'priority',
-    'dnsPolicy',
-    'dnsConfig',
-    'hostname',
-    'subdomain',
-    'schedulerName',
-    'topologySpreadConstraints',
-    'enableServiceLinks',
-    'readinessGates',
-    'runtimeClassName',
-    'preemptionPolicy',
-    'overhead',
-    'hostAliases',
-  ],
-  container: [
-    'resources',
-    'volumeMounts',
-    'volumeDevices',
-    'securityContext',
-    'terminationMessagePath',
-    'terminationMessagePolicy',
-    'stdin',
-    'stdinOnce',
-    'tty',
-    'envFrom',
-    'resizePolicy',
-  ],
-};
-
-/** The fieldRef paths an env var may read (the rest need an API server). */
-const FIELD_REFS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'status.podIP', 'spec.nodeName'];
+/** Which fields each object of a manifest has: the schema's (schema.ts), read once. */
+const FIELDS = Object.fromEntries(
+  (Object.keys(POD_OBJECTS) as PodObject[]).map((kind) => [kind, fieldsOf(kind)]),
+) as Record<PodObject, ReturnType<typeof fieldsOf>>;
 
 /** Workload kinds whose pod template runs as one replica; the apiVersion each must have. */
 const WORKLOADS: Record<string, { apiVersion: string; template: (o: Record<string, unknown>) => unknown }> = {
@@ -182,13 +94,13 @@ class Validator {
     }
   }
 
-  object(value: unknown, path: string, kind: keyof typeof ALLOWED): Record<string, unknown> {
+  object(value: unknown, path: string, kind: PodObject): Record<string, unknown> {
     if (value === null || typeof value !== 'object' || Array.isArray(value))
       fail(path, `must be an object${got(value)}`);
     const o = value as Record<string, unknown>;
     for (const key of Object.keys(o)) {
-      if (ALLOWED[kind]?.includes(key)) continue;
-      if (IGNORED[kind]?.includes(key)) {
+      if (FIELDS[kind].emulated.includes(key)) continue;
+      if (FIELDS[kind].ignored.includes(key)) {
         this.ignored.push(`${path}.${key}`);
         continue;
       }
@@ -210,12 +122,7 @@ function strings(value: unknown, path: string): void {
     fail(path, `must be a list of strings${got(value)}`);
 }
 
-/**
- * The largest number of seconds the emulator takes: the API allows int32 (and int64
- * grace periods), but a wait past 2^31-1 ms is a Node timer that fires after 1 ms (a
- * probe every millisecond), so the bound is the longest a timer can wait (~24 days).
- */
-export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+export { MAX_SECONDS } from './schema.js';
 
 function integer(value: unknown, path: string, min: number): void {
   if (value === undefined) return;
@@ -262,7 +169,7 @@ function handlers(v0: Validator, o: Record<string, unknown>, path: string, allow
     fail(path, `Forbidden: may not specify more than 1 handler type (found ${present.join(', ')})`);
   const h = present[0] as string;
   const hp = `${path}.${h}`;
-  const v = v0.object(o[h], hp, h as keyof typeof ALLOWED);
+  const v = v0.object(o[h], hp, h as PodObject);
   if (h === 'exec') {
     strings(v.command, `${hp}.command`);
     if (!Array.isArray(v.command) || !v.command.length) fail(`${hp}.command`, 'Required value');
@@ -338,6 +245,11 @@ function container(v0: Validator, value: unknown, path: string, init: boolean): 
         `${path}.restartPolicy: Unsupported value: ${JSON.stringify(o.restartPolicy)}: supported values: "Always"`,
       );
   }
+  const pullPolicies = ['Always', 'IfNotPresent', 'Never'];
+  if (o.imagePullPolicy !== undefined && !pullPolicies.includes(o.imagePullPolicy as string))
+    v0.errors.push(
+      `${path}.imagePullPolicy: Unsupported value: ${JSON.stringify(o.imagePullPolicy)}: supported values: ${quoted(pullPolicies)}`,
+    );
   const sidecar = init && o.restartPolicy === 'Always';
   v0.part(() => {
     for (const [i, e] of array(o.env, `${path}.env`).entries()) v0.part(() => envVar(v0, e, `${path}.env[${i}]`));
@@ -364,7 +276,6 @@ function container(v0: Validator, value: unknown, path: string, init: boolean): 
     else
       v0.part(() => {
         const l = v0.object(o.lifecycle, `${path}.lifecycle`, 'lifecycle');
-        if (l.stopSignal !== undefined) v0.ignored.push(`${path}.lifecycle.stopSignal`);
         for (const hook of ['postStart', 'preStop'] as const) {
           if (l[hook] === undefined) continue;
           const hp = `${path}.lifecycle.${hook}`;

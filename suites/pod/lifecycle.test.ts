@@ -55,6 +55,12 @@ function expectKilledAfterGrace(o: PodOutcome, killAtMs: number, sigkillAtMs: nu
 }
 
 const of = (key: string) => outcomes.get(key) as PodOutcome;
+/** One container's events, one per line, for a failure's message. */
+const timelineOf = (o: PodOutcome, container: string) =>
+  o.events
+    .filter((e) => e.container === container)
+    .map((e) => `${e.atMs.toFixed(0)} ms ${e.reason}: ${e.message}`)
+    .join('\n');
 const find = (o: PodOutcome, reason: string, container?: string) =>
   o.events.filter((e) => e.reason === reason && (!container || e.container === container));
 const first = (o: PodOutcome, reason: string, container?: string) => find(o, reason, container)[0];
@@ -335,7 +341,7 @@ describe('the pod IP on its own internal network, probed from the node', () => {
     const o = of('network');
     expect(find(o, 'ProbeSucceeded', 'all-interfaces').some((e) => e.message.startsWith('Liveness'))).toBe(true);
     expect(find(o, 'Unhealthy', 'all-interfaces').filter((e) => e.message.startsWith('Liveness'))).toEqual([]);
-    expect(status(o, 'all-interfaces')?.restartCount).toBe(0);
+    expect(status(o, 'all-interfaces')?.restartCount, timelineOf(o, 'all-interfaces')).toBe(0);
   });
 
   it('gRPC health probes: SERVING passes the startup probe, NOT_SERVING fails readiness', () => {

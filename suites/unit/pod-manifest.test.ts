@@ -1,4 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { imagesDir } from '../../harness/paths.js';
+import { PodSchema } from '../../harness/pod/schema.js';
+import type { Pod } from '../../harness/pod/manifest.js';
 import { BadInputError } from '../../harness/errors.js';
 import { parsePod, resolveProbe } from '../../harness/pod/manifest.js';
 
@@ -116,5 +123,52 @@ describe('every problem at once', () => {
     expect(() => parsePod(text, 'p.yaml')).toThrow(
       'invalid pod p.yaml: (manifest).metdata: unknown field (or one this emulator does not support); spec.containers[0].imge: unknown field (or one this emulator does not support); spec.containers[0].image: Required value',
     );
+  });
+});
+
+describe('the Pod subset schema (harness/pod/schema.ts) and the validator agree', () => {
+  const pods = readdirSync(join(imagesDir(), 'pods')).filter((f) => f.endsWith('.yaml'));
+  const docs = pods.flatMap((f) =>
+    parseAllDocuments(readFileSync(join(imagesDir(), 'pods', f), 'utf8'))
+      .map((d) => d.toJS() as { kind?: string })
+      .filter((d) => d?.kind === 'Pod')
+      .map((d) => [f, d] as const),
+  );
+
+  it('reads its reference manifests (a Pod each, at least)', () => {
+    expect(docs.length).toBeGreaterThanOrEqual(pods.length);
+  });
+
+  it.each(docs.map(([f, d]) => [`${f} ${(d as Pod).metadata?.name}`, d]))('%s fits the schema', (_name, d) => {
+    expect([...Value.Errors(PodSchema, d)].map((e) => `${e.path}: ${e.message}`)).toEqual([]);
+  });
+
+  const base = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } };
+  const withContainer = (c: Record<string, unknown>) => ({
+    ...base,
+    spec: { containers: [{ name: 'app', image: 'img', ...c }] },
+  });
+  it.each([
+    ['an unknown field', withContainer({ imagePolicy: 'Always' }), 'spec.containers[0].imagePolicy: unknown field'],
+    [
+      'an unknown pull policy',
+      withContainer({ imagePullPolicy: 'Sometimes' }),
+      'spec.containers[0].imagePullPolicy: Unsupported value: "Sometimes"',
+    ],
+    [
+      'a port name too long',
+      withContainer({ livenessProbe: { tcpSocket: { port: 'a-very-long-port-name' } } }),
+      'must be no more than 15 characters',
+    ],
+    ['no containers', { ...base, spec: { containers: [] } }, 'spec.containers: Required value'],
+  ])('both refuse %s', (_what, d, message) => {
+    expect(Value.Check(PodSchema, d)).toBe(false);
+    expect(() => parsePod(JSON.stringify(d), 'p.yaml')).toThrow(message);
+  });
+
+  it('accepts an ignored field and names it in the notes; the schema marks it so', () => {
+    const d = withContainer({ resources: { limits: { memory: '1Gi' } } });
+    expect(Value.Check(PodSchema, d)).toBe(true);
+    expect(parsePod(JSON.stringify(d), 'p.yaml').ignored).toEqual(['spec.containers[0].resources']);
   });
 });
