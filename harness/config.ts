@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { CHECKS } from './checks/battery.js';
 import type { Subject } from './checks/subject.js';
 import { Type, type Static } from '@sinclair/typebox';
-import { checkRegex, normalizeRunOptions, RUN_OPTION_PROPERTIES, Scalar } from './certify/run-options.js';
+import { normalizeRunOptions, RUN_OPTION_PROPERTIES, Scalar } from './certify/run-options.js';
 import { BadInputError } from './errors.js';
 import { insideFolder } from './safe-paths.js';
 import { readYamlFile, schemaCheck } from './yaml-file.js';
@@ -108,13 +108,17 @@ export function loadConfig(path: string): HarnessConfig {
     if (names.has(s.name)) throw new BadInputError(`${key}.name" repeats the name "${s.name}"`);
     names.add(s.name);
     if (s.ready?.log && s.ready.port) throw new BadInputError(`${key}.ready" takes log or port, not both`);
-    const { init, ...run } = normalizeRunOptions(s, dir, (k) => `${key}.${k}"`);
+    const inFile: Record<string, string> = { readyLog: 'ready.log', readyPort: 'ready.port' };
+    const { init, readyLog, ...run } = normalizeRunOptions(
+      { ...s, readyLog: s.ready?.log, readyPort: s.ready?.port },
+      dir,
+      (k) => `${key}.${inFile[k] ?? k}"`,
+    );
     const subject: ConfigSubject['subject'] = {
       name: s.name,
       ...run,
       ...(init ? { init: true } : {}),
-      ...(s.ready?.log ? { readyLog: new RegExp(checkRegex(s.ready.log, `${key}.ready.log"`)) } : {}),
-      ...(s.ready?.port ? { readyPort: s.ready.port } : {}),
+      ...(readyLog ? { readyLog: new RegExp(readyLog) } : {}),
       ...(s.ready?.timeoutSeconds ? { startupTimeoutMs: s.ready.timeoutSeconds * 1000 } : {}),
       ...(s.grace ? { graceSeconds: s.grace } : {}),
       ...(s.expected ? { expected: s.expected } : {}),

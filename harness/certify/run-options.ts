@@ -44,18 +44,28 @@ export const RUN_OPTION_PROPERTIES = {
 
 export type RunOptionsInFile = Static<TObject<typeof RUN_OPTION_PROPERTIES>>;
 
+/** Run options as given, before normalization: a file's keys, or the command line's flags as text. */
+export interface RawRunOptions extends RunOptionsInFile {
+  network?: string;
+  readyLog?: string;
+  readyPort?: string | number;
+}
+
 /**
- * The one normalization of run options read from a file: commands as word lists, the
- * env file read (relative to `folder`, never outside it) with `env` over it, every
- * value a string and registered as a secret. `where(key)` names a key in an error ("invalid policy p.yaml: key
- * \"run.cmd\"").
+ * The one normalization of run options, from a file or the command line: commands as
+ * word lists (a JSON array, or words; '' clears), the env file read with `env` over it,
+ * every value a string and registered as a secret, the network, ready line and ready
+ * port checked. A file's env file is read relative to its `folder` and never outside
+ * it; the command line's (`folder` null) as given. `where(key)` names a key in an error
+ * ("invalid policy p.yaml: key \"run.cmd\"", "certify: --cmd").
  */
 export function normalizeRunOptions(
-  raw: RunOptionsInFile,
-  folder: string,
+  raw: RawRunOptions,
+  folder: string | null,
   where: (key: string) => string,
-): Pick<RunOptions, 'env' | 'entrypoint' | 'cmd' | 'user' | 'init'> {
-  const fromFile = raw.envFile ? parseEnvFile(insideFolder(folder, raw.envFile, where('envFile'))) : {};
+): RunOptions {
+  const envFile = raw.envFile && (folder === null ? raw.envFile : insideFolder(folder, raw.envFile, where('envFile')));
+  const fromFile = envFile ? parseEnvFile(envFile) : {};
   const env = { ...fromFile, ...Object.fromEntries(Object.entries(raw.env ?? {}).map(([k, v]) => [k, String(v)])) };
   // Every value given to an image may be a secret: masked wherever the harness prints or writes.
   registerSecrets(env);
@@ -69,6 +79,9 @@ export function normalizeRunOptions(
     ...(cmd ? { cmd } : {}),
     ...(raw.user ? { user: raw.user } : {}),
     ...(raw.init !== undefined ? { init: raw.init } : {}),
+    ...(raw.network !== undefined ? { network: parseNetwork(raw.network, where('network')) } : {}),
+    ...(raw.readyLog !== undefined ? { readyLog: checkRegex(raw.readyLog, where('readyLog')) } : {}),
+    ...(raw.readyPort !== undefined ? { readyPort: parsePort(raw.readyPort, where('readyPort')) } : {}),
   };
 }
 

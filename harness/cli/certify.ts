@@ -2,15 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { certify, resolvePolicy } from '../app/certify.js';
 import { CERTIFY_CHECKS } from '../checks/battery.js';
 import { DEFAULT_POLICY_FILE, loadPolicy, policyPath } from '../certify/policy.js';
-import {
-  checkRegex,
-  parseCommand,
-  parseEnvFile,
-  parseEnvPair,
-  parseNetwork,
-  parsePort,
-  type RunOptions,
-} from '../certify/run-options.js';
+import { normalizeRunOptions, parseEnvPair, type RunOptions } from '../certify/run-options.js';
 import { readDockerfile } from '../certify/dockerfile.js';
 import { checkImageRef } from '../certify/image-ref.js';
 import { BadInputError } from '../errors.js';
@@ -78,25 +70,36 @@ expected vs observed and evidence), 2 bad input or environment (no engine, an im
 neither local nor pullable, an image that exits or hangs before the battery can start,
 an invalid policy). With several images: the worst of their codes, one report.`;
 
-/** The run options of the command line, as a policy's run/startup keys (unset: not given). */
+/** The flag of each run option. */
+const FLAG_OF: Record<string, string> = { envFile: 'env-file', readyLog: 'ready-log', readyPort: 'ready-port' };
+
+/**
+ * The run options of the command line (unset: not given), normalized as a policy's or a
+ * config's are (normalizeRunOptions): only the `--env` pairs are read here, as docker
+ * reads them (NAME alone takes this process's value).
+ */
 function runOptionsOf(values: Record<string, string | boolean | string[] | undefined>): RunOptions {
-  const o: RunOptions = {};
   const env: Record<string, string> = {};
-  if (typeof values['env-file'] === 'string') Object.assign(env, parseEnvFile(values['env-file']));
   for (const pair of (values.env as string[] | undefined) ?? []) {
     const kv = parseEnvPair(pair, 'certify: --env');
     if (kv) env[kv[0]] = kv[1];
   }
-  if (Object.keys(env).length) o.env = env;
-  if (typeof values.entrypoint === 'string')
-    o.entrypoint = values.entrypoint === '' ? [] : parseCommand(values.entrypoint, 'certify: --entrypoint');
-  if (typeof values.cmd === 'string') o.cmd = parseCommand(values.cmd, 'certify: --cmd');
-  if (typeof values.user === 'string') o.user = values.user;
-  if (values.init === true) o.init = true;
-  if (typeof values.network === 'string') o.network = parseNetwork(values.network, 'certify: --network');
-  if (typeof values['ready-log'] === 'string') o.readyLog = checkRegex(values['ready-log'], 'certify: --ready-log');
-  if (typeof values['ready-port'] === 'string') o.readyPort = parsePort(values['ready-port'], 'certify: --ready-port');
-  return o;
+  const text = (flag: string) => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
+  return normalizeRunOptions(
+    {
+      env,
+      envFile: text('env-file'),
+      entrypoint: text('entrypoint'),
+      cmd: text('cmd'),
+      user: text('user'),
+      init: values.init === true ? true : undefined,
+      network: text('network'),
+      readyLog: text('ready-log'),
+      readyPort: text('ready-port'),
+    },
+    null,
+    (key) => `certify: --${FLAG_OF[key] ?? key}`,
+  );
 }
 
 /** The report folder of an image: its name made safe, never "." or ".." (a folder above reports/certify/). */

@@ -6,12 +6,14 @@ import { policyFrom, policyPath } from '../../harness/certify/policy.js';
 import {
   describeRunOptions,
   mergeRunOptions,
+  normalizeRunOptions,
   parseCommand,
   parseEnvFile,
   parseEnvPair,
   parseNetwork,
   parsePort,
 } from '../../harness/certify/run-options.js';
+import { loadConfig } from '../../harness/config.js';
 import { BadInputError } from '../../harness/errors.js';
 import { listeningPorts } from '../../harness/observe/ps.js';
 
@@ -83,6 +85,33 @@ describe('run options, as docker run reads them', () => {
       join(dir, 'policy.yaml'),
     );
     expect(p.run).toEqual({ env: { PORT: '8080', MODE: 'prod' }, entrypoint: ['/bin/server', '--flag'], cmd: ['a'] });
+  });
+
+  it('one normalization for every door: a policy file, a config file and the raw flags give the same options', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harness-doors-'));
+    writeFileSync(join(dir, 'service.env'), 'PORT=1\nMODE=prod\n');
+    const given = { envFile: 'service.env', env: { PORT: '8080' }, entrypoint: '', cmd: 'serve --name "my service"' };
+    const wanted = { env: { PORT: '8080', MODE: 'prod' }, entrypoint: [], cmd: ['serve', '--name', 'my service'] };
+    expect(policyFrom({ run: given }, join(dir, 'policy.yaml')).run).toEqual(wanted);
+    writeFileSync(
+      join(dir, 'harness.config.yaml'),
+      `subjects:\n  - name: svc\n    image: my/svc:1\n${Object.entries(given)
+        .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)
+        .join('\n')}\n`,
+    );
+    expect(loadConfig(join(dir, 'harness.config.yaml')).subjects[0]?.subject).toMatchObject(wanted);
+    // The command line's env file is taken as given (here: absolute), not beside a file.
+    const flags = { ...given, envFile: join(dir, 'service.env'), readyPort: '8080', network: 'internal' };
+    expect(normalizeRunOptions(flags, null, (k) => `certify: --${k}`)).toEqual({
+      ...wanted,
+      readyPort: 8080,
+      network: 'internal',
+    });
+    // A policy's env file may not reach outside its folder; each door names its own key.
+    expect(() => policyFrom({ run: { envFile: '../x.env' } }, join(dir, 'policy.yaml'))).toThrow(/run\.envFile/);
+    expect(() => normalizeRunOptions({ readyPort: 'http' }, null, (k) => `certify: --${k}`)).toThrow(
+      'certify: --readyPort: a TCP port (1-65535) is expected, got "http"',
+    );
   });
 
   it('finds the project policy in .harness/policy.yaml, the one given first', () => {
