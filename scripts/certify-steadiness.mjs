@@ -4,37 +4,35 @@
 // checks and stop time side by side. Exit 1 when the verdicts are not all the same.
 //   npm run steadiness                     the WSGI service fixture (Debian's gunicorn)
 //   npm run steadiness -- 5 IMAGE [ARGS]   another image, extra arguments to certify
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { $ } from 'zx';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [countText, imageArg, ...certifyArgs] = process.argv.slice(2);
 const count = Number(countText) || 10;
 const work = mkdtempSync(join(tmpdir(), 'harness-steadiness-'));
 const say = (line) => process.stderr.write(`steadiness: ${line}\n`);
+/** @param {string[]} args */
 const harness = (args) =>
-  spawnSync(process.execPath, [join(root, 'bin', 'harness.mjs'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, HARNESS_QUIET_BUILD: '1' },
-  });
+  $.sync({ cwd: root, quiet: true, nothrow: true, env: { ...process.env, HARNESS_QUIET_BUILD: '1' } })`${
+    process.execPath
+  } ${join(root, 'bin', 'harness.mjs')} ${args}`;
 
 let image = imageArg;
 let built = false;
 if (!image) {
   const setup = harness(['setup']);
-  if (setup.status !== 0)
-    throw new Error(`harness setup exited ${setup.status}: ${setup.stderr.trim().split('\n').at(-1)}`);
+  if (setup.exitCode !== 0)
+    throw new Error(`harness setup exited ${setup.exitCode}: ${setup.stderr.trim().split('\n').at(-1)}`);
   const base = /base (\S+);/.exec(setup.stdout)?.[1] ?? 'harness/base:bookworm';
   image = `harness-steadiness/wsgi-workers:${process.pid}`;
-  execFileSync(
-    'docker',
-    ['build', '-q', '--build-arg', `BASE=${base}`, '-f', 'certify/wsgi-workers/Dockerfile', '-t', image, '.'],
-    { cwd: join(root, 'images'), stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  $.sync({
+    cwd: join(root, 'images'),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })`docker build -q --build-arg ${`BASE=${base}`} -f certify/wsgi-workers/Dockerfile -t ${image} .`;
   built = true;
 }
 
@@ -54,14 +52,14 @@ try {
     } catch {
       failing = ['(no report)'];
     }
-    const verdict = `exit ${r.status}${failing.length ? `: ${[...new Set(failing)].sort().join(', ')}` : ''}`;
+    const verdict = `exit ${r.exitCode}${failing.length ? `: ${[...new Set(failing)].sort().join(', ')}` : ''}`;
     rows.push({ verdict, stopMs, wallMs });
     say(
       `run ${i}/${count}: ${verdict}; stop ${stopMs === null ? '-' : `${Math.round(stopMs)} ms`}; ${(wallMs / 1000).toFixed(1)} s`,
     );
   }
 } finally {
-  if (built) spawnSync('docker', ['rmi', '-f', image], { stdio: 'ignore' });
+  if (built) $.sync({ quiet: true, nothrow: true })`docker rmi -f ${image}`;
 }
 
 const verdicts = new Set(rows.map((r) => r.verdict));

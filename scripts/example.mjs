@@ -8,7 +8,6 @@
 //
 // Offline: the tarball is unpacked as npm installs it, and its dependencies (and
 // vitest) are linked from this project's node_modules, so nothing is fetched.
-import { execFileSync, spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -23,6 +22,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { $ } from 'zx';
 import { sourceDigest } from '../bin/source-digest.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,10 +30,15 @@ const keep = process.argv.includes('--keep');
 const work = mkdtempSync(join(tmpdir(), 'harness-example-'));
 const say = (line) => process.stderr.write(`example: ${line}\n`);
 
+/**
+ * Run a command to its end, its output kept (stdout, then stderr), never thrown on.
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ cwd?: string, env?: NodeJS.ProcessEnv }} [options]
+ */
 function run(cmd, args, options = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', ...options });
-  if (r.error) throw r.error;
-  return { code: r.status ?? 1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+  const r = $.sync({ quiet: true, nothrow: true, ...options })`${cmd} ${args}`;
+  return { code: r.exitCode ?? 1, out: `${r.stdout}${r.stderr}` };
 }
 
 try {
@@ -41,7 +46,7 @@ try {
   // packed without running scripts.
   const stamp = join(root, 'dist', 'BUILD');
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8').trim() !== sourceDigest(root))
-    execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
+    $.sync({ stdio: 'inherit', cwd: root })`${process.execPath} ${join(root, 'scripts', 'build.mjs')}`;
   const packed = run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: root });
   if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.out}`);
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
@@ -53,7 +58,7 @@ try {
   const modules = join(project, 'node_modules');
   const pkg = join(modules, 'container-lifecycle-harness');
   mkdirSync(pkg, { recursive: true });
-  execFileSync('tar', ['xzf', join(work, tarball), '-C', pkg, '--strip-components=1']);
+  $.sync({ quiet: true })`tar xzf ${join(work, tarball)} -C ${pkg} --strip-components=1`;
   for (const name of readdirSync(join(root, 'node_modules'))) {
     if (name.startsWith('.') || name === 'container-lifecycle-harness') continue;
     if (name.startsWith('@')) {

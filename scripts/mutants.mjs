@@ -5,11 +5,11 @@
 // against the engine. Every suite must fail, and fail on its witness comparison (the
 // docker CLI, the host's /proc, the program's own log), not only on the expected row.
 // Exit 0 when every mutant is caught by its witness, 1 otherwise.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { $ } from 'zx';
 import { mutantsIn } from './mutants-list.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,7 +31,7 @@ if (mutants.length !== checks.size) {
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'harness-mutants-'));
   try {
-    execFileSync('sh', ['-c', `git -C "${root}" archive HEAD | tar -x -C "${dir}"`]);
+    $.sync({ quiet: true })`git -C ${root} archive HEAD | tar -x -C ${dir}`;
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
     for (const m of mutants) {
       const path = join(dir, m.file);
@@ -40,10 +40,11 @@ if (mutants.length !== checks.size) {
     const out = join(dir, 'mutants.json');
     const suites = mutants.map((m) => suiteOf(m.check));
     console.log(`running ${suites.length} check suites against their mutants in ${dir}`);
-    spawnSync('npx', ['vitest', 'run', '--project', 'engine', '--reporter=json', `--outputFile=${out}`, ...suites], {
+    $.sync({
       cwd: dir,
+      nothrow: true,
       stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    })`npx vitest run --project engine --reporter=json ${`--outputFile=${out}`} ${suites}`;
     if (!existsSync(out)) throw new Error('the suites wrote no results');
     const results = JSON.parse(readFileSync(out, 'utf8')).testResults;
     let allCaught = true;

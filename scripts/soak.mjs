@@ -3,11 +3,11 @@
 // `node scripts/soak.mjs 10`, extra arguments go to the matrix). Reports every cell
 // whose verdict changed between runs, every result that differs from its expected row,
 // and anything a run left on the engine (containers, networks of a harness run).
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { $ } from 'zx';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [countText, ...matrixArgs] = process.argv.slice(2);
@@ -17,7 +17,7 @@ const say = (line) => process.stderr.write(`soak: ${line}\n`);
 const left = () =>
   ['ps', 'network'].flatMap((what) => {
     const args = what === 'ps' ? ['ps', '-aq'] : ['network', 'ls', '-q'];
-    return execFileSync('docker', [...args, '--filter', 'label=io.harness.run'], { encoding: 'utf8' })
+    return $.sync({ quiet: true })`docker ${args} --filter label=io.harness.run`.stdout
       .split('\n')
       .filter(Boolean)
       .map((id) => `${what === 'ps' ? 'container' : 'network'} ${id}`);
@@ -30,13 +30,11 @@ let leftovers = 0;
 for (let i = 1; i <= count; i++) {
   const out = join(work, `run-${i}`);
   const t0 = Date.now();
-  const r = spawnSync(
-    process.execPath,
-    [join(root, 'bin', 'harness.mjs'), 'matrix', '--format', 'json', '--out', out, ...matrixArgs],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, HARNESS_QUIET_BUILD: '1' } },
-  );
-  if (r.status !== 0 && r.status !== 1) {
-    say(`run ${i}: exit ${r.status}: ${(r.stderr ?? '').trim().split('\n').at(-1)}`);
+  const r = $.sync({ cwd: root, quiet: true, nothrow: true, env: { ...process.env, HARNESS_QUIET_BUILD: '1' } })`${
+    process.execPath
+  } ${join(root, 'bin', 'harness.mjs')} matrix --format json --out ${out} ${matrixArgs}`;
+  if (r.exitCode !== 0 && r.exitCode !== 1) {
+    say(`run ${i}: exit ${r.exitCode}: ${r.stderr.trim().split('\n').at(-1)}`);
     process.exitCode = 2;
     break;
   }
@@ -55,7 +53,7 @@ for (let i = 1; i <= count; i++) {
   const after = left();
   leftovers += after.length;
   say(
-    `run ${i}/${count}: ${report.results.length} results in ${Math.round((Date.now() - t0) / 1000)} s, exit ${r.status}, ${diff} differing from the expected rows, ${after.length} object(s) left${after.length ? `: ${after.join(', ')}` : ''}`,
+    `run ${i}/${count}: ${report.results.length} results in ${Math.round((Date.now() - t0) / 1000)} s, exit ${r.exitCode}, ${diff} differing from the expected rows, ${after.length} object(s) left${after.length ? `: ${after.join(', ')}` : ''}`,
   );
 }
 say(
