@@ -343,21 +343,6 @@ export async function startHelper(session: Session, spec: ContainerSpec): Promis
   return container.id;
 }
 
-/** Run a helper container to completion and return what it printed. */
-export async function runToCompletion(
-  session: Session,
-  spec: ContainerSpec,
-  timeoutMs: number,
-): Promise<{ exitCode: number | null; logs: LogLine[] }> {
-  const id = await startHelper(session, spec);
-  try {
-    const exitCode = await waitForExit(session, id, timeoutMs);
-    return { exitCode, logs: await containerLogs(session, id) };
-  } finally {
-    await removeContainer(session, id);
-  }
-}
-
 /**
  * Run `read` against a created, never started container of `image` (nothing of the
  * image runs), removed afterwards.
