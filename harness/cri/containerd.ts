@@ -174,22 +174,34 @@ export async function ensureCri(
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  if (!(await criImages(p)).includes(sandboxImage)) {
-    log(`importing the pause image ${pause.ref} into the harness's containerd`);
-    const file = join(p.dir, 'pause.tar');
-    try {
-      await pipeline(await pause.save(), createWriteStream(file, { mode: 0o600 }));
-      const r = await execa('ctr', ['--address', p.socket, '-n', 'k8s.io', 'images', 'import', file], {
-        reject: false,
-        all: true,
-      });
-      if (r.exitCode !== 0 || !(await criImages(p)).includes(sandboxImage))
-        throw new SetupError(`could not import the pause image into the harness's containerd`, { detail: r.all });
-    } finally {
-      rmSync(file, { force: true });
-    }
-  }
+  if (!(await criImages(p)).includes(sandboxImage)) await importImage(p, sandboxImage, pause.save, log);
   return { ...state, sandboxImage };
+}
+
+/**
+ * Import an image into the harness's containerd (its k8s.io namespace, where the CRI
+ * looks) from `save`, a `docker save` stream of it; `name` is what it must then be
+ * listed as.
+ */
+export async function importImage(
+  p: CriPaths,
+  name: string,
+  save: () => Promise<NodeJS.ReadableStream>,
+  log: Logger,
+): Promise<void> {
+  log(`importing ${name} into the harness's containerd`);
+  const file = join(p.dir, `import-${process.pid}-${Date.now()}.tar`);
+  try {
+    await pipeline(await save(), createWriteStream(file, { mode: 0o600 }));
+    const r = await execa('ctr', ['--address', p.socket, '-n', 'k8s.io', 'images', 'import', file], {
+      reject: false,
+      all: true,
+    });
+    if (r.exitCode !== 0 || !(await criImages(p)).includes(name))
+      throw new SetupError(`could not import ${name} into the harness's containerd`, { detail: r.all });
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 async function has(command: string): Promise<boolean> {
