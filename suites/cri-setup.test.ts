@@ -152,7 +152,7 @@ describe('the CRI client, on that containerd, as the kubelet drives it', () => {
       const status = await client.containerStatus(stubborn);
       expect(status).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 137, reason: 'Error' });
       // SIGKILL came no earlier than the timeout after the stop began (which came after the
-    // start: the runtime's own clock, from the start, bounds it from below).
+      // start: the runtime's own clock, from the start, bounds it from below).
       expect((status.finishedAt - status.startedAt) / 1e6).toBeGreaterThanOrEqual(1000);
     },
   );
