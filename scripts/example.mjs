@@ -4,7 +4,8 @@
 // example's images built, its vitest suite run on the good image (must pass) and on
 // the bad one (must fail, with the engine's evidence in the message). Then the README's
 // library example, copied as written into a new project with no vitest configuration
-// (only the image name changed to the good one), must pass.
+// (only the image name changed to the good one), must pass. Before them, the installed
+// command (`npx container-lifecycle-harness certify`) must pass the good image.
 //
 // Offline: the tarball is unpacked as npm installs it, and its dependencies (and
 // vitest) are linked from this project's node_modules, so nothing is fetched.
@@ -67,11 +68,39 @@ try {
         symlinkSync(join(root, 'node_modules', name, sub), join(modules, name, sub));
     } else symlinkSync(join(root, 'node_modules', name), join(modules, name));
   }
+  // The command, as npm links it.
+  mkdirSync(join(modules, '.bin'), { recursive: true });
+  symlinkSync(join('..', 'container-lifecycle-harness', 'bin', 'harness.mjs'), join(modules, '.bin', 'harness'));
   say(`installed the tarball in ${project}`);
 
   const images = run('npm', ['run', '--silent', 'build-images'], { cwd: project });
   if (images.code !== 0) throw new Error(`building the example's images failed:\n${images.out}`);
   say('built example/service:good and example/service:bad');
+
+  // The gate from the installed package, as a CI job calls it.
+  const reports = join(work, 'certify');
+  const certify = run(
+    'npx',
+    [
+      '--offline',
+      'container-lifecycle-harness',
+      'certify',
+      'example/service:good',
+      '--ready-log',
+      'service ready',
+      '--format',
+      'json',
+      '--out',
+      reports,
+    ],
+    { cwd: project, env: { ...process.env, FORCE_COLOR: '0' } },
+  );
+  process.stdout.write(
+    `--- npx container-lifecycle-harness certify example/service:good: exit ${certify.code}\n${certify.out}\n`,
+  );
+  const certified = existsSync(join(reports, 'report.json'))
+    ? JSON.parse(readFileSync(join(reports, 'report.json'), 'utf8')).passed === true
+    : false;
 
   const vitest = (image) =>
     run(process.execPath, [join(modules, 'vitest', 'vitest.mjs'), 'run', '--color=false'], {
@@ -101,11 +130,12 @@ try {
   });
   process.stdout.write(`--- README example in a new project: exit ${copied.code}\n${copied.out}\n`);
 
-  const ok = good.code === 0 && bad.code === 1 && evidence.test(bad.out) && copied.code === 0;
+  const ok =
+    certify.code === 0 && certified && good.code === 0 && bad.code === 1 && evidence.test(bad.out) && copied.code === 0;
   say(
     ok
-      ? 'the good image passes; the bad one fails with the evidence; the README example passes as written'
-      : `unexpected: good exit ${good.code}, bad exit ${bad.code}${evidence.test(bad.out) ? '' : ', no evidence in the failure'}, README example exit ${copied.code}`,
+      ? 'the installed command certifies the good image; the good image passes; the bad one fails with the evidence; the README example passes as written'
+      : `unexpected: certify exit ${certify.code}${certified ? '' : ' (no passing report)'}, good exit ${good.code}, bad exit ${bad.code}${evidence.test(bad.out) ? '' : ', no evidence in the failure'}, README example exit ${copied.code}`,
   );
   process.exitCode = ok ? 0 : 1;
 } catch (err) {

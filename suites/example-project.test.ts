@@ -2,7 +2,9 @@
  * The library as a team uses it: examples/service-check installs the packed tarball
  * and asserts its own service image with the vitest matchers. The good image passes;
  * the bad one (shell-form CMD) fails with the check's evidence in the message; the
- * README's library example, copied into a new project as written, passes.
+ * README's library example, copied into a new project as written, passes; and the
+ * command from the installed package (`npx container-lifecycle-harness certify`)
+ * passes the good image.
  */
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -13,6 +15,8 @@ describe('a user-style project with the packed harness and its matchers', () => 
   it('passes on the good image and fails on the bad one, with the evidence', async () => {
     const r = await execa('node', [join(projectRoot(), 'scripts', 'example.mjs')], { reject: false, all: true });
     expect(r.exitCode, r.all).toBe(0);
+    // The command installed from the package certifies the good image.
+    expect(r.stdout).toMatch(/--- npx container-lifecycle-harness certify example\/service:good: exit 0\n/);
     expect(r.stdout).toMatch(/--- good image: exit 0\n[\s\S]*4 tests[\s\S]*--- bad image: exit 1/);
     expect(r.stdout).toMatch(
       /expected example\/service:bad to stop gracefully within a 5 s grace period\n\s+graceful-stop: the stop signal was not acted on/,

@@ -10,6 +10,7 @@ Usage: harness <command> [options]
 
 Commands:
   setup    make this machine ready: bring up an engine, build the base and toolbox images
+  init     set a repository up: a config of its Dockerfiles, the policy, a CI workflow
   doctor   say whether this machine is ready, and what to run if not
   matrix   run the battery over the sample catalogue and write a report
   certify  pass or fail any image under a policy (exit 0 pass, 1 fail)
@@ -39,6 +40,10 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   setup: async () => {
     const m = await import('./setup.js');
     return { help: m.setupHelp, run: m.setupCommand };
+  },
+  init: async () => {
+    const m = await import('./init.js');
+    return { help: m.initHelp, run: m.initCommand };
   },
   clean: async () => {
     const m = await import('./clean.js');

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { certifyHelp, certifyOptions } from '../../harness/cli/certify.js';
 import { cleanHelp, cleanOptions } from '../../harness/cli/clean.js';
+import { initHelp, initOptions } from '../../harness/cli/init.js';
 import { doctorHelp, doctorOptions } from '../../harness/cli/doctor.js';
 import { matrixHelp, matrixOptions } from '../../harness/cli/matrix.js';
 import { podHelp, podOptions } from '../../harness/cli/pod.js';
@@ -51,6 +52,7 @@ describe('the rendered references', () => {
     ['pod run', podOptions, podHelp],
     ['report', reportOptions, reportHelp],
     ['clean', cleanOptions, cleanHelp],
+    ['init', initOptions, initHelp],
   ])('every option `harness %s` takes is in its help', (_name, options, help) => {
     const missing = Object.keys(options).filter((o) => !new RegExp(`--${o}\\b`).test(help));
     expect(missing).toEqual([]);
