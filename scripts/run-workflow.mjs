@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Runs a GitHub Actions workflow's jobs on this machine, with no workflow runner: every
 // `run:` step of every job (each matrix combination in turn, jobs in `needs` order) in
-// bash, with the workflow's env, expressions, step outputs, GITHUB_OUTPUT and
-// GITHUB_ENV. The few actions the workflows use are done locally: checkout (this tree
+// bash, with the workflow's env, expressions, step outputs, GITHUB_OUTPUT, GITHUB_ENV,
+// GITHUB_STEP_SUMMARY (.harness/workflow/step-summary.md) and RUNNER_TEMP. The few
+// actions the workflows use are done locally: checkout (this tree
 // is the checkout), setup-node (checks the Node version), upload/download-artifact and
 // cache/restore/save (folders under .harness/workflow/), and `./` (this repository's
 // composite action). Anything else is refused, never skipped in silence.
@@ -10,7 +11,17 @@
 // Usage: node scripts/run-workflow.mjs FILE [--job NAME]... [--matrix KEY=VALUE]...
 // Exit 0 when every job that ran succeeded, 1 when one failed, 2 on bad input.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -334,6 +345,14 @@ function order(jobs) {
 
 const sha = (spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout ?? '').trim() || 'local';
 const runId = String(Date.now());
+// The job summary the steps append to ($GITHUB_STEP_SUMMARY), one for the whole run,
+// and the runner's temporary folder ($RUNNER_TEMP), both new for each run.
+const summary = join(state, 'step-summary.md');
+const runnerTemp = join(state, 'runner-temp');
+rmSync(runnerTemp, { recursive: true, force: true });
+mkdirSync(runnerTemp, { recursive: true });
+mkdirSync(state, { recursive: true });
+writeFileSync(summary, '');
 const results = {};
 const wanted = args.values.job;
 for (const jobName of order(workflow.jobs ?? {})) {
@@ -352,7 +371,7 @@ for (const jobName of order(workflow.jobs ?? {})) {
       inputs: {},
       steps: {},
       github: { workspace: process.cwd(), run_id: runId, sha, event_name: 'workflow_dispatch' },
-      runner: { temp: tmpdir(), os: 'Linux' },
+      runner: { temp: runnerTemp, os: 'Linux' },
       jobStatus: Object.values(needs).every((n) => n.result === 'success') ? 'success' : 'failure',
     };
     ctx.env = { ...interpolateMap(workflow.env, ctx) };
@@ -370,7 +389,8 @@ for (const jobName of order(workflow.jobs ?? {})) {
       GITHUB_WORKSPACE: process.cwd(),
       GITHUB_SHA: sha,
       GITHUB_RUN_ID: runId,
-      RUNNER_TEMP: tmpdir(),
+      RUNNER_TEMP: runnerTemp,
+      GITHUB_STEP_SUMMARY: summary,
     };
     const started = Date.now();
     const ok = runSteps(job.steps ?? [], ctx, env, '   ');
