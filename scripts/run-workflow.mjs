@@ -213,9 +213,14 @@ const ACTIONS = {
       .filter(Boolean);
     const byAge = keys.sort((a, b) => statSync(join(dir, b)).mtimeMs - statSync(join(dir, a)).mtimeMs);
     const hit = keys.includes(w.key) ? w.key : byAge.find((k) => prefixes.some((p) => k.startsWith(p)));
-    if (!hit) return log(`   no cache for ${w.key}`);
+    if (!hit) {
+      log(`   no cache for ${w.key}`);
+      return { 'cache-hit': 'false' };
+    }
     cpSync(join(dir, hit), resolve(w.path), { recursive: true });
     log(`   restored cache ${hit} into ${w.path}`);
+    // As the action says it: true only for the key itself, not a restore-keys prefix.
+    return { 'cache-hit': String(hit === w.key), 'cache-matched-key': hit };
   },
   'actions/cache/save': (w) => {
     const dest = join(state, 'cache', w.key);
@@ -260,7 +265,9 @@ function runSteps(steps, ctx, env, prefix) {
       } else {
         const action = ACTIONS[String(step.uses).split('@')[0]];
         if (!action) throw new Error(`the action ${step.uses} has no local equivalent`);
-        action(interpolateMap(step.with, ctx));
+        const returned = action(interpolateMap(step.with, ctx));
+        // An action's outputs, when it has any (actions/cache/restore's cache-hit).
+        if (step.id) ctx.steps[step.id] = { outputs: returned && typeof returned === 'object' ? returned : {} };
       }
     } catch (err) {
       ok = false;

@@ -3,13 +3,14 @@
  * (scripts/run-workflow.mjs): a service that needs a setting, given as the env input
  * with a secret beside it, its ready port and its Dockerfile. The step outputs say the
  * verdict, exit code, report folder and SARIF file; the Markdown report is in the job
- * summary; the secret's value is in none of the reports.
+ * summary; the secret's value is in none of the reports. The built base image is kept
+ * in the cache under its recipe, and the next run loads it from there.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { expect, inject, it } from 'vitest';
+import { expect, inject, it, onTestFinished } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { projectRoot } from '../harness/paths.js';
 
@@ -20,6 +21,8 @@ it(
   { timeout: 300_000 },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'harness-action-'));
+    // The cached base image (about 200 MB) goes with the rest.
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const image = inject('harness').fixtures['needs-port'] as string;
     const workflow = join(dir, 'gate.yml');
     writeFileSync(
@@ -51,13 +54,22 @@ jobs:
 `,
     );
     const state = join(dir, 'state');
-    const r = await execa('node', [join(projectRoot(), 'scripts', 'run-workflow.mjs'), workflow], {
-      cwd: projectRoot(),
-      reject: false,
-      all: true,
-      env: { HARNESS_WORKFLOW_STATE: state, HARNESS_QUIET_BUILD: '1' },
-    });
+    const runWorkflow = () =>
+      execa('node', [join(projectRoot(), 'scripts', 'run-workflow.mjs'), workflow], {
+        cwd: projectRoot(),
+        reject: false,
+        all: true,
+        env: { HARNESS_WORKFLOW_STATE: state, HARNESS_QUIET_BUILD: '1' },
+      });
+    const r = await runWorkflow();
     expect(r.exitCode, r.all).toBe(0);
+    // The base image was kept in the cache under its recipe, and a second run loads it.
+    expect(r.all).toMatch(/saved \S+harness-base as cache harness-base-[0-9a-f]{16}\n/);
+    const again = await runWorkflow();
+    expect(again.exitCode, again.all).toBe(0);
+    expect(again.all).toMatch(/restored cache harness-base-[0-9a-f]{16} into \S+harness-base\n/);
+    expect(again.all).toMatch(/> Load the base image\n[\s\S]*?ok in /);
+    expect(again.all).toMatch(/- skip: Keep the built base image/);
     const outputs = parseYaml(readFileSync(join(state, 'runner-temp', 'outputs.yaml'), 'utf8')) as Record<
       string,
       string | number
