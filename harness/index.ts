@@ -18,6 +18,13 @@ import { certifySubject, judge, resolveImage } from './certify/gate.js';
 import { certify, resolvePolicy } from './app/certify.js';
 import { policyFrom, type Policy } from './certify/policy.js';
 import type { RunOptions } from './certify/run-options.js';
+import {
+  fromGenericContainer,
+  isGenericContainer,
+  isStartedContainer,
+  startedContainerError,
+  type GenericContainerDescription,
+} from './testcontainers.js';
 import { BadInputError } from './errors.js';
 import { silentLogger, type Logger } from './log.js';
 import { PodRun } from './pod/kubelet.js';
@@ -42,10 +49,28 @@ export type { Policy } from './certify/policy.js';
 export type { RunOptions } from './certify/run-options.js';
 export type { Subject, CheckContext } from './checks/subject.js';
 export * from './errors.js';
+export { fromGenericContainer, isGenericContainer, type GenericContainerDescription } from './testcontainers.js';
 
 /** An image and how to run it, as docker run would. */
 export interface ImageUnderTest extends RunOptions {
   image: string;
+}
+
+/**
+ * What the library takes as an image: a reference, an image with how to run it, or a
+ * testcontainers GenericContainer (its image, environment, command, entrypoint, user
+ * and wait strategy; the harness runs fresh copies of it). A started container is
+ * refused with what to pass instead.
+ */
+export function imageUnderTest(value: string | ImageUnderTest | GenericContainerDescription): ImageUnderTest {
+  if (typeof value === 'string') return { image: value };
+  if (isGenericContainer(value)) {
+    const image: Partial<ReturnType<typeof fromGenericContainer>> = fromGenericContainer(value);
+    delete image.unused;
+    return image as ImageUnderTest;
+  }
+  if (isStartedContainer(value)) throw startedContainerError();
+  return value;
 }
 
 export interface CheckOptions extends Omit<RunOptions, 'readyLog'> {
@@ -117,11 +142,11 @@ function policyFor(options: CheckOptions): Policy {
  * it) and judge it under the default policy with `options` laid over it.
  */
 export async function runCheck(
-  image: string | ImageUnderTest,
+  image: string | ImageUnderTest | GenericContainerDescription,
   checkName: string,
   options: CheckOptions = {},
 ): Promise<Observation<Record<string, unknown>>> {
-  const { image: ref, ...fromImage } = typeof image === 'string' ? { image } : image;
+  const { image: ref, ...fromImage } = imageUnderTest(image);
   const all: CheckOptions = { ...fromImage, ...options };
   const check = checkByName(checkName);
   if (!check?.certify)

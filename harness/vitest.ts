@@ -9,7 +9,9 @@
  *     await expect('my/service:1.4').toExitWith(0);
  *   }, 180_000);
  *
- * The received value is an image reference, or `{ image, env, cmd, user, readyPort, ... }`.
+ * The received value is an image reference, `{ image, env, cmd, user, readyPort, ... }`,
+ * or a testcontainers GenericContainer (not started: the harness runs fresh copies of
+ * it with its environment, command, entrypoint, user and wait strategy).
  * Each matcher runs one check in a fresh container (seconds, not milliseconds: give the
  * test a timeout); a failure says what was observed, with the engine's evidence.
  */
@@ -17,19 +19,29 @@ import { expect } from 'vitest';
 import { evidenceLine } from './certify/evidence.js';
 import type { Observation } from './checks/observation.js';
 import { runCheck, type CheckOptions, type ImageUnderTest } from './index.js';
+import {
+  fromGenericContainer,
+  isGenericContainer,
+  isStartedContainer,
+  startedContainerError,
+  type GenericContainerDescription,
+} from './testcontainers.js';
 
-type Received = string | ImageUnderTest;
+type Received = string | ImageUnderTest | GenericContainerDescription;
 
 interface MatcherResult {
   pass: boolean;
   message: () => string;
 }
 
-const nameOf = (r: Received) => (typeof r === 'string' ? r : r.image);
+const nameOf = (r: Received) =>
+  typeof r === 'string' ? r : isGenericContainer(r) ? `${fromGenericContainer(r).image} (a GenericContainer)` : r.image;
 
 function isImage(r: unknown): r is Received {
   return (
-    typeof r === 'string' || (typeof r === 'object' && r !== null && typeof (r as ImageUnderTest).image === 'string')
+    typeof r === 'string' ||
+    isGenericContainer(r) ||
+    (typeof r === 'object' && r !== null && typeof (r as ImageUnderTest).image === 'string')
   );
 }
 
@@ -41,7 +53,8 @@ function verdictOf(
   isNot: boolean,
 ): MatcherResult {
   const ev = evidenceLine(o);
-  const said = `${o.check}${o.scenario ? ` (${o.scenario})` : ''}: ${o.reason}${ev ? `\n  evidence: ${ev}` : ''}\n  observed: ${JSON.stringify(o.observed)}`;
+  const unused = isGenericContainer(received) ? fromGenericContainer(received).unused : [];
+  const said = `${o.check}${o.scenario ? ` (${o.scenario})` : ''}: ${o.reason}${ev ? `\n  evidence: ${ev}` : ''}\n  observed: ${JSON.stringify(o.observed)}${unused.length ? `\n  not applied from the GenericContainer: ${unused.join('; ')}` : ''}`;
   return {
     pass: ok,
     message: () => `expected ${nameOf(received as Received)} ${isNot ? 'not ' : ''}${what}\n  ${said}`,
@@ -56,10 +69,12 @@ async function check(
   isNot: boolean,
   ok: (o: Observation<Record<string, unknown>>) => boolean = (o) => o.verdict === 'pass',
 ): Promise<MatcherResult> {
+  if (isStartedContainer(received)) throw startedContainerError();
   if (!isImage(received))
     return {
       pass: false,
-      message: () => `expected an image reference or { image, ... }, got ${JSON.stringify(received)}`,
+      message: () =>
+        `expected an image reference, { image, ... } or a testcontainers GenericContainer, got ${JSON.stringify(received)}`,
     };
   const o = await runCheck(received, checkName, options);
   if (o.verdict === 'error')

@@ -46,6 +46,7 @@ export const LAYERS = [
   ['pod/'],
   ['report/'],
   ['config.ts', 'prepare.ts', 'matrix.ts', 'app/'],
+  ['testcontainers.ts'],
   ['index.ts', 'vitest.ts'],
   ['cli/'],
 ];
