@@ -5,7 +5,8 @@
 // the bad one (must fail, with the engine's evidence in the message). Then the README's
 // library example, copied as written into a new project with no vitest configuration
 // (only the image name changed to the good one), must pass. Before them, the installed
-// command (`npx container-lifecycle-harness certify`) must pass the good image.
+// command must set the project up (`npx container-lifecycle-harness init`) and pass the
+// good image (`npx container-lifecycle-harness certify`, with the Dockerfile init found).
 //
 // Offline: the tarball is unpacked as npm installs it, and its dependencies (and
 // vitest) are linked from this project's node_modules, so nothing is fetched.
@@ -77,7 +78,11 @@ try {
   if (images.code !== 0) throw new Error(`building the example's images failed:\n${images.out}`);
   say('built example/service:good and example/service:bad');
 
-  // The gate from the installed package, as a CI job calls it.
+  // The installed command, as a team starts with it: init finds the service's
+  // Dockerfile and writes the config, the policy and a workflow; then the gate certifies
+  // the image built from that Dockerfile, cross-checked with it.
+  const init = run('npx', ['--offline', 'container-lifecycle-harness', 'init'], { cwd: project });
+  process.stdout.write(`--- npx container-lifecycle-harness init: exit ${init.code}\n${init.out}\n`);
   const reports = join(work, 'certify');
   const certify = run(
     'npx',
@@ -86,6 +91,8 @@ try {
       'container-lifecycle-harness',
       'certify',
       'example/service:good',
+      '--dockerfile',
+      'service/Dockerfile',
       '--ready-log',
       'service ready',
       '--format',
@@ -130,12 +137,23 @@ try {
   });
   process.stdout.write(`--- README example in a new project: exit ${copied.code}\n${copied.out}\n`);
 
+  const initialized =
+    init.code === 0 &&
+    ['harness.config.yaml', '.harness/policy.yaml', '.github/workflows/certify.yml'].every((f) =>
+      existsSync(join(project, f)),
+    );
   const ok =
-    certify.code === 0 && certified && good.code === 0 && bad.code === 1 && evidence.test(bad.out) && copied.code === 0;
+    initialized &&
+    certify.code === 0 &&
+    certified &&
+    good.code === 0 &&
+    bad.code === 1 &&
+    evidence.test(bad.out) &&
+    copied.code === 0;
   say(
     ok
-      ? 'the installed command certifies the good image; the good image passes; the bad one fails with the evidence; the README example passes as written'
-      : `unexpected: certify exit ${certify.code}${certified ? '' : ' (no passing report)'}, good exit ${good.code}, bad exit ${bad.code}${evidence.test(bad.out) ? '' : ', no evidence in the failure'}, README example exit ${copied.code}`,
+      ? 'the installed command sets the project up and certifies the good image; the good image passes; the bad one fails with the evidence; the README example passes as written'
+      : `unexpected: init exit ${init.code}${initialized ? '' : ' (files missing)'}, certify exit ${certify.code}${certified ? '' : ' (no passing report)'}, good exit ${good.code}, bad exit ${bad.code}${evidence.test(bad.out) ? '' : ', no evidence in the failure'}, README example exit ${copied.code}`,
   );
   process.exitCode = ok ? 0 : 1;
 } catch (err) {

@@ -16,7 +16,10 @@ describe('a user-style project with the packed harness and its matchers', () => 
   it('passes on the good image and fails on the bad one, with the evidence', async () => {
     const r = await execa('node', [join(projectRoot(), 'scripts', 'example.mjs')], { reject: false, all: true });
     expect(r.exitCode, r.all).toBe(0);
-    // The command installed from the package certifies the good image.
+    // The command installed from the package sets the project up from its Dockerfile and certifies the good image.
+    expect(r.stdout).toMatch(
+      /--- npx container-lifecycle-harness init: exit 0\nfound 1 Dockerfile\(s\): service \(service\/Dockerfile\)\nwrote harness\.config\.yaml\n/,
+    );
     expect(r.stdout).toMatch(/--- npx container-lifecycle-harness certify example\/service:good: exit 0\n/);
     expect(r.stdout).toMatch(/--- good image: exit 0\n[\s\S]*4 tests[\s\S]*--- bad image: exit 1/);
     expect(r.stdout).toMatch(
