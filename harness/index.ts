@@ -24,6 +24,7 @@ import {
   isStartedContainer,
   startedContainerError,
   type GenericContainerDescription,
+  type StartedContainerDescription,
 } from './testcontainers.js';
 import { BadInputError } from './errors.js';
 import { silentLogger, type Logger } from './log.js';
@@ -54,6 +55,31 @@ export { fromGenericContainer, isGenericContainer, type GenericContainerDescript
 /** An image and how to run it, as docker run would. */
 export interface ImageUnderTest extends RunOptions {
   image: string;
+}
+
+/**
+ * A started testcontainers container, as a check acts on it: its id and image, once the
+ * engine says it runs. It runs as it was started: run options cannot apply to it.
+ */
+async function runningContainer(
+  started: StartedContainerDescription,
+  options: CheckOptions,
+): Promise<{ id: string; image: string }> {
+  const given = (['env', 'entrypoint', 'cmd', 'user', 'init', 'network'] as const).filter(
+    (k) => options[k] !== undefined,
+  );
+  if (given.length)
+    throw new BadInputError(
+      `a started container runs as it was started: ${given.join(', ')} cannot apply to it (pass its GenericContainer, not started, to run fresh copies with them)`,
+    );
+  const id = started.getId();
+  const info = await (await harness()).runtime.inspect(id).catch(() => null);
+  if (!info) throw new BadInputError(`no container ${id.slice(0, 12)} on the engine the harness uses`);
+  if (!info.State.Running)
+    throw new BadInputError(
+      `container ${id.slice(0, 12)} is not running (${info.State.Status}): a check acts on a running container`,
+    );
+  return { id: info.Id, image: info.Config.Image ?? id };
 }
 
 /**
@@ -142,11 +168,12 @@ function policyFor(options: CheckOptions): Policy {
  * it) and judge it under the default policy with `options` laid over it.
  */
 export async function runCheck(
-  image: string | ImageUnderTest | GenericContainerDescription,
+  image: string | ImageUnderTest | GenericContainerDescription | StartedContainerDescription,
   checkName: string,
   options: CheckOptions = {},
 ): Promise<Observation<Record<string, unknown>>> {
-  const { image: ref, ...fromImage } = imageUnderTest(image);
+  const attachTo = isStartedContainer(image) ? await runningContainer(image, options) : undefined;
+  const { image: ref, ...fromImage } = attachTo ? { image: attachTo.image } : imageUnderTest(image as ImageUnderTest);
   const all: CheckOptions = { ...fromImage, ...options };
   const check = checkByName(checkName);
   if (!check?.certify)
@@ -162,7 +189,10 @@ export async function runCheck(
   const ctx = await contextFor(policy.graceSeconds);
   await resolveImage(ctx.runtime, ref, silentLogger);
   const network = await networkFor(ctx, policy);
-  const subject = certifySubject(ref, policy, network);
+  const subject = {
+    ...certifySubject(ref, policy, network),
+    ...(attachTo ? { attachTo: attachTo.id, name: `${ref} (container ${attachTo.id.slice(0, 12)})` } : {}),
+  };
   const o = check.certify.run
     ? await check.certify.run(ctx, subject, scenario, policy)
     : await check.run(ctx, subject, scenario);

@@ -8,6 +8,10 @@ import type { RunOptions } from './certify/run-options.js';
  * environment, command, entrypoint, user and working folder, and its wait strategy as
  * the readiness (a log message as the ready line, listening ports as the ready port).
  *
+ * A started container (StartedTestContainer) is acted on as it runs instead: the checks
+ * attach to it by id, and one that stops it (graceful-stop, exit-code) leaves it
+ * stopped, so that one comes last.
+ *
  * Read by shape (the fields a GenericContainer keeps), so the library never loads
  * testcontainers itself and any version with those fields works.
  */
@@ -44,8 +48,15 @@ export function isGenericContainer(value: unknown): value is GenericContainerDes
   return typeof c.imageName?.string === 'string' && typeof c.createOpts === 'object' && c.createOpts !== null;
 }
 
+/** A started testcontainers container, as callers hold it (StartedTestContainer). */
+export interface StartedContainerDescription {
+  getId(): string;
+  getHost(): string;
+  stop(): Promise<unknown>;
+}
+
 /** Whether `value` is a started testcontainers container (it has an id and can be stopped). */
-export function isStartedContainer(value: unknown): boolean {
+export function isStartedContainer(value: unknown): value is StartedContainerDescription {
   if (typeof value !== 'object' || value === null) return false;
   const c = value as { getId?: unknown; stop?: unknown; getHost?: unknown };
   return typeof c.getId === 'function' && typeof c.stop === 'function' && typeof c.getHost === 'function';
@@ -100,9 +111,9 @@ export function fromGenericContainer(container: GenericContainerDescription): Fr
   };
 }
 
-/** A started container is not what the harness takes: say what to pass instead. */
+/** A started container where an image to run is asked for: say what each takes. */
 export function startedContainerError(): BadInputError {
   return new BadInputError(
-    'a started testcontainers container: pass its GenericContainer (not started) instead; the harness starts fresh copies of it, one per scenario, and stops them itself',
+    'a started testcontainers container is not an image to run: runCheck and the matchers act on it as it runs; for fresh copies, pass its GenericContainer (not started)',
   );
 }

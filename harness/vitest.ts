@@ -10,8 +10,10 @@
  *   }, 180_000);
  *
  * The received value is an image reference, `{ image, env, cmd, user, readyPort, ... }`,
- * or a testcontainers GenericContainer (not started: the harness runs fresh copies of
- * it with its environment, command, entrypoint, user and wait strategy).
+ * a testcontainers GenericContainer (not started: the harness runs fresh copies of it
+ * with its environment, command, entrypoint, user and wait strategy), or a started
+ * testcontainers container (acted on as it runs; a matcher that stops it, such as
+ * toStopGracefully, comes last).
  * Each matcher runs one check in a fresh container (seconds, not milliseconds: give the
  * test a timeout); a failure says what was observed, with the engine's evidence.
  */
@@ -23,11 +25,11 @@ import {
   fromGenericContainer,
   isGenericContainer,
   isStartedContainer,
-  startedContainerError,
   type GenericContainerDescription,
+  type StartedContainerDescription,
 } from './testcontainers.js';
 
-type Received = string | ImageUnderTest | GenericContainerDescription;
+type Received = string | ImageUnderTest | GenericContainerDescription | StartedContainerDescription;
 
 interface MatcherResult {
   pass: boolean;
@@ -35,12 +37,19 @@ interface MatcherResult {
 }
 
 const nameOf = (r: Received) =>
-  typeof r === 'string' ? r : isGenericContainer(r) ? `${fromGenericContainer(r).image} (a GenericContainer)` : r.image;
+  typeof r === 'string'
+    ? r
+    : isGenericContainer(r)
+      ? `${fromGenericContainer(r).image} (a GenericContainer)`
+      : isStartedContainer(r)
+        ? `container ${r.getId().slice(0, 12)}`
+        : r.image;
 
 function isImage(r: unknown): r is Received {
   return (
     typeof r === 'string' ||
     isGenericContainer(r) ||
+    isStartedContainer(r) ||
     (typeof r === 'object' && r !== null && typeof (r as ImageUnderTest).image === 'string')
   );
 }
@@ -69,7 +78,6 @@ async function check(
   isNot: boolean,
   ok: (o: Observation<Record<string, unknown>>) => boolean = (o) => o.verdict === 'pass',
 ): Promise<MatcherResult> {
-  if (isStartedContainer(received)) throw startedContainerError();
   if (!isImage(received))
     return {
       pass: false,

@@ -28,10 +28,14 @@ describe('a user-style project with the packed harness and its matchers', () => 
     expect(r.stdout).toMatch(/evidence: engine sent signal 15 then signal 9; engine exit code 137/);
     // The same service as a testcontainers GenericContainer: passes when good, fails with the evidence when bad.
     expect(r.stdout).toMatch(
-      /--- good image: exit 0\n[\s\S]*test\/testcontainers\.test\.ts[^\n]*2 tests[\s\S]*--- bad image/,
+      /--- good image: exit 0\n[\s\S]*test\/testcontainers\.test\.ts[^\n]*4 tests[\s\S]*--- bad image/,
     );
     expect(r.stdout).toMatch(
       /expected example\/service:bad \(a GenericContainer\) to stop gracefully within a 5 s grace period\n\s+graceful-stop: the stop signal was not acted on/,
+    );
+    // And on the container the suite started itself: the check acts on that very container.
+    expect(r.stdout).toMatch(
+      /expected container [0-9a-f]{12} to stop gracefully within a 5 s grace period\n\s+graceful-stop: the stop signal was not acted on/,
     );
     // The README's block, pasted into a project with no vitest configuration, passes.
     expect(r.stdout).toMatch(/--- README example in a new project: exit 0\n[\s\S]*1 passed/);

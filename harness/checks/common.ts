@@ -49,6 +49,16 @@ export async function startSubject(
   });
 }
 
+/** A subject's running container handed over by its owner (Subject.attachTo), to act on as it is. */
+async function attachSubject(ctx: CheckContext, subject: Subject): Promise<RunningContainer> {
+  const { RunningContainer } = await import('../run/container.js');
+  return RunningContainer.attach(ctx.runtime, subject.attachTo as string, {
+    image: subject.image,
+    purpose: 'subject',
+    labels: { 'io.harness.subject': subject.name },
+  });
+}
+
 /** The least span of unchanged snapshots, and their spacing (the poll interval). */
 const MIN_STABLE_SPAN_MS = 250;
 /**
@@ -266,7 +276,9 @@ export function scenario<O extends object>(
       subject.quietStop ? subject.quietStop.alone(inFlight, HANG_MS) : { waitedMs: 0, alone: true };
     try {
       const image = typeof meta.image === 'function' ? await meta.image() : meta.image;
-      container = await startSubject(ctx, subject, meta.check, { ...meta, image });
+      container = subject.attachTo
+        ? await attachSubject(ctx, subject)
+        : await startSubject(ctx, subject, meta.check, { ...meta, image });
       // Times count from when its start began, not from a wait for its turn to start.
       t0 = container.started.atMs;
       // The engine's own create-to-start time steers how many scenarios start next.

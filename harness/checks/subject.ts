@@ -55,6 +55,12 @@ export interface Subject {
   graceSeconds?: number;
   /** What each check must show for it (a user's expected row), by check name. */
   expected?: Record<string, Record<string, unknown>>;
+  /**
+   * A running container handed over by its owner (a started testcontainers container):
+   * the scenario acts on it instead of starting a fresh one, and never removes it (a
+   * scenario that stops it leaves it stopped).
+   */
+  attachTo?: string;
 }
 
 /** What every check needs besides the subject. */

@@ -106,6 +106,8 @@ export interface ContainerDetails {
     FinishedAt: string;
   };
   Config: {
+    /** The image reference it was created from. */
+    Image?: string;
     Entrypoint?: string[] | string | null;
     Cmd?: string[] | string | null;
     User?: string;

@@ -76,7 +76,20 @@ export class RunningContainer {
     readonly started: ActionTime,
     /** From the start request to running (and ready, with a ready line), host monotonic ms. */
     readonly startMs: number,
+    /** A container the harness did not start (handed over by its owner): never removed by it. */
+    readonly attached = false,
   ) {}
+
+  /**
+   * A running container someone else started, to act on as on one of the harness's own;
+   * `remove()` then removes only what the harness added (its observer), never it.
+   */
+  static async attach(runtime: ContainerRuntime, id: string, spec: ContainerSpec): Promise<RunningContainer> {
+    const info = await runtime.inspect(id);
+    if (!info.State.Running)
+      throw new ScenarioError(`container ${id.slice(0, 12)} is not running (${info.State.Status})`);
+    return new RunningContainer(runtime, info.Id, spec, now(), 0, true);
+  }
 
   /**
    * Create and start it; with `spec.takeTurn` (and no ready line) in its turn (see
@@ -216,7 +229,10 @@ export class RunningContainer {
   async remove(): Promise<void> {
     const observer = this.observer;
     this.observer = undefined;
-    await Promise.all([this.runtime.remove(this.id), observer?.then((o) => o.remove()).catch(() => undefined)]);
+    await Promise.all([
+      this.attached ? undefined : this.runtime.remove(this.id),
+      observer?.then((o) => o.remove()).catch(() => undefined),
+    ]);
   }
 }
 

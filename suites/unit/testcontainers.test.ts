@@ -51,10 +51,12 @@ describe('a GenericContainer as the image under test', () => {
     expect(imageUnderTest(c)).toEqual({ image: 'my/api:1.4' });
   });
 
-  it('refuses a started container, saying what to pass', () => {
+  it('a started container is no image to run: imageUnderTest says what takes it', () => {
     const started = { getId: () => 'abc', getHost: () => 'localhost', stop: async () => undefined };
     expect(isStartedContainer(started)).toBe(true);
     expect(() => imageUnderTest(started as never)).toThrow(BadInputError);
-    expect(() => imageUnderTest(started as never)).toThrow(/pass its GenericContainer \(not started\) instead/);
+    expect(() => imageUnderTest(started as never)).toThrow(
+      /is not an image to run: runCheck and the matchers act on it/,
+    );
   });
 });
