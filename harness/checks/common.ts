@@ -279,8 +279,9 @@ export function scenario<O extends object>(
       container = subject.attachTo
         ? await attachSubject(ctx, subject)
         : await startSubject(ctx, subject, meta.check, { ...meta, image });
-      // Times count from when its start began, not from a wait for its turn to start.
-      t0 = container.started.atMs;
+      // Times count from when its start began, not from a wait for its turn to start; a
+      // container handed over (started by its owner, perhaps long ago) from now.
+      t0 = container.attached ? monotonicMs() : container.started.atMs;
       // The engine's own create-to-start time steers how many scenarios start next.
       const started = container;
       if (ctx.limiter?.observe)

@@ -88,7 +88,11 @@ export class RunningContainer {
     const info = await runtime.inspect(id);
     if (!info.State.Running)
       throw new ScenarioError(`container ${id.slice(0, 12)} is not running (${info.State.Status})`);
-    return new RunningContainer(runtime, info.Id, spec, now(), 0, true);
+    // Its start, as the engine recorded it: the engine's events about it are read from then on.
+    const at = now();
+    const startedWall = engineTimeSet(info.State.StartedAt) ? engineTimeMs(info.State.StartedAt) : at.wallMs;
+    const started = { atMs: at.atMs - Math.max(0, at.wallMs - startedWall), wallMs: startedWall };
+    return new RunningContainer(runtime, info.Id, spec, started, 0, true);
   }
 
   /**
@@ -144,6 +148,8 @@ export class RunningContainer {
    * (null when the engine keeps no such events): how busy the engine is right now.
    */
   async engineLatencyMs(): Promise<number | null> {
+    // Someone else's start, perhaps long ago: not the engine's latency now.
+    if (this.attached) return null;
     const events = await this.events((es) => es.some((e) => e.action === 'start'), 'its start event');
     return engineStopTiming(events).engineLatencyMs;
   }
