@@ -2,26 +2,19 @@
 // The `harness` command: runs the compiled JavaScript in dist/ when it is current (its
 // BUILD stamp matches the sources) or when no sources are shipped (an installed package),
 // else the TypeScript sources through tsx, saying so.
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sourceDigest } from './source-digest.mjs';
+import { distState } from './source-digest.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-let stamp = '';
+const dist = distState(root);
 try {
-  stamp = readFileSync(join(root, 'dist', 'BUILD'), 'utf8').trim();
-} catch {
-  // no build yet
-}
-const digest = sourceDigest(root);
-try {
-  if (digest === null || (stamp && stamp === digest)) {
+  if (dist.current) {
     await import('../dist/harness/cli/main.js');
   } else {
     if (process.env.HARNESS_QUIET_BUILD !== '1')
       process.stderr.write(
-        `harness: ${stamp ? 'dist/ is older than the sources' : 'no build in dist/'}: running from TypeScript (slower to start; \`npm run build\` compiles it)\n`,
+        `harness: ${dist.built ? 'dist/ is older than the sources' : 'no build in dist/'}: running from TypeScript (slower to start; \`npm run build\` compiles it)\n`,
       );
     const { register } = await import('tsx/esm/api');
     register();

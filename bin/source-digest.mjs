@@ -1,7 +1,7 @@
 // A digest of the TypeScript sources under harness/ (paths, sizes and modification
 // times): cheap enough to compute at every start of the command. Null when there are
 // none (an installed package ships only the compiled dist/).
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 
@@ -21,4 +21,21 @@ export function sourceDigest(root) {
   };
   walk(join(root, 'harness'));
   return sources ? h.digest('hex') : null;
+}
+
+/**
+ * Whether the compiled dist/ is what runs: its BUILD stamp matches the sources, or no
+ * sources are shipped (an installed package).
+ * @param {string} root
+ * @returns {{ current: boolean, built: boolean }}
+ */
+export function distState(root) {
+  let stamp = '';
+  try {
+    stamp = readFileSync(join(root, 'dist', 'BUILD'), 'utf8').trim();
+  } catch {
+    // no build yet
+  }
+  const digest = sourceDigest(root);
+  return { current: digest === null || (stamp !== '' && stamp === digest), built: stamp !== '' };
 }

@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
-import { sourceDigest } from '../bin/source-digest.mjs';
+import { distState } from '../bin/source-digest.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
@@ -46,8 +46,7 @@ function run(cmd, args, options = {}) {
 try {
   // The package as published: compiled (when dist/ is older than the sources), then
   // packed without running scripts.
-  const stamp = join(root, 'dist', 'BUILD');
-  if (!existsSync(stamp) || readFileSync(stamp, 'utf8').trim() !== sourceDigest(root))
+  if (!distState(root).current)
     $.sync({ stdio: 'inherit', cwd: root })`${process.execPath} ${join(root, 'scripts', 'build.mjs')}`;
   const packed = run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: root });
   if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.out}`);
