@@ -198,7 +198,13 @@ export class PodRun {
     const instance = this.latest.get(name);
     if (!instance) return null;
     const r = this.record(name);
-    const running = this.live.get(name)?.instance === instance && 'running' in r.state;
+    const live = this.live.get(name)?.instance === instance;
+    // Started, its running state not yet recorded (the engine is still being asked for
+    // it): the status does not show this container yet, and the worker waits for more
+    // information (worker.go doProbe) instead of probing a "non-running" container and
+    // storing a Failure that would kill it.
+    if (live && 'waiting' in r.state) return null;
+    const running = live && 'running' in r.state;
     return {
       instance,
       running,

@@ -51,6 +51,7 @@ it('an exec the runtime refuses and an undeclared port name are errors: never co
     ),
     'Readiness probe errored and resulted in unknown state: strconv.Atoi: parsing "http": invalid syntax',
   ]);
-  expect(run.records.get('app')).toMatchObject({ restartCount: 0, ready: false });
+  const timeline = run.timeline.events.map((e) => `${e.atMs.toFixed(0)} ms ${e.reason}: ${e.message}`).join('\n');
+  expect(run.records.get('app'), timeline).toMatchObject({ restartCount: 0, ready: false });
   expect(run.timeline.events.filter((e) => /failed liveness probe/.test(e.message))).toEqual([]);
 });
