@@ -32,6 +32,8 @@ export class FakeRuntime implements ContainerRuntime {
   readonly containers = new Map<string, FakeContainer>();
   private readonly networks = new Map<string, string>();
   private nextId = 1;
+  /** How long each inspect takes, ms (a busy engine answers slowly). */
+  inspectDelayMs = 0;
 
   /** Add an image: `ref` runs `image.program` when a container of it starts. */
   image(ref: string, image: FakeImage): this {
@@ -100,6 +102,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   async inspect(id: string): Promise<ContainerDetails> {
+    if (this.inspectDelayMs > 0) await new Promise((r) => setTimeout(r, this.inspectDelayMs));
     return this.container(id).details();
   }
 

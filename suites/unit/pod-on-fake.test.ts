@@ -15,12 +15,16 @@ import { podAppImage, toolboxImage } from '../support/fake-images.js';
  */
 
 /** Run a pod on the fake runtime until `until` holds (or `seconds` pass); nothing of it may be left. */
-async function runPod(yaml: string, o: { until?: string; seconds?: number; images?: Record<string, FakeImage> } = {}) {
+async function runPod(
+  yaml: string,
+  o: { until?: string; seconds?: number; images?: Record<string, FakeImage>; inspectDelayMs?: number } = {},
+) {
   const runtime = new FakeRuntime()
     .image('toolbox', toolboxImage())
     .image('app:1', podAppImage())
     .image('deaf:1', podAppImage({ deaf: true }));
   for (const [ref, image] of Object.entries(o.images ?? {})) runtime.image(ref, image);
+  runtime.inspectDelayMs = o.inspectDelayMs ?? 0;
   const spec = parsePod(`apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n${yaml}`, 'inline');
   const run = new PodRun(runtime, 'toolbox', spec, {
     deleteAfterSeconds: o.seconds ?? 20,
@@ -60,6 +64,24 @@ describe.concurrent('the pod emulator on the fake runtime', () => {
     expect(killing?.message).toBe('Container app failed liveness probe, will be restarted');
     expect(run.records.get('app')?.restartCount).toBe(1);
     expect(run.untilMet).toBe(true);
+  });
+
+  it('a container whose running state the runtime has yet to confirm is not probed, so not killed (prober/worker.go doProbe: wait for more information)', async () => {
+    // Each inspect takes 1.5 s, longer than the probe's period: a worker that read the
+    // started container as "not running" would store a liveness Failure and kill it.
+    const run = await runPod(
+      `  terminationGracePeriodSeconds: 1
+  containers:
+    - name: app
+      image: app:1
+      livenessProbe: {exec: {command: ['true']}, periodSeconds: 1, failureThreshold: 1}
+`,
+      { until: 'app.ProbeSucceeded>=2', inspectDelayMs: 1500 },
+    );
+    expect(run.untilMet).toBe(true);
+    const app = run.timeline.events.filter((e) => e.container === 'app');
+    expect(app.filter((e) => e.reason === 'Unhealthy' || /liveness/.test(e.message)).map((e) => e.message)).toEqual([]);
+    expect(run.records.get('app')?.restartCount).toBe(0);
   });
 
   it('readiness: Ready and the endpoint follow the probe, never before it succeeds (prober/worker.go; status_manager.go SetContainerReadiness)', async () => {
