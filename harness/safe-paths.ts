@@ -65,3 +65,9 @@ export function privateTempDir(name: string): string {
     );
   return dir;
 }
+
+/** The report folder of an image: its name made safe, never "." or ".." (a folder above reports/certify/). */
+export const folderOf = (image: string): string => {
+  const name = image.replace(/[^A-Za-z0-9_.-]+/g, '_');
+  return /^\.*$/.test(name) ? name.replace(/\./g, '_') || '_' : name;
+};

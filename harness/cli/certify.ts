@@ -8,6 +8,7 @@ import { checkImageRef } from '../certify/image-ref.js';
 import { BadInputError } from '../errors.js';
 import { stderrLogger } from '../log.js';
 import { outputDir } from '../paths.js';
+import { folderOf } from '../safe-paths.js';
 import { prepare } from '../prepare.js';
 import { parseFormats, writeReport } from '../report/write.js';
 import { redactDeep } from '../secrets.js';
@@ -101,12 +102,6 @@ function runOptionsOf(values: Record<string, string | boolean | string[] | undef
     (key) => `certify: --${FLAG_OF[key] ?? key}`,
   );
 }
-
-/** The report folder of an image: its name made safe, never "." or ".." (a folder above reports/certify/). */
-export const folderOf = (image: string): string => {
-  const name = image.replace(/[^A-Za-z0-9_.-]+/g, '_');
-  return /^\.*$/.test(name) ? name.replace(/\./g, '_') || '_' : name;
-};
 
 /** The options `harness certify` takes (its help text names each: a unit test checks). */
 export const certifyOptions = {

@@ -3,6 +3,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { projectRoot } from '../paths.js';
 import { parse, type Options } from './args.js';
+import { folderOf } from '../safe-paths.js';
 
 export const initHelp = `harness init [DIR] [--force] [--dry-run]
 
@@ -117,13 +118,15 @@ export function policyText(root: string): string {
 
 /** A workflow that builds each subject's image and certifies it on every pull request. */
 export function workflowText(subjects: readonly FoundSubject[]): string {
+  // The image built from a subject: its name as a repository name (lowercase).
+  const imageOf = (s: FoundSubject) => `harness-ci/${s.name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-')}:$GITHUB_SHA`;
   const builds = subjects.map(
     (s) =>
-      `          sudo docker build -t "harness-ci/${s.name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-')}:$GITHUB_SHA"${s.dockerfile ? ` -f "${join(s.context, s.dockerfile)}"` : ''} "${s.context}"`,
+      `          sudo docker build -t "${imageOf(s)}"${s.dockerfile ? ` -f "${join(s.context, s.dockerfile)}"` : ''} "${s.context}"`,
   );
   const certify = subjects.map(
     (s) =>
-      `          sudo npx --yes container-lifecycle-harness certify "harness-ci/${s.name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-')}:$GITHUB_SHA" --dockerfile "${join(s.context, s.dockerfile ?? 'Dockerfile')}" --out "reports/certify/${s.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}" --format json,md,html,sarif || code=1`,
+      `          sudo npx --yes container-lifecycle-harness certify "${imageOf(s)}" --dockerfile "${join(s.context, s.dockerfile ?? 'Dockerfile')}" --out "reports/certify/${folderOf(s.name)}" --format json,md,html,sarif || code=1`,
   );
   return `# Written by \`harness init\`: on each pull request, build this repository's images and
 # certify them (PID 1, signals, zombies, exit codes, shutdown timing) under the policy in

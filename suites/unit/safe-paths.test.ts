@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, exist
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { folderOf } from '../../harness/cli/certify.js';
+import { folderOf } from '../../harness/safe-paths.js';
 import { loadConfig } from '../../harness/config.js';
 import { policyFrom } from '../../harness/certify/policy.js';
 import { readDockerfile } from '../../harness/certify/dockerfile.js';
