@@ -152,3 +152,21 @@ export async function configSubjects(session: Session, config: HarnessConfig, lo
   }
   return subjects;
 }
+
+/**
+ * The harness's containerd as the runtime (`--runtime cri`): brought up when it does not
+ * run (see ensureCri: root, Debian's containerd, its own socket and CNI bridge, the
+ * pause image from the base), then driven for the session's run. Its sandboxes go with
+ * `teardown()`.
+ */
+export async function prepareCri(ready: Prepared, log: Logger): Promise<import('./runtime/cri.js').CriRuntime> {
+  const [{ ensureCri }, { CriRuntime }, { saveImage }, { pauseSpec }] = await Promise.all([
+    import('./cri/containerd.js'),
+    import('./runtime/cri.js'),
+    import('./engine/images.js'),
+    import('./images/catalogue.js'),
+  ]);
+  const pause = await ready.runtime.build(pauseSpec(ready.base.tag), log);
+  await ensureCri(log, { ref: pause, save: () => saveImage(ready.session, pause) });
+  return CriRuntime.open(DockerRuntime.over(ready.session), log);
+}

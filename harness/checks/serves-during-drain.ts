@@ -1,7 +1,7 @@
 import { ScenarioError } from '../errors.js';
 import { elapsedMs, monotonicMs } from '../observe/clock.js';
 import type { RunningContainer } from '../run/container.js';
-import type { NetAnswer } from '../run/net-prober.js';
+import type { NetAnswer } from '../runtime/net-prober.js';
 import { base, HANG_MS, scenario, startContainer } from './common.js';
 import { defineCheck } from './definition.js';
 import type { Observation } from './observation.js';
@@ -98,7 +98,7 @@ function servesDuringDrain(ctx: CheckContext, subject: Subject): Promise<Observa
         cmd: [],
         labels: container.spec.labels,
       });
-      const { NetProber } = await import('../run/net-prober.js');
+      const { NetProber } = await import('../runtime/net-prober.js');
       const prober = new NetProber(watcher);
       try {
         const first = await prober.probe(requestTo(port, 'http'), REQUEST_TIMEOUT_S * 1000);

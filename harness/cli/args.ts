@@ -50,3 +50,10 @@ export function positiveNumber(
  * (as a policy's); more scenarios at once than `concurrency` only queue in the engine.
  */
 export const LIMITS = { seconds: Math.floor((2 ** 31 - 1) / 1000), graceSeconds: 3600, concurrency: 256 } as const;
+
+/** A `--runtime` option: docker (the engine, the default) or cri (the harness's containerd). */
+export function runtimeOption(command: string, value: string | undefined): 'docker' | 'cri' {
+  if (value === undefined || value === 'docker') return 'docker';
+  if (value === 'cri') return 'cri';
+  throw new BadInputError(`${command}: --runtime must be docker or cri, got "${value}"`);
+}

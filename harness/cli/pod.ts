@@ -9,8 +9,9 @@ import { parsePod } from '../pod/manifest.js';
 import { podStatus } from '../pod/status.js';
 import { notesFor } from '../pod/fidelity.js';
 import { outputDir } from '../paths.js';
-import { prepare } from '../prepare.js';
-import { LIMITS, parse, positiveNumber, type Options } from './args.js';
+import { prepare, prepareCri } from '../prepare.js';
+import type { CriRuntime } from '../runtime/cri.js';
+import { LIMITS, parse, positiveNumber, runtimeOption, type Options } from './args.js';
 import { FACEOFF_SCENARIOS, faceOffRows, runScenarioPods } from '../pod/faceoff.js';
 import { inBackground } from '../run/pool.js';
 import { renderPodHtml } from '../report/pod-html.js';
@@ -51,6 +52,13 @@ Options:
   --grace-override SECONDS terminationGracePeriodSeconds for the deletion
   --backoff-scale FACTOR   multiply CrashLoopBackOff delays (default 1; 0.1 for tests)
   --select KIND/NAME       the object to run when FILE holds several (e.g. Deployment/web)
+  --runtime docker|cri     what runs the pod (default docker: the engine, with the
+                           sandbox built of containers on an internal network). cri:
+                           the harness's own containerd through the CRI, as a kubelet
+                           drives it (RunPodSandbox, a pod IP on its CNI bridge probed
+                           from the host, StopContainer with the grace period, ExecSync
+                           probes); started as \`harness setup --runtime cri\` does when
+                           it does not run (as root)
   --out DIR                output folder (default reports/pod/<name>)
   --no-faceoff             skip the face-off section of pod.html (postStart hook vs init
                            container vs startup probe, measured from the reference pods
@@ -70,6 +78,7 @@ export const podOptions = {
   out: { type: 'string' },
   select: { type: 'string' },
   'no-faceoff': { type: 'boolean' },
+  runtime: { type: 'string' },
 } satisfies Options;
 
 export async function podCommand(argv: string[], out: (line: string) => void): Promise<number> {
@@ -95,19 +104,27 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
     throw new BadInputError(`pod run: --grace-override must be a number from 0 to ${LIMITS.seconds}`);
   const backoffScale = positiveNumber('pod run', 'backoff-scale', values['backoff-scale'], 1, 100);
   const outDir = resolve(values.out ?? join(outputDir(), 'pod', spec.name));
+  const runtimeName = runtimeOption('pod run', values.runtime);
 
   const ready = await prepare(stderrLogger);
   interruptHandlers.push(() => ready.session.interrupt());
+  let cri: CriRuntime | undefined;
   try {
+    if (runtimeName === 'cri') {
+      cri = await prepareCri(ready, stderrLogger);
+      const opened = cri;
+      interruptHandlers.unshift(() => opened.teardown());
+    }
+    const runtime = cri ?? ready.runtime;
     const run = new PodRun(
-      ready.runtime,
+      runtime,
       ready.toolbox.tag,
       spec,
       { deleteAfterSeconds: deleteAfter, until, graceOverrideSeconds: graceOverride, backoffScale },
       (line) => process.stderr.write(`${line}\n`),
     );
     const ctx = {
-      runtime: ready.runtime,
+      runtime,
       toolboxImage: ready.toolbox.tag,
       graceSeconds: spec.terminationGracePeriodSeconds,
     };
@@ -126,6 +143,7 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
       events: run.timeline.events,
       emulation: {
         engine: ready.engine.info.kind,
+        runtime: runtimeName === 'cri' ? `cri (containerd ${await criVersion(cri)})` : ready.engine.info.kind,
         backoffScale,
         deleteAfterSeconds: deleteAfter,
         ...(until ? { until: { condition: until.text, met: run.untilMet === true } } : {}),
@@ -148,6 +166,11 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
     out(`wrote ${path}, ${html}`);
     return until && !run.untilMet ? 1 : 0;
   } finally {
+    await cri?.teardown();
     await ready.session.teardown();
   }
+}
+
+async function criVersion(cri: CriRuntime | undefined): Promise<string> {
+  return (await cri?.client.version())?.runtimeVersion ?? '?';
 }

@@ -238,10 +238,26 @@ export class CriClient {
     return r.status;
   }
 
-  /** Containers of a sandbox. */
-  async listContainers(sandboxId: string): Promise<{ id: string; state: ContainerState }[]> {
+  /** The status with the runtime's verbose info (containerd's: a JSON document with the task's `pid`). */
+  async containerStatusVerbose(id: string): Promise<{ status: ContainerStatus; pid: number }> {
+    const r = await this.call<{ status: ContainerStatus; info: Record<string, string> }>(
+      this.runtime,
+      'ContainerStatus',
+      { containerId: id, verbose: true },
+    );
+    let pid = 0;
+    try {
+      pid = Number((JSON.parse(r.info.info ?? '{}') as { pid?: number }).pid ?? 0);
+    } catch {
+      // no verbose info: no pid
+    }
+    return { status: r.status, pid };
+  }
+
+  /** Containers of a sandbox (its id), or whose labels include `labels`. */
+  async listContainers(of: string | Record<string, string>): Promise<{ id: string; state: ContainerState }[]> {
     const r = await this.call<{ containers: { id: string; state: ContainerState }[] }>(this.runtime, 'ListContainers', {
-      filter: { podSandboxId: sandboxId },
+      filter: typeof of === 'string' ? { podSandboxId: of } : { labelSelector: of },
     });
     return r.containers;
   }

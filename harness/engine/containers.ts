@@ -54,6 +54,11 @@ export interface ContainerSpec {
   memoryBytes?: number;
   /** Not started once this aborts (a pod whose deletion began): created, then removed. */
   startUnless?: AbortSignal;
+  /**
+   * A runtime with pods (the CRI): the sandbox it is created in, and the container's name
+   * and attempt there (its metadata, and its log's path: <name>/<attempt>.log).
+   */
+  sandbox?: { id: string; container: string; attempt: number; sharePid: boolean };
 }
 
 /**

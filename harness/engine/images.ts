@@ -18,6 +18,27 @@ export async function inspectImage(session: OnEngine, ref: string): Promise<Imag
   }
 }
 
+/** How an image runs unless told otherwise: its entrypoint, command, user and stop signal. */
+export interface ImageRunConfig {
+  entrypoint: string[];
+  cmd: string[];
+  user: string;
+  /** As declared ('' when the image declares none). */
+  stopSignal: string;
+}
+
+export async function imageRunConfig(session: OnEngine, ref: string): Promise<ImageRunConfig> {
+  const info = await session.engine.docker.getImage(ref).inspect();
+  const cfg = info.Config as
+    { Entrypoint?: string[] | string | null; Cmd?: string[] | null; User?: string; StopSignal?: string } | undefined;
+  return {
+    entrypoint: [cfg?.Entrypoint ?? []].flat(),
+    cmd: cfg?.Cmd ?? [],
+    user: cfg?.User ?? '',
+    stopSignal: cfg?.StopSignal ?? '',
+  };
+}
+
 export async function imageId(session: OnEngine, ref: string): Promise<string | undefined> {
   return (await inspectImage(session, ref))?.id;
 }

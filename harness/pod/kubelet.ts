@@ -4,7 +4,7 @@ import { errorNotes, StartCancelledError } from '../errors.js';
 import { RunningContainer, type ExitedContainer } from '../run/container.js';
 import { goDuration, MESSAGES, sleep, Timeline } from './events.js';
 import { formatPod, resolveProbe, type PodSpecResolved } from './manifest.js';
-import { PodNetwork } from './network.js';
+import { runPodSandbox, type PodSandbox } from './network.js';
 import { ProberManager } from './prober/manager.js';
 import type { ProbedContainer } from './prober/worker.js';
 import type { ProbeResult } from './prober/results.js';
@@ -78,8 +78,7 @@ export class PodRun {
   /** The sandbox's start, request to running (host monotonic, ms): the engine's latency for this pod. */
   engineLatencyMs = 0;
   private deleteRequested = false;
-  private sandbox?: RunningContainer;
-  private net?: PodNetwork;
+  private sandbox?: PodSandbox;
   private runtimeManager?: RuntimeManager;
   private readonly deletion = new AbortController();
   private readonly live = new Map<string, Live>();
@@ -129,7 +128,7 @@ export class PodRun {
           else this.updateReady(name);
         },
       },
-      () => this.net as PodNetwork,
+      () => (this.sandbox as PodSandbox).net,
     );
   }
 
@@ -166,7 +165,7 @@ export class PodRun {
   }
 
   get podIP(): string {
-    return this.net?.podIP ?? '';
+    return this.sandbox?.podIP ?? '';
   }
 
   /** Whether the pod's Ready condition is True. */
@@ -216,26 +215,17 @@ export class PodRun {
 
   /** Run the pod until it is deleted (by the clock or by `until`), then tear it down. */
   async run(): Promise<void> {
-    const sandboxStart = this.timeline.now();
-    this.net = await PodNetwork.create(this.runtime, this.toolboxImage, this.spec.name, this.labels('node'));
+    this.sandbox = await runPodSandbox(this.runtime, this.toolboxImage, {
+      name: this.spec.name,
+      namespace: this.spec.namespace,
+      uid: this.spec.uid,
+      shareProcessNamespace: this.spec.shareProcessNamespace,
+      labels: { 'io.harness.pod': this.spec.name },
+    });
     try {
-      this.sandbox = await RunningContainer.start(this.runtime, {
-        image: this.toolboxImage,
-        purpose: 'pod-sandbox',
-        labels: this.labels('sandbox'),
-        entrypoint: ['catatonit', '-P'],
-        cmd: [],
-        network: this.net.name,
-      });
-      this.engineLatencyMs = Math.round(this.timeline.now() - sandboxStart);
-      await this.net.attach(this.sandbox.id);
+      this.engineLatencyMs = this.sandbox.latencyMs;
       this.status.sandboxReady = true;
-      this.emit(
-        'Normal',
-        'SandboxReady',
-        null,
-        `pod sandbox ${this.sandbox.id.slice(0, 12)} holds the network${this.spec.shareProcessNamespace ? ' and PID' : ''} namespace; pod IP ${this.net.podIP} on internal network ${this.net.name}`,
-      );
+      this.emit('Normal', 'SandboxReady', null, this.sandbox.described);
       this.runtimeManager = new RuntimeManager(this.runtimePod());
       // AddPod: the probe workers exist from now on, before any container does.
       this.prober.addPod(this.spec);
@@ -263,10 +253,7 @@ export class PodRun {
       for (const l of this.live.values()) l.stop.abort();
       await Promise.all([...[...this.live.values()].map((l) => l.instance), ...this.dead].map((i) => i.remove()));
       this.status.sandboxReady = false;
-      await this.sandbox?.remove();
-      this.net.close();
-      await this.net.node.remove();
-      await this.runtime.removeNetwork(this.net.id);
+      await this.sandbox.remove();
       this.emit('Normal', 'SandboxRemoved', null, 'pod deleted');
     }
   }
@@ -277,8 +264,7 @@ export class PodRun {
       spec: this.spec,
       emit: this.emit,
       now: () => this.timeline.now(),
-      sandboxId: (this.sandbox as RunningContainer).id,
-      net: this.net as PodNetwork,
+      sandbox: this.sandbox as PodSandbox,
       labels: (c) => this.labels(c),
       deletion: this.deletion.signal,
       images: this.images,

@@ -1,64 +1,95 @@
-import type { ContainerRuntime } from '../runtime/runtime.js';
+import type { ContainerRuntime, PodNetwork, PodSandbox, SandboxRequest } from '../runtime/runtime.js';
 import { RunningContainer } from '../run/container.js';
-import { NetProber, type NetAnswer } from '../run/net-prober.js';
+import { monotonicMs } from '../observe/clock.js';
+import { NetProber } from '../runtime/net-prober.js';
 
-export type { NetAnswer } from '../run/net-prober.js';
+export type { NetAnswer } from '../runtime/net-prober.js';
+export type { PodNetwork, PodSandbox } from '../runtime/runtime.js';
 
 /**
- * The pod's network as a node sees it (the CNI's part): an engine network created with
- * `--internal` for this pod alone (no route off the machine), the sandbox attached to
- * it with the pod IP, and a node-side helper on the same network from which httpGet,
- * tcpSocket and gRPC probes and httpGet hooks reach the pod IP, as the kubelet does
- * from the node. A server bound only to 127.0.0.1 is unreachable from there, as on a
- * cluster.
+ * The pod's sandbox on an engine without pods (Docker, Podman): the network as a node
+ * sees it (the CNI's part) is an engine network created with `--internal` for this pod
+ * alone (no route off the machine); the sandbox is a container on it holding the pod
+ * IP (and the PID namespace with shareProcessNamespace), which every container of the
+ * pod joins; a node-side helper on the same network runs httpGet, tcpSocket and gRPC
+ * probes and httpGet hooks against the pod IP, as the kubelet does from the node. A
+ * server bound only to 127.0.0.1 is unreachable from there, as on a cluster.
  */
-export class PodNetwork {
-  private readonly prober: NetProber;
+class EngineSandbox implements PodSandbox {
+  readonly stopsWithTimeout = false;
+  readonly net: PodNetwork;
 
   private constructor(
     private readonly runtime: ContainerRuntime,
-    readonly name: string,
-    readonly id: string,
-    readonly node: RunningContainer,
+    private readonly network: { name: string; id: string },
+    private readonly node: RunningContainer,
+    private readonly sandbox: RunningContainer,
+    readonly podIP: string,
+    readonly latencyMs: number,
+    private readonly sharePid: boolean,
   ) {
-    this.prober = new NetProber(node);
+    const prober = new NetProber(node);
+    this.net = { podIP, probe: (args, timeoutMs) => prober.probe(args, timeoutMs), close: () => prober.close() };
   }
 
-  /** The pod's IP, once its sandbox is attached ('' before). */
-  podIP = '';
+  get id(): string {
+    return this.sandbox.id;
+  }
 
-  static async create(
-    runtime: ContainerRuntime,
-    toolboxImage: string,
-    podName: string,
-    labels: Record<string, string>,
-  ) {
-    const name = `harness-${runtime.runId}-${podName}-${Math.random().toString(36).slice(2, 8)}`;
+  get described(): string {
+    return `pod sandbox ${this.sandbox.id.slice(0, 12)} holds the network${this.sharePid ? ' and PID' : ''} namespace; pod IP ${this.podIP} on internal network ${this.network.name}`;
+  }
+
+  static async create(runtime: ContainerRuntime, toolboxImage: string, req: SandboxRequest): Promise<EngineSandbox> {
+    const t0 = monotonicMs();
+    const name = `harness-${runtime.runId}-${req.name}-${Math.random().toString(36).slice(2, 8)}`;
     const id = await runtime.createNetwork(name, 'pod-network');
-    const node = await RunningContainer.start(runtime, {
-      image: toolboxImage,
-      purpose: 'pod-node',
-      labels: { ...labels, 'io.harness.container': 'node' },
-      entrypoint: ['catatonit', '-P'],
-      cmd: [],
-      network: name,
-    });
-    return new PodNetwork(runtime, name, id, node);
+    const helper = (purpose: string, container: string) =>
+      RunningContainer.start(runtime, {
+        image: toolboxImage,
+        purpose,
+        labels: { ...req.labels, 'io.harness.container': container },
+        entrypoint: ['catatonit', '-P'],
+        cmd: [],
+        network: name,
+      });
+    let node: RunningContainer | undefined;
+    try {
+      node = await helper('pod-node', 'node');
+      const sandbox = await helper('pod-sandbox', 'sandbox');
+      const latencyMs = Math.round(monotonicMs() - t0);
+      const podIP = await runtime.addressOn(sandbox.id, name).catch(async (err: unknown) => {
+        await sandbox.remove();
+        throw err;
+      });
+      return new EngineSandbox(runtime, { name, id }, node, sandbox, podIP, latencyMs, req.shareProcessNamespace);
+    } catch (err) {
+      await node?.remove();
+      await runtime.removeNetwork(id);
+      throw err;
+    }
   }
 
-  /** Read the sandbox's address on the pod network. */
-  async attach(sandboxId: string): Promise<string> {
-    this.podIP = await this.runtime.addressOn(sandboxId, this.name);
-    return this.podIP;
+  join() {
+    return {
+      network: `container:${this.sandbox.id}`,
+      pidMode: this.sharePid ? `container:${this.sandbox.id}` : undefined,
+    };
   }
 
-  /** Run one net-probe from the node (see NetProber), bounded by its timeout plus 5 s. */
-  probe(args: string[], timeoutMs: number): Promise<NetAnswer> {
-    return this.prober.probe(args, timeoutMs);
+  async remove(): Promise<void> {
+    this.net.close();
+    await this.sandbox.remove();
+    await this.node.remove();
+    await this.runtime.removeNetwork(this.network.id);
   }
+}
 
-  /** End the node prober (the helper itself is removed with the pod). */
-  close(): void {
-    this.prober.close();
-  }
+/** The pod's sandbox: the runtime's own (the CRI's RunPodSandbox) where it has pods, else one on the engine. */
+export function runPodSandbox(
+  runtime: ContainerRuntime,
+  toolboxImage: string,
+  req: SandboxRequest,
+): Promise<PodSandbox> {
+  return runtime.runPodSandbox ? runtime.runPodSandbox(req) : EngineSandbox.create(runtime, toolboxImage, req);
 }

@@ -8,7 +8,7 @@ import { runHook } from './handlers.js';
 import type { ImagePuller } from './images.js';
 import type { TerminationOrdering } from './termination-order.js';
 import { formatPod, type PodSpecResolved } from './manifest.js';
-import type { PodNetwork } from './network.js';
+import type { PodSandbox } from './network.js';
 
 /** The least grace period a container's stop is given (kuberuntime_container.go minimumGracePeriodInSeconds). */
 const MINIMUM_GRACE_SECONDS = 2;
@@ -24,8 +24,7 @@ export interface RuntimePod {
   spec: PodSpecResolved;
   emit: Timeline['emit'];
   now(): number;
-  sandboxId: string;
-  net: PodNetwork;
+  sandbox: PodSandbox;
   labels(container: string): Record<string, string>;
   /** Aborts when the pod is deleted (a postStart hook is then cut short). */
   deletion: AbortSignal;
@@ -39,7 +38,7 @@ function fieldRefs(pod: RuntimePod): Map<string, string> {
     ['metadata.name', pod.spec.name],
     ['metadata.namespace', pod.spec.namespace],
     ['metadata.uid', pod.spec.uid],
-    ['status.podIP', pod.net.podIP],
+    ['status.podIP', pod.sandbox.podIP],
     ['spec.nodeName', 'harness-node'],
   ]);
 }
@@ -80,8 +79,7 @@ export class RuntimeManager {
       cmd: c.command && !c.args ? [] : c.args?.map((a) => expand(a, env)),
       env: Object.fromEntries(env),
       workingDir: c.workingDir,
-      network: `container:${pod.sandboxId}`,
-      pidMode: pod.spec.shareProcessNamespace ? `container:${pod.sandboxId}` : undefined,
+      ...pod.sandbox.join(c.name, restartCount),
       startUnless: pod.deletion,
     });
     pod.emit('Normal', 'Created', c.name, MESSAGES.created(c.name));
@@ -94,7 +92,7 @@ export class RuntimeManager {
       c.name,
       'running the postStart hook; the container is not Running until it returns',
     );
-    const h = await runHook(postStart, c, formatPod(pod.spec), instance, pod.net, 3_600_000, pod.deletion);
+    const h = await runHook(postStart, c, formatPod(pod.spec), instance, pod.sandbox.net, 3_600_000, pod.deletion);
     if (h.fallback) pod.emit('Warning', 'LifecycleHTTPFallback', null, h.fallback);
     if (h.ok) {
       pod.emit('Normal', 'PostStartHookSucceeded', c.name, `postStart hook finished: ${h.detail}`);
@@ -128,7 +126,7 @@ export class RuntimeManager {
       pod.emit('Normal', 'PreStopHookStarted', c.name, `running the preStop hook (grace ${grace} s)`);
       const t0 = pod.now();
       const budget = AbortSignal.timeout(grace * 1000);
-      const h = await runHook(preStop, c, formatPod(pod.spec), instance, pod.net, grace * 1000, budget);
+      const h = await runHook(preStop, c, formatPod(pod.spec), instance, pod.sandbox.net, grace * 1000, budget);
       if (h.fallback) pod.emit('Warning', 'LifecycleHTTPFallback', null, h.fallback);
       if (h.ok) pod.emit('Normal', 'PreStopHookSucceeded', c.name, `preStop hook finished: ${h.detail}`);
       else pod.emit('Warning', 'FailedPreStopHook', c.name, MESSAGES.preStopFailed, h.detail);
@@ -138,6 +136,7 @@ export class RuntimeManager {
     grace = Math.max(grace, MINIMUM_GRACE_SECONDS);
     const stopSignal = (await instance.config()).stopSignal;
     let exited = await instance.exitedYet();
+    if (!exited && pod.sandbox.stopsWithTimeout) return this.stopWithTimeout(c, instance, stopSignal, grace);
     if (!exited) {
       pod.emit('Normal', 'StopSignal', c.name, `sending ${stopSignal}; ${grace} s left of the grace period`);
       await instance.signal(stopSignal);
@@ -149,5 +148,48 @@ export class RuntimeManager {
       }
     }
     return exited;
+  }
+
+  /**
+   * The stop as the kubelet asks a CRI runtime for it (StopContainer with what is left of
+   * the grace period as its timeout): the runtime sends the stop signal, waits, and
+   * sends SIGKILL itself. The SIGKILL event says the container was still running when
+   * that timeout ran out (looked at then), which is when the runtime kills it.
+   */
+  private async stopWithTimeout(
+    c: Container,
+    instance: RunningContainer,
+    stopSignal: string,
+    grace: number,
+  ): Promise<ExitedContainer | null> {
+    const { pod } = this;
+    pod.emit(
+      'Normal',
+      'StopSignal',
+      c.name,
+      `sending ${stopSignal}; ${grace} s left of the grace period (StopContainer with that timeout: the runtime sends it, and SIGKILL after)`,
+    );
+    let stopped = false;
+    const timer = setTimeout(() => {
+      if (stopped) return;
+      void instance.exitedYet().then(
+        (exited) => {
+          if (!exited)
+            pod.emit(
+              'Warning',
+              'SIGKILL',
+              c.name,
+              'still running when the grace period ran out: the runtime sends SIGKILL',
+            );
+        },
+        () => undefined,
+      );
+    }, grace * 1000);
+    try {
+      return (await instance.stop(grace)).exited;
+    } finally {
+      stopped = true;
+      clearTimeout(timer);
+    }
   }
 }

@@ -5,6 +5,7 @@ import type { LogLine } from '../engine/logs.js';
 import type { ImageSpec } from '../images/build.js';
 import type { Logger } from '../log.js';
 import type { ContainerObserver } from '../observe/ps.js';
+import type { NetAnswer } from './net-prober.js';
 
 /**
  * What the harness asks of a container runtime, in its own types: everything above
@@ -25,6 +26,50 @@ export interface ContainerRuntime extends ContainerClient, ImageClient, NetworkC
   stillAnswers(): Promise<boolean>;
   /** Start, in the background, what observing containers will need (the first scenario then waits less). */
   prepare?(toolboxImage: string): void;
+  /**
+   * A pod sandbox of the runtime's own (the CRI's RunPodSandbox), where it has pods; a
+   * runtime without (the engine) gets one the pod emulator builds of containers.
+   */
+  runPodSandbox?(req: SandboxRequest): Promise<PodSandbox>;
+}
+
+/** What a pod's sandbox is made from: the pod's identity and its namespaces. */
+export interface SandboxRequest {
+  name: string;
+  namespace: string;
+  uid: string;
+  shareProcessNamespace: boolean;
+  /** The harness's labels for the pod's objects. */
+  labels: Record<string, string>;
+}
+
+/** The pod's network as the node reaches it: its IP, and probes sent to it from the node's side. */
+export interface PodNetwork {
+  readonly podIP: string;
+  /** Run one net-probe from the node's side (see NetProber), bounded by its timeout plus 5 s. */
+  probe(args: string[], timeoutMs: number): Promise<NetAnswer>;
+  close(): void;
+}
+
+/** A pod's sandbox: the namespaces its containers join, and its network. */
+export interface PodSandbox {
+  readonly id: string;
+  readonly podIP: string;
+  readonly net: PodNetwork;
+  /** The SandboxReady event's message: what holds the pod's namespaces, and its IP. */
+  readonly described: string;
+  /** The sandbox's start, request to ready, ms: the runtime's latency for this pod. */
+  readonly latencyMs: number;
+  /**
+   * Whether a container's stop is one call with the grace period as its timeout (the
+   * CRI's StopContainer, as the kubelet makes it), rather than a signal the emulator
+   * sends and a SIGKILL when the grace period is over.
+   */
+  readonly stopsWithTimeout: boolean;
+  /** What a container's spec needs to be created in this pod (`container` and its `attempt` name its log). */
+  join(container: string, attempt: number): Partial<ContainerSpec>;
+  /** Stop and remove it (its containers are removed before). */
+  remove(): Promise<void>;
 }
 
 /** Containers: created and started from a spec, acted on and read by id. */

@@ -5,11 +5,23 @@
  * error) and a probe on a port name the container does not declare (strconv's error).
  * Neither fails nor restarts the container, and neither makes it Ready.
  */
-import { expect, it, inject } from 'vitest';
+import { afterAll, expect, it, inject } from 'vitest';
 import { parsePod } from '../../harness/pod/manifest.js';
 import { PodRun } from '../../harness/pod/kubelet.js';
 import { parseUntil } from '../../harness/pod/until.js';
-import { harnessContext } from '../support/harness.js';
+import { closeCri, POD_RUNTIMES, runtimeContext } from '../support/harness.js';
+
+afterAll(closeCri);
+
+/**
+ * The runtime's words for an exec it cannot start: Docker's OCI runtime error as the
+ * exec's output; the CRI's RPC error, as the kubelet quotes it.
+ */
+const REFUSED = {
+  docker:
+    /^Liveness probe errored and resulted in unknown state: OCI runtime exec failed: .*"no-such-probe": executable file not found in \$PATH/,
+  cri: /^Liveness probe errored and resulted in unknown state: rpc error: code = Unknown desc = failed to exec in container: .*"no-such-probe": executable file not found in \$PATH/,
+};
 
 const POD = (base: string) => `
 apiVersion: v1
@@ -34,24 +46,32 @@ spec:
         periodSeconds: 1
 `;
 
-it('an exec the runtime refuses and an undeclared port name are errors: never counted, never Ready', async () => {
-  const ctx = await harnessContext();
-  const run = new PodRun(ctx.runtime, ctx.toolboxImage, parsePod(POD(inject('harness').baseImage), 'inline'), {
-    deleteAfterSeconds: 120,
-    backoffScale: 0.1,
-    until: parseUntil('Unhealthy>=4'),
-  });
-  await run.run();
-  expect(run.untilMet).toBe(true);
-  const messages = [...new Set(run.timeline.events.filter((e) => e.reason === 'Unhealthy').map((e) => e.message))];
-  expect(messages.sort()).toEqual([
-    // The OCI runtime's own words for it, which its version chooses.
-    expect.stringMatching(
-      /^Liveness probe errored and resulted in unknown state: OCI runtime exec failed: .*"no-such-probe": executable file not found in \$PATH/,
-    ),
-    'Readiness probe errored and resulted in unknown state: strconv.Atoi: parsing "http": invalid syntax',
-  ]);
-  const timeline = run.timeline.events.map((e) => `${e.atMs.toFixed(0)} ms ${e.reason}: ${e.message}`).join('\n');
-  expect(run.records.get('app'), timeline).toMatchObject({ restartCount: 0, ready: false });
-  expect(run.timeline.events.filter((e) => /failed liveness probe/.test(e.message))).toEqual([]);
-});
+it.each(POD_RUNTIMES)(
+  'on %s: an exec the runtime refuses and an undeclared port name are errors: never counted, never Ready',
+  async (runtime) => {
+    const ctx = await runtimeContext(runtime);
+    const run = new PodRun(ctx.runtime, ctx.toolboxImage, parsePod(POD(inject('harness').baseImage), 'inline'), {
+      deleteAfterSeconds: 120,
+      backoffScale: 0.1,
+      until: parseUntil('Unhealthy>=4'),
+    });
+    await run.run();
+    expect(run.untilMet).toBe(true);
+    // The CRI names each exec it could not start by its id: one message, whatever the id.
+    const messages = [
+      ...new Set(
+        run.timeline.events
+          .filter((e) => e.reason === 'Unhealthy')
+          .map((e) => e.message.replace(/exec "[0-9a-f]{64}"/, 'exec "<id>"')),
+      ),
+    ];
+    expect(messages.sort()).toEqual([
+      // The runtime's own words for it, which its version chooses.
+      expect.stringMatching(REFUSED[runtime]),
+      'Readiness probe errored and resulted in unknown state: strconv.Atoi: parsing "http": invalid syntax',
+    ]);
+    const timeline = run.timeline.events.map((e) => `${e.atMs.toFixed(0)} ms ${e.reason}: ${e.message}`).join('\n');
+    expect(run.records.get('app'), timeline).toMatchObject({ restartCount: 0, ready: false });
+    expect(run.timeline.events.filter((e) => /failed liveness probe/.test(e.message))).toEqual([]);
+  },
+);

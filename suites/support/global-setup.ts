@@ -4,7 +4,9 @@ import { ensureImage } from '../../harness/images/build.js';
 import { stderrLogger } from '../../harness/log.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildVariants, measureLoad, prepare } from '../../harness/prepare.js';
+import { buildVariants, measureLoad, prepare, prepareCri } from '../../harness/prepare.js';
+import { criStatus, stopCri } from '../../harness/cri/containerd.js';
+import { isRoot } from '../../harness/engine/bringup.js';
 import { AdaptiveBound, describeLoad, targetLatencyMs } from '../../harness/run/load.js';
 import { startSlotServer } from '../../harness/run/slots.js';
 
@@ -20,6 +22,8 @@ export interface HarnessFixture {
   fixtures: Record<string, string>;
   /** The run's slot server: one bound on scenario containers in flight across all test files. */
   slots: { path: string; size: number };
+  /** The harness's containerd's socket, when it answers (the pod suite then runs on it too); else ''. */
+  criSocket: string;
 }
 
 declare module 'vitest' {
@@ -36,6 +40,12 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = stderrLogger;
   const ready = await prepare(log);
+  // The harness's containerd, as \`harness setup --runtime cri\` brings it up; stopped at
+  // the end when this run started it.
+  const criBefore = await criStatus();
+  // Starting one takes root; without it (and none running) the pod suite runs on the engine alone.
+  const cri = criBefore.state === 'ready' || isRoot() ? await prepareCri(ready, log) : undefined;
+  if (!cri) log(`${project.name}: no containerd of the harness's and not root: the pod suite runs on the engine only`);
   const images = await buildVariants(ready.session, ready.base.tag, VARIANTS, log);
   const fixtures: Record<string, string> = {};
   for (const name of CERTIFY_FIXTURES) {
@@ -64,6 +74,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     images: Object.fromEntries([...images].map(([name, img]) => [name, img.tag])),
     fixtures,
     slots: { path: slots.path, size: slots.size },
+    criSocket: cri?.paths.socket ?? '',
   });
   return async () => {
     const { granted, peak } = slots.stats();
@@ -76,6 +87,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       );
     }
     await slots.close();
+    await cri?.teardown({ wholeRun: true });
+    if (cri && criBefore.state !== 'ready') await stopCri(log);
     await ready.session.teardown();
   };
 }

@@ -1,5 +1,7 @@
 import { basename } from 'node:path';
 import { expect, inject } from 'vitest';
+import { criPaths } from '../../harness/cri/containerd.js';
+import { CriRuntime } from '../../harness/runtime/cri.js';
 import { probeEndpoint } from '../../harness/engine/connect.js';
 import { Session } from '../../harness/engine/session.js';
 import { silentLogger } from '../../harness/log.js';
@@ -35,3 +37,35 @@ export function imageOf(variant: string): string {
   if (!tag) throw new Error(`no sample image for variant ${variant}`);
   return tag;
 }
+
+let criCached: Promise<CriRuntime> | undefined;
+
+/**
+ * A check context whose runtime is `runtime`: the engine's, or the harness's containerd
+ * through the CRI (opened once per test worker; closeCri removes its sandboxes).
+ */
+export async function runtimeContext(runtime: 'docker' | 'cri', graceSeconds = 2): Promise<EngineContext> {
+  const ctx = await harnessContext(graceSeconds);
+  if (runtime === 'docker') return ctx;
+  criCached ??= (async () => {
+    const cri = await CriRuntime.open(ctx.runtime as DockerRuntime, silentLogger, {
+      ...criPaths(),
+      socket: inject('harness').criSocket,
+    });
+    return cri;
+  })();
+  return { ...ctx, runtime: await criCached };
+}
+
+/** Remove what this worker's CRI client created (a file's afterAll). */
+export async function closeCri(): Promise<void> {
+  const cri = criCached;
+  criCached = undefined;
+  await (await cri)?.teardown();
+}
+
+/**
+ * The runtimes the pod suite runs on, each with the same assertions: the engine, and
+ * the harness's containerd when the global setup has it (it takes root to start).
+ */
+export const POD_RUNTIMES: ('docker' | 'cri')[] = inject('harness').criSocket ? ['docker', 'cri'] : ['docker'];

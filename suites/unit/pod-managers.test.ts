@@ -2,7 +2,7 @@ import type { Container } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
 import { Timeline } from '../../harness/pod/events.js';
 import { parsePod, type ProbeKind } from '../../harness/pod/manifest.js';
-import { PodNetwork } from '../../harness/pod/network.js';
+import { runPodSandbox } from '../../harness/pod/network.js';
 import { ProberManager } from '../../harness/pod/prober/manager.js';
 import type { ProbeResult } from '../../harness/pod/prober/results.js';
 import { StatusManager } from '../../harness/pod/status.js';
@@ -24,7 +24,14 @@ import { podAppImage, toolboxImage } from '../support/fake-images.js';
  */
 async function prober(container: Container, image: FakeImage = podAppImage()) {
   const runtime = new FakeRuntime().image('toolbox', toolboxImage()).image('app:1', image);
-  const net = await PodNetwork.create(runtime, 'toolbox', 'p', {});
+  const sandbox = await runPodSandbox(runtime, 'toolbox', {
+    name: 'p',
+    namespace: 'default',
+    uid: 'u',
+    shareProcessNamespace: false,
+    labels: {},
+  });
+  const net = sandbox.net;
   const spec = parsePod(
     `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - ${JSON.stringify({ image: 'app:1', ...container })}\n`,
     'inline',
@@ -76,7 +83,7 @@ async function prober(container: Container, image: FakeImage = podAppImage()) {
     async done() {
       await manager.stopAll();
       await Promise.all(instances.map((i) => i.remove()));
-      await net.node.remove();
+      await sandbox.remove();
       expect([...runtime.containers.keys()]).toEqual([]);
     },
   };

@@ -1,5 +1,10 @@
-import type { ExecStream } from '../runtime/runtime.js';
-import type { RunningContainer } from './container.js';
+import type { ExecResult, ExecStream } from '../engine/exec.js';
+
+/** Where net-probe runs: a helper container (RunningContainer), or the host itself (HostProbes). */
+export interface ProbeHost {
+  execStream(cmd: string[], onLine: (line: string) => void): Promise<ExecStream>;
+  exec(cmd: string[], timeoutMs: number): Promise<ExecResult>;
+}
 
 /**
  * What the node-side prober answered: net-probe's JSON, or `error` when it gave no
@@ -27,7 +32,7 @@ export class NetProber {
   private readonly waiting = new Map<number, (a: NetAnswer) => void>();
   private nextId = 1;
 
-  constructor(private readonly node: RunningContainer) {}
+  constructor(private readonly node: ProbeHost) {}
 
   private start(): Promise<ExecStream | null> {
     this.server ??= new Promise<ExecStream | null>((resolve) => {
