@@ -126,9 +126,11 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
     req.log(
       `certifying ${image} (policy ${req.policySource ?? 'default'}, grace ${policy.graceSeconds} s${run ? `, ${run}` : ''})`,
     );
-    // One internal network per image: no image under test reaches another.
+    // One internal network per image: no image under test reaches another. On the CRI
+    // each scenario's pod sandbox has a network namespace of its own on the harness's
+    // bridge instead.
     const network =
-      policy.run.network === 'internal'
+      policy.run.network === 'internal' && !ready.runtime.runPodSandbox
         ? await ready.runtime.createNetwork(
             `harness-certify-${ready.runtime.runId}-${outcomes.length}`,
             'certify-network',

@@ -9,10 +9,11 @@ import { BadInputError } from '../errors.js';
 import { stderrLogger } from '../log.js';
 import { outputDir } from '../paths.js';
 import { folderOf } from '../safe-paths.js';
-import { prepare } from '../prepare.js';
+import { prepare, prepareCri } from '../prepare.js';
+import type { CriRuntime } from '../runtime/cri.js';
 import { parseFormats, writeReport } from '../report/write.js';
 import { redactDeep } from '../secrets.js';
-import { LIMITS, parse, positiveNumber, type Options } from './args.js';
+import { LIMITS, parse, positiveNumber, runtimeOption, type Options } from './args.js';
 import { interruptHandlers } from './interrupt.js';
 import { progressReporter } from './progress.js';
 
@@ -59,6 +60,12 @@ Options:
   --policy FILE        YAML policy (default: .harness/policy.yaml when present, else
                        ${DEFAULT_POLICY_FILE.replace(process.cwd() + '/', '')})
   --grace SECONDS      override the policy's grace period
+  --runtime docker|cri what runs the image (default docker: the engine). cri: the
+                       harness's containerd through the CRI, stopped as the kubelet
+                       stops a container (StopContainer with the grace period: the
+                       image's STOPSIGNAL, then SIGKILL), each scenario in a pod
+                       sandbox of its own; started as \`harness setup --runtime cri\`
+                       does when it does not run (as root)
   --concurrency N      scenarios at once (default: from the cores and the engine's start
                        latency measured at the start of the run; the report says which)
   --out DIR            report folder (default reports/certify/<image>, or
@@ -107,6 +114,7 @@ function runOptionsOf(values: Record<string, string | boolean | string[] | undef
 export const certifyOptions = {
   policy: { type: 'string' },
   grace: { type: 'string' },
+  runtime: { type: 'string' },
   concurrency: { type: 'string' },
   out: { type: 'string' },
   format: { type: 'string' },
@@ -160,10 +168,17 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
   // With --json, stdout carries only the report.
   const say = values.json ? (line: string) => process.stderr.write(`${line}\n`) : out;
 
+  const runtime = runtimeOption('certify', values.runtime);
+
   const ready = await prepare(stderrLogger);
   interruptHandlers.push(() => ready.session.interrupt());
+  let cri: CriRuntime | undefined;
   try {
-    const { report, exitCode, outcomes } = await certify(ready, {
+    if (runtime === 'cri') {
+      const opened = (cri = await prepareCri(ready, stderrLogger));
+      interruptHandlers.unshift(() => opened.teardown());
+    }
+    const { report, exitCode, outcomes } = await certify(cri ? { ...ready, runtime: cri } : ready, {
       images,
       policy,
       policySource: policyFile ?? 'default',
@@ -184,6 +199,7 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
     if (single && only && only.code === 2 && only.error) throw only.error;
     return exitCode;
   } finally {
+    await cri?.teardown();
     await ready.session.teardown();
   }
 }

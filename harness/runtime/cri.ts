@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -22,6 +22,7 @@ import type { ImageSpec } from '../images/build.js';
 import { silentLogger, type Logger } from '../log.js';
 import { NodeObserver } from '../observe/ps.js';
 import { grpcHealthProbe } from '../cri/grpc-health.js';
+import { copyIntoRoot } from '../cri/root-copy.js';
 import { HostProbes } from '../cri/host-probes.js';
 import { NetProber } from './net-prober.js';
 import type { DockerRuntime } from './docker.js';
@@ -86,7 +87,7 @@ interface Created {
   ownSandbox: boolean;
   logFile: string;
   image: ImageRunConfig;
-  /** Signals the harness sent it: the engine's kill events, as Docker records them. */
+  /** Signals the harness sent it itself (\`signal\`): kill events, as Docker records them. */
   kills: RuntimeEvent[];
 }
 
@@ -230,10 +231,13 @@ export class CriRuntime implements ContainerRuntime {
     };
   }
 
+  /** Stop and remove a sandbox (its containers with it), and the log folder made for it. */
   private async removeSandbox(id: string): Promise<void> {
+    const logs = this.sandboxes.get(id)?.config.logDirectory;
     this.sandboxes.delete(id);
     await this.client.stopPodSandbox(id).catch(notFoundOk);
     await this.client.removePodSandbox(id).catch(notFoundOk);
+    if (logs) rmSync(logs, { recursive: true, force: true });
   }
 
   /** The image as containerd names it, moved there from the engine when containerd lacks it (or another image has its name). */
@@ -399,11 +403,8 @@ export class CriRuntime implements ContainerRuntime {
         if ((await this.wait(id, graceSeconds * 1000)) === null) await this.signal(id, 'SIGKILL');
       return;
     }
-    c?.kills.push({
-      action: 'kill',
-      timeNano: Date.now() * 1e6,
-      attributes: { signal: c.image.stopSignal || 'SIGTERM' },
-    });
+    // No kill event is recorded: which signals containerd sent, it does not say (a 137
+    // after the whole timeout is its SIGKILL).
     await this.client.stopContainer(id, graceSeconds).catch(notFoundOk);
   }
 
@@ -653,10 +654,17 @@ export class CriRuntime implements ContainerRuntime {
     }
   }
 
-  copyArchive(): Promise<void> {
-    // Writing into a container's root from the host would follow the image's own
-    // symlinks on the host's side: not done.
-    return Promise.reject(new ScenarioError('the CRI runtime cannot copy files into a container'));
+  /**
+   * Unpack a tar into a running container's root, from the host (/proc/<pid>/root), no
+   * symlink of the image followed (see copyIntoRoot). Only at `/`, and only while it runs.
+   */
+  async copyArchive(id: string, tar: Buffer, path: string): Promise<void> {
+    const { pid } = await this.status(id);
+    if (path !== '/' || !pid)
+      throw new ScenarioError(
+        `the CRI runtime copies into a running container's root only (${id.slice(0, 12)}, ${path})`,
+      );
+    await copyIntoRoot(`/proc/${pid}/root`, tar);
   }
 
   /** The engine's node observer, which sees the host's PID namespace and so every container of containerd too. */
@@ -752,6 +760,12 @@ export async function sweepCri(paths = criPaths(), all = false): Promise<number>
       if (!all && (s.labels[LABEL.host] !== hostname() || processAlive(pid))) continue;
       await client.stopPodSandbox(s.id).catch(notFoundOk);
       await client.removePodSandbox(s.id).catch(notFoundOk);
+      const pod = s.labels['io.kubernetes.pod.name'];
+      const uid = s.labels['io.kubernetes.pod.uid'];
+      const ns = s.labels['io.kubernetes.pod.namespace'];
+      // Names and uids are DNS labels and hex: anything else is not a folder this made.
+      if ([pod, uid, ns].every((v) => v && /^[a-z0-9][a-z0-9.-]*$/.test(v)))
+        rmSync(join(paths.dir, 'pods', `${ns}_${pod}_${uid}`), { recursive: true, force: true });
       removed++;
     }
   } finally {
