@@ -29,10 +29,14 @@
 //   peak memory    the matrix command's peak RSS (VmHWM) during the stop battery
 //   probe jitter   a pod with exec, httpGet and tcpSocket probes at a 1 s period: the
 //                  gaps between one probe's consecutive results (bench/probe-jitter.yaml)
+//   pod start      from a pod run's start to its app container's Started event, image
+//                  present, on the engine and on the harness's containerd through the CRI
+//                  (bench/pod-start.yaml; scripts/bench-pod-start.mjs)
 //
 // Needs a ready machine (`harness setup`; the sample images are built on first use).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { NAIVE_CHECKS, naiveScenario } from './bench-naive.mjs';
+import { podStarts } from './bench-pod-start.mjs';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -402,6 +406,10 @@ for (let r = 0; r < runs; r++) {
 for (const [kind, values] of Object.entries(gaps))
   record(`probe-gap-${kind}`, values, 'ms', `gap between two ${kind} probe results at a 1000 ms period`);
 
+// Pod start on each runtime, interleaved run by run.
+for (const [rt, values] of Object.entries(podStarts(runs, say)))
+  record(`pod-start-${rt}`, values, 'ms', `pod run to its app container's Started event on ${rt}, image present`);
+
 // CLI start: compiled against the sources through tsx.
 const small = join(work, 'small.json');
 const one = JSON.parse(readFileSync(join(work, 'cN-0', 'report.json'), 'utf8'));
@@ -449,6 +457,7 @@ results.ratios = {
   'probe period, actual / configured (exec, http, tcp; median)': ['exec', 'http', 'tcp']
     .map((k) => (f[`probe-gap-${k}`].median / 1000).toFixed(3))
     .join(', '),
+  'pod start, engine / CRI (median)': ratio('pod-start-docker', 'pod-start-cri'),
   'probe gap, worst |actual - configured| (ms)': Math.round(
     Math.max(
       ...['exec', 'http', 'tcp'].flatMap((k) => [f[`probe-gap-${k}`].max - 1000, 1000 - f[`probe-gap-${k}`].min]),

@@ -166,7 +166,7 @@ export async function certify(ready: Prepared, req: CertifyRequest): Promise<Cer
   const report: Report = {
     ...buildReport({
       kind: 'certify',
-      engine: ready.engine.info,
+      engine: { ...ready.engine.info, ...(ready.runtime.described ? { runtime: ready.runtime.described } : {}) },
       startedAt,
       finishedAt: new Date(),
       graceSeconds: policy.graceSeconds,

@@ -23,7 +23,7 @@ export function expectedRow(
   const definition = typeof check === 'string' ? checkByName(check) : check;
   const v = variant ? variantByName(variant) : undefined;
   if (!definition || !v || !PROGRAMS.includes(program as Program)) return undefined;
-  const differs = v.onEngine?.[engine as 'docker' | 'podman'];
+  const differs = v.onEngine?.[engine as 'docker' | 'podman' | 'cri'];
   const facts = differs?.facts ?? v.facts;
   const row = definition.expected({ variant: v.name, facts, program: program as Program }, scenario);
   if (!row || !differs) return row;

@@ -9,11 +9,12 @@ import { describeLoad, runLimiter } from '../run/load.js';
 import { outputDir } from '../paths.js';
 import { configPath, loadConfig } from '../config.js';
 import { configSubjects } from '../prepare.js';
-import { buildVariants, catalogueSubjects, measureLoad, prepare } from '../prepare.js';
+import { buildVariants, catalogueSubjects, measureLoad, prepare, prepareCri } from '../prepare.js';
+import type { CriRuntime } from '../runtime/cri.js';
 import { buildReport } from '../report/build.js';
 import { parseFormats, writeReport } from '../report/write.js';
 import { renderTextMatrix } from '../report/text.js';
-import { LIMITS, parse, positiveNumber, type Options } from './args.js';
+import { LIMITS, parse, positiveNumber, runtimeOption, type Options } from './args.js';
 import { FACEOFF_SCENARIOS, faceOffRows, runScenarioPods } from '../pod/faceoff.js';
 import { inBackground } from '../run/pool.js';
 import { interruptHandlers } from './interrupt.js';
@@ -35,6 +36,8 @@ Options:
   --check NAME         only this check (repeatable); one of:
                        ${CHECKS.map((c) => c.name).join(', ')}
   --grace SECONDS      grace period for stops (default 2)
+  --runtime docker|cri what runs the containers (default docker: the engine); cri: the
+                       harness's containerd through the CRI, as in \`harness certify\`
   --concurrency N      scenarios at once (default: from the cores and the engine's start
                        latency measured at the start of the run; the report says which)
   --out DIR            output folder (default reports/latest)
@@ -57,6 +60,7 @@ export const matrixOptions = {
   program: { type: 'string' },
   check: { type: 'string', multiple: true },
   grace: { type: 'string' },
+  runtime: { type: 'string' },
   concurrency: { type: 'string' },
   out: { type: 'string' },
   format: { type: 'string' },
@@ -105,10 +109,18 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
       : Math.floor(positiveNumber('matrix', 'concurrency', values.concurrency, 1, LIMITS.concurrency));
   const outDir = resolve(values.out ?? join(outputDir(), 'latest'));
 
+  const runtimeName = runtimeOption('matrix', values.runtime);
+
   const ready = await prepare(stderrLogger);
   interruptHandlers.push(() => ready.session.interrupt());
+  let cri: CriRuntime | undefined;
   try {
-    const load = await measureLoad(ready.runtime, ready.toolbox.tag, concurrencyOption);
+    if (runtimeName === 'cri') {
+      const opened = (cri = await prepareCri(ready, stderrLogger));
+      interruptHandlers.unshift(() => opened.teardown());
+    }
+    const runtime = cri ?? ready.runtime;
+    const load = await measureLoad(runtime, ready.toolbox.tag, concurrencyOption);
     const concurrency = load.concurrency;
     const subjects = config
       ? await configSubjects(ready.session, config, stderrLogger)
@@ -126,7 +138,7 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
     const progress = progressReporter('matrix');
     const startedAt = new Date();
     const { limiter, settle } = runLimiter(load, graceSeconds);
-    const ctx = { runtime: ready.runtime, toolboxImage: ready.toolbox.tag, graceSeconds, limiter };
+    const ctx = { runtime, toolboxImage: ready.toolbox.tag, graceSeconds, limiter };
     // The reference pods run alongside the battery: they mostly wait on probes.
     const lifecycle =
       values['no-lifecycle'] || config || (shard && shard.index !== 1)
@@ -135,14 +147,14 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
     const observations = await runBattery(ctx, units, concurrency, (o, done, total) =>
       progress(done, total, `${o.subject} ${o.check}${o.scenario ? ` ${o.scenario}` : ''}: ${o.verdict}`),
     );
-    const lost = ready.runtime.lost;
+    const lost = runtime.lost;
     // With the engine gone the face-off has nothing to measure with: its rows are left out.
     const rows = lifecycle
       ? await lifecycle().then(faceOffRows, (err: unknown) => (lost ? undefined : Promise.reject(err)))
       : undefined;
     const report = buildReport({
       kind: 'matrix',
-      engine: ready.engine.info,
+      engine: { ...ready.engine.info, ...(cri ? { runtime: cri.described } : {}) },
       startedAt,
       finishedAt: new Date(),
       graceSeconds,
@@ -179,6 +191,7 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
     if (values.json) print(JSON.stringify(report, null, 2));
     return unexpected.length || error ? 1 : 0;
   } finally {
+    await cri?.teardown();
     await ready.session.teardown();
   }
 }

@@ -148,7 +148,7 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
         deleteAfterSeconds: deleteAfter,
         ...(until ? { until: { condition: until.text, met: run.untilMet === true } } : {}),
         from: spec.from,
-        notes: notesFor(spec),
+        notes: notesFor(spec, runtimeName),
       },
     };
     writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);

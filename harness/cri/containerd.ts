@@ -183,7 +183,23 @@ export async function ensureCri(
  * looks) from `save`, a `docker save` stream of it; `name` is what it must then be
  * listed as.
  */
-export async function importImage(
+export function importImage(
+  p: CriPaths,
+  name: string,
+  save: () => Promise<NodeJS.ReadableStream>,
+  log: Logger,
+): Promise<void> {
+  // One at a time (images share their base's layers, which two imports at once would
+  // both write), and a failed one tried once more.
+  const run = () => importOnce(p, name, save, log);
+  const next = imports.then(run).catch(run);
+  imports = next.catch(() => undefined);
+  return next;
+}
+
+let imports: Promise<unknown> = Promise.resolve();
+
+async function importOnce(
   p: CriPaths,
   name: string,
   save: () => Promise<NodeJS.ReadableStream>,
@@ -198,7 +214,10 @@ export async function importImage(
       all: true,
     });
     if (r.exitCode !== 0 || !(await criImages(p)).includes(name))
-      throw new SetupError(`could not import ${name} into the harness's containerd`, { detail: r.all });
+      throw new SetupError(
+        `could not import ${name} into the harness's containerd: ${(r.all ?? '').trim().split('\n').at(-1) ?? ''}`,
+        { detail: r.all },
+      );
   } finally {
     rmSync(file, { force: true });
   }

@@ -19,6 +19,8 @@ export interface EngineInfo {
   endpoint: string;
   /** Whether the engine runs cgroup v1 or v2 (zombie and pids accounting differ). */
   cgroupVersion: string;
+  /** The runtime the containers ran on when it is not the engine itself (the CRI's containerd). */
+  runtime?: string;
 }
 
 export interface Engine {

@@ -36,7 +36,7 @@ export interface Variant {
    * Where an engine runs the variant differently (its own init, say): the facts there,
    * and why. The expected row on that engine follows them and carries the reason.
    */
-  onEngine?: Partial<Record<'docker' | 'podman', { facts: VariantFacts; why: string }>>;
+  onEngine?: Partial<Record<'docker' | 'podman' | 'cri', { facts: VariantFacts; why: string }>>;
 }
 
 export const VARIANTS: readonly Variant[] = [
@@ -100,6 +100,10 @@ export const VARIANTS: readonly Variant[] = [
       podman: {
         facts: { pid1: 'podman-init', role: 'init', initSigterm: 'blocked' },
         why: "Podman's --init is catatonit, mounted as /run/podman-init, not Docker's tini (docker-init)",
+      },
+      cri: {
+        facts: { pid1: 'python3', role: 'program' },
+        why: "the CRI has no init option (a kubelet runs the image's entrypoint as PID 1): the program itself is PID 1",
       },
     },
   },

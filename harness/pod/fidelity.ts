@@ -14,12 +14,27 @@ export interface FidelityNote {
   how: string;
   /** Whether the note concerns this pod (absent: every pod). */
   applies?: (spec: PodSpecResolved) => boolean;
+  /** On the CRI (`--runtime cri`), where it differs from the engine: its level and how. */
+  cri?: { level: FidelityNote['level']; how: string };
 }
+
+/** The runtimes a pod runs on: the engine (its sandbox built of containers) or the CRI. */
+export type PodRuntime = 'docker' | 'cri';
 
 const all = (spec: PodSpecResolved): Container[] => [...spec.initContainers, ...spec.containers];
 const anyProbe = (spec: PodSpecResolved, pick: (c: Container) => boolean) => all(spec).some(pick);
 
 export const FIDELITY: readonly FidelityNote[] = [
+  {
+    behaviour: 'Pod sandbox: namespaces, hostname, DNS, pod IP',
+    follows: 'kuberuntime_sandbox.go createPodSandbox and generatePodSandboxConfig, CNI',
+    level: 'approximated',
+    how: "a sandbox container (catatonit) holds the network namespace (and the PID namespace with shareProcessNamespace) that every container joins; the pod IP is its address on an engine network created with --internal for this pod; the hostname is the sandbox container's id, and the engine's resolv.conf applies",
+    cri: {
+      level: 'reproduced',
+      how: "RunPodSandbox with the pod's metadata, hostname (the pod name), the cluster's DNS search path and options (ndots:5; no name server, so nothing resolves off the machine) and namespace options; the pause container (built from the base) holds the namespaces; the pod IP is the one the CNI gives it on the harness's own bridge; each container's log in the kubelet's <namespace>_<pod>_<uid>/<container>/<attempt>.log layout, under the harness's state folder",
+    },
+  },
   {
     behaviour: 'Probe workers, defaults, initial results, thresholds, startup gating',
     follows:
@@ -35,6 +50,10 @@ export const FIDELITY: readonly FidelityNote[] = [
     level: 'reproduced',
     how: 'each probe is tried up to 3 times while it errors; then an Unhealthy event "<Probe> probe errored and resulted in unknown state: ..." (an undeclared port name: strconv.Atoi\'s error; on Docker, the OCI runtime\'s refusal of a missing program, where the CRI gives an RPC error); the result neither counts towards a threshold nor resets one',
     applies: (s) => anyProbe(s, (c) => PROBE_KINDS.some((k) => c[k])),
+    cri: {
+      level: 'reproduced',
+      how: 'as on the engine, with the runtime\'s own error for a program the image lacks: "rpc error: code = Unknown desc = failed to exec in container: ..."',
+    },
   },
   {
     behaviour: 'httpGet / tcpSocket / gRPC probes and httpGet hooks from the node to the pod IP',
@@ -50,12 +69,20 @@ export const FIDELITY: readonly FidelityNote[] = [
           !!c.lifecycle?.postStart?.httpGet ||
           !!c.lifecycle?.preStop?.httpGet,
       ),
+    cri: {
+      level: 'reproduced',
+      how: "from the host itself, as from a node, straight to the pod IP on the harness's CNI bridge (the toolbox's net-probe run by the host's python3; gRPC through grpc-js); the requests and redirects as on the engine",
+    },
   },
   {
     behaviour: 'Exec probes and exec hooks',
     follows: 'probe/exec exec.go Probe, prober.go runProbe (ExpandContainerCommandOnlyStatic)',
     level: 'approximated',
     how: 'run through the engine exec API, $(VAR) expanded from plain env values; stdout and stderr as written, cut at 10 KiB; a command that outlives timeoutSeconds is reported as `command "..." timed out` but keeps running in the container (the engine cannot kill an exec), as with dockershim',
+    cri: {
+      level: 'reproduced',
+      how: 'ExecSync with the probe\'s timeout (the runtime ends a command that outlives it: a failure, `command "..." timed out`); $(VAR) expanded from plain env values; a program the runtime cannot start is an RPC error, thrown away',
+    },
     applies: (s) =>
       anyProbe(
         s,
@@ -87,12 +114,16 @@ export const FIDELITY: readonly FidelityNote[] = [
     follows: 'images/image_manager.go EnsureImageExists, apis/core/v1/defaults.go',
     level: 'approximated',
     how: 'the policy defaults to Always for an untagged or :latest image, else IfNotPresent; present and not Always: "already present on machine"; Never and absent: ErrImageNeverPull; else a pull through the engine ("Pulling image", "Successfully pulled image" without the size, or "Failed to pull image" and Error: ErrImagePull), not tried again until its back-off (10 s doubling) has passed: ImagePullBackOff at the syncs between, which the emulator makes half-way and at the end of the back-off (the kubelet requeues its worker about every 10 s)',
+    cri: {
+      level: 'approximated',
+      how: "as on the engine, the image's presence asked of containerd's image service: an image the engine built (or pulled) is moved into containerd's k8s.io namespace when containerd lacks it or holds another image under its name (docker save, then containerd's import)",
+    },
   },
   {
     behaviour: 'A container that cannot be started',
     follows: 'kuberuntime_container.go startContainer, kuberuntime_manager.go SyncPod',
     level: 'reproduced',
-    how: 'Warning Failed "Error: <the runtime\'s words>" (on Docker, "OCI runtime create failed: ..."), the container terminated with reason StartError and exit code 128, then restarted as any exit is, with back-off (CrashLoopBackOff); the run goes on; only a runtime that stops answering ends it',
+    how: 'Warning Failed "Error: <the runtime\'s words>" (on Docker, "OCI runtime create failed: ..."; on the CRI, "failed to create containerd task: ..."), the container terminated with reason StartError and exit code 128, then restarted as any exit is, with back-off (CrashLoopBackOff); the run goes on; only a runtime that stops answering ends it',
   },
   {
     behaviour: 'A pod with nothing left to run is killed',
@@ -111,6 +142,10 @@ export const FIDELITY: readonly FidelityNote[] = [
     follows: 'kuberuntime_container.go killContainer, executePreStopHook',
     level: 'reproduced',
     how: "in whole seconds, as the kubelet counts them: the preStop hook's run takes its whole seconds off the grace period, then the stop signal (the image's STOPSIGNAL) with what is left, at least 2 s, then SIGKILL; sleep hooks (0 s allowed) are cut short by the grace period; lifecycle.stopSignal is not applied",
+    cri: {
+      level: 'reproduced',
+      how: "as on the engine up to the stop, which is StopContainer with what is left of the grace period (at least 2 s) as its timeout: containerd sends the image's STOPSIGNAL and SIGKILL when the timeout passes; the SIGKILL event says the container was still running when the timeout ran out",
+    },
   },
   {
     behaviour: 'Probes during termination and the endpoint views',
@@ -138,6 +173,10 @@ export const FIDELITY: readonly FidelityNote[] = [
     level: 'reproduced',
     how: "grpc.health.v1.Health/Check from the node-side helper (python3-grpcio) with User-Agent kube-probe/1.33; SERVING succeeds ('service healthy'); the failures in grpc.go's words (connect timeout, health protocol not implemented, rpc timeout, 'service unhealthy (responded with \"NOT_SERVING\")')",
     applies: (s) => anyProbe(s, (c) => PROBE_KINDS.some((k) => c[k]?.grpc)),
+    cri: {
+      level: 'reproduced',
+      how: 'the same check and words, from the host through grpc-js',
+    },
   },
   {
     behaviour: 'Environment: value, fieldRef, $(VAR) in command and args, workingDir',
@@ -158,20 +197,35 @@ export const FIDELITY: readonly FidelityNote[] = [
     level: 'not possible',
     how: "accepted and ignored (listed per pod when present); the engine's default limits apply",
     applies: (s) => s.ignored.length > 0,
+    cri: {
+      level: 'not possible',
+      how: 'accepted and ignored (listed per pod when present); every container gets 512 MiB and one CPU in its container config (the CRI has no per-container pids limit)',
+    },
   },
 ];
 
-/** The notes that concern this pod, plus the fields it carried that were ignored. */
-export function notesFor(spec: PodSpecResolved): string[] {
-  const notes = FIDELITY.filter((n) => !n.applies || n.applies(spec)).map(
-    (n) => `${n.behaviour}: ${n.level}${n.level === 'reproduced' ? '' : ` (${n.how})`}`,
-  );
+/** A note's level and how on a runtime. */
+const on = (n: FidelityNote, runtime: PodRuntime) => (runtime === 'cri' && n.cri) || n;
+
+/** The notes that concern this pod on `runtime`, plus the fields it carried that were ignored. */
+export function notesFor(spec: PodSpecResolved, runtime: PodRuntime = 'docker'): string[] {
+  const notes = FIDELITY.filter((n) => !n.applies || n.applies(spec)).map((n) => {
+    const { level, how } = on(n, runtime);
+    return `${n.behaviour}: ${level}${level === 'reproduced' ? '' : ` (${how})`}`;
+  });
   if (spec.ignored.length) notes.push(`Ignored fields: ${spec.ignored.join(', ')}`);
   return notes;
 }
 
-/** The fidelity table in Markdown (docs/pod.md). */
+/** The fidelity table in Markdown (docs/pod.md): a column per runtime, the CRI's how where it differs. */
 export function fidelityMarkdown(): string {
-  const rows = FIDELITY.map((n) => `| ${n.behaviour} | ${n.level} | ${n.how} | ${n.follows} |`);
-  return ['| Kubelet behaviour | Fidelity | How | Follows |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  const rows = FIDELITY.map(
+    (n) =>
+      `| ${n.behaviour} | ${n.level} | ${on(n, 'cri').level} | ${n.how} | ${n.cri ? n.cri.how : 'as on the engine'} | ${n.follows} |`,
+  );
+  return [
+    '| Kubelet behaviour | On the engine | On the CRI | How, on the engine | How, on the CRI | Follows |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }

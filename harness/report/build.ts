@@ -76,11 +76,11 @@ export function buildReport(args: {
   const results = args.observations.map((o) => toResult(o, byName.get(o.check)));
   const checks = describeChecks(args.checks);
   const totals = countTotals(results);
-  const { kind, version, apiVersion, endpoint, cgroupVersion } = args.engine;
+  const { kind, version, apiVersion, endpoint, cgroupVersion, runtime } = args.engine;
   return {
     schemaVersion: SCHEMA_VERSION,
     kind: args.kind,
-    engine: { kind, version, apiVersion, endpoint, cgroupVersion },
+    engine: { kind, version, apiVersion, endpoint, cgroupVersion, ...(runtime ? { runtime } : {}) },
     startedAt: args.startedAt.toISOString(),
     finishedAt: args.finishedAt.toISOString(),
     graceSeconds: args.graceSeconds,

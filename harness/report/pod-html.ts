@@ -12,6 +12,8 @@ export interface PodDocument {
   events: PodEvent[];
   emulation: {
     engine: string;
+    /** What ran the pod: the engine's kind, or "cri (containerd <version>)". */
+    runtime?: string;
     backoffScale: number;
     deleteAfterSeconds: number;
     until?: { condition: string; met: boolean };
@@ -86,7 +88,11 @@ ${doc.endpoint ? `<span>endpoint: ready <b>${doc.endpoint.conditions.ready}</b>,
 <h2>Events</h2><table class="events" id="events"><thead><tr><th>at</th><th>type</th><th>reason</th><th>container</th><th>message</th></tr></thead><tbody>${events}</tbody></table>
 ${renderFaceOff(faceOff)}
 <h2>Emulation notes for this pod</h2><ul>${doc.emulation.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>
-<h2>Kubelet fidelity</h2><table id="fidelity"><thead><tr><th>kubelet behaviour</th><th>fidelity</th><th>how</th><th>follows</th></tr></thead><tbody>${FIDELITY.map((n) => `<tr><th>${h(n.behaviour)}</th><td>${h(n.level)}</td><td>${h(n.how)}</td><td>${h(n.follows)}</td></tr>`).join('\n')}</tbody></table>
+<h2>Kubelet fidelity</h2><table id="fidelity"><thead><tr><th>kubelet behaviour</th><th>fidelity</th><th>how</th><th>follows</th></tr></thead><tbody>${FIDELITY.map(
+    (n) => ({ ...n, ...(doc.emulation.runtime?.startsWith('cri') && n.cri ? n.cri : {}) }),
+  )
+    .map((n) => `<tr><th>${h(n.behaviour)}</th><td>${h(n.level)}</td><td>${h(n.how)}</td><td>${h(n.follows)}</td></tr>`)
+    .join('\n')}</tbody></table>
 </main></body></html>
 `;
 }

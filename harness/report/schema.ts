@@ -134,6 +134,12 @@ const EngineSchema = closed({
   apiVersion: Type.Optional(Type.String()),
   endpoint: Type.String(),
   cgroupVersion: Type.Optional(Type.String()),
+  runtime: Type.Optional(
+    Type.String({
+      description:
+        'The runtime the containers ran on when it is not the engine itself: "containerd 1.6.20 (CRI) at <socket>"; the engine then built the images.',
+    }),
+  ),
 });
 
 const ShardSchema = (description?: string) =>

@@ -18,6 +18,7 @@ import { imageRunConfig, saveImage, type ImageRunConfig } from '../engine/images
 import { LABEL, processAlive } from '../engine/labels.js';
 import { LOG_TAIL_LINES } from '../engine/containers.js';
 import { ScenarioError, StartCancelledError } from '../errors.js';
+import { signalOfExitCode } from '../signals.js';
 import type { ImageSpec } from '../images/build.js';
 import { silentLogger, type Logger } from '../log.js';
 import { NodeObserver } from '../observe/ps.js';
@@ -126,13 +127,20 @@ export class CriRuntime implements ContainerRuntime {
     readonly client: CriClient,
     readonly paths: CriPaths,
     private readonly log: Logger,
+    /** containerd's version, as it answered. */
+    readonly version: string,
   ) {}
+
+  get described(): string {
+    return `containerd ${this.version} (CRI) at ${this.paths.socket}`;
+  }
 
   /** The harness's containerd (see ensureCri), driven for the engine session's run. */
   static async open(engine: DockerRuntime, log: Logger = silentLogger, paths = criPaths()): Promise<CriRuntime> {
     const client = new CriClient(paths.socket);
+    let version = '';
     try {
-      await client.version();
+      version = (await client.version()).runtimeVersion;
     } catch (err) {
       client.close();
       throw new ScenarioError(
@@ -143,7 +151,7 @@ export class CriRuntime implements ContainerRuntime {
     // What runs that are gone left behind (an interrupted run's sandboxes).
     const swept = await sweepCri(paths);
     if (swept) log(`removed ${swept} pod sandbox(es) of runs that are gone from the harness's containerd`);
-    return new CriRuntime(engine, client, paths, log);
+    return new CriRuntime(engine, client, paths, log, version);
   }
 
   get runId(): string {
@@ -544,18 +552,15 @@ export class CriRuntime implements ContainerRuntime {
   async exec(id: string, cmd: string[], timeoutMs: number, options: ExecOptions = {}): Promise<ExecResult> {
     if (options.user) throw new ScenarioError('the CRI runs a command as the container runs, not as another user');
     const t0 = performance.now();
-    const call = this.client.execSync(id, cmd, options.detach ? 0 : Math.max(1, Math.ceil(timeoutMs / 1000)));
     const base = { command: cmd.join(' '), durationMs: 0, stdout: '', stderr: '' };
-    if (options.detach) {
-      call.catch(() => undefined);
-      return { ...base, timedOut: false, failed: false };
-    }
-    const max = options.maxOutputBytes ?? 1024 * 1024;
+    // detach: no output kept (the call still waits for the command's end, as the engine's does).
+    const max = options.detach ? 0 : (options.maxOutputBytes ?? 1024 * 1024);
     try {
-      const r = await call;
+      const r = await this.client.execSync(id, cmd, Math.max(1, Math.ceil(timeoutMs / 1000)));
       return {
         ...base,
         exitCode: r.exitCode,
+        signal: signalOfExitCode(r.exitCode),
         timedOut: false,
         failed: r.exitCode !== 0,
         durationMs: Math.round(performance.now() - t0),

@@ -16,8 +16,10 @@ import type { NetAnswer } from './net-prober.js';
  * removes it when the run ends.
  */
 export interface ContainerRuntime extends ContainerClient, ImageClient, NetworkClient {
-  /** Which runtime: 'docker', 'podman' (the engine's kind) or 'fake'. */
+  /** Which runtime: 'docker', 'podman' (the engine's kind), 'cri' or 'fake'. */
   readonly kind: string;
+  /** What the report says of it when it is not the engine itself ("containerd 1.6.20 (CRI) at <socket>"). */
+  readonly described?: string;
   /** The run's id: the names of the objects it creates carry it. */
   readonly runId: string;
   /** Set once the runtime stopped answering during the run: the sentence that says so. */
