@@ -1,4 +1,4 @@
-import { criPaths, criStatus, stopCri } from '../cri/containerd.js';
+import { criPaths, criStatus, releaseBridge, stopCri } from '../cri/containerd.js';
 import { sweepCri } from '../runtime/cri.js';
 import { ensureEngine } from '../engine/bringup.js';
 import { removeBuiltImages, removeRecordedRuns } from '../engine/session.js';
@@ -13,7 +13,8 @@ running). A container someone started by hand, even from a harness-built image, 
 never touched. With --images, also the images it built (base, toolbox, samples; not
 images built FROM them): the next run rebuilds them. When the harness's own
 containerd (\`harness setup --runtime cri\`) runs, removes every pod sandbox the
-harness created there, then stops it.`;
+harness created there, then stops it and removes its bridge and the rules that keep
+its pods on it.`;
 
 /** The options `harness clean` takes (its help text names each: a unit test checks). */
 export const cleanOptions = { images: { type: 'boolean' } } satisfies Options;
@@ -25,6 +26,7 @@ export async function cleanCommand(argv: string[], out: (line: string) => void):
   const images = values.images ? await removeBuiltImages(engine) : 0;
   const sandboxes = (await criStatus()).state === 'ready' ? await sweepCri(criPaths(), true) : 0;
   const cri = await stopCri(stderrLogger);
+  if (cri) await releaseBridge();
   out(
     `removed ${removed.containers} container(s), ${removed.networks} network(s)${values.images ? `, ${images} image(s)` : ''}${sandboxes ? `, ${sandboxes} pod sandbox(es)` : ''}${cri ? "; stopped the harness's containerd" : ''}`,
   );

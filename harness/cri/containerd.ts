@@ -174,8 +174,47 @@ export async function ensureCri(
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+  await isolateBridge();
   if (!(await criImages(p)).includes(sandboxImage)) await importImage(p, sandboxImage, pause.save, log);
   return { ...state, sandboxImage };
+}
+
+/**
+ * The rules that keep the harness's pods on their bridge (its CNI config makes no route
+ * out, and these make sure of it): nothing a pod sends is forwarded off the bridge, and
+ * a pod opens no connection to the host (the host's probes to the pods, and their
+ * answers, pass). Each rule is added once, first in its chain.
+ */
+export const ISOLATION_RULES: readonly (readonly string[])[] = [
+  ['FORWARD', '-i', CRI_BRIDGE, '!', '-o', CRI_BRIDGE, '-j', 'DROP'],
+  ['INPUT', '-i', CRI_BRIDGE, '-m', 'conntrack', '!', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'DROP'],
+];
+
+/**
+ * Undo what the harness's containerd set up on the host once none runs: the isolation
+ * rules and the CNI bridge.
+ */
+export async function releaseBridge(): Promise<void> {
+  for (const [chain, ...rule] of ISOLATION_RULES) {
+    // Once for each time it was added.
+    let removed = true;
+    while (removed)
+      removed = (await execa('iptables', ['-w', '-D', chain as string, ...rule], { reject: false })).exitCode === 0;
+  }
+  await execa('ip', ['link', 'delete', CRI_BRIDGE], { reject: false });
+}
+
+async function isolateBridge(): Promise<void> {
+  for (const [chain, ...rule] of ISOLATION_RULES) {
+    const present = await execa('iptables', ['-w', '-C', chain as string, ...rule], { reject: false });
+    if (present.exitCode === 0) continue;
+    const added = await execa('iptables', ['-w', '-I', chain as string, '1', ...rule], { reject: false, all: true });
+    if (added.exitCode !== 0)
+      throw new SetupError(
+        `could not keep the harness's pods on their bridge (iptables -I ${chain} ${rule.join(' ')}): ${added.all?.trim().split('\n').at(-1) ?? ''}`,
+        { detail: added.all },
+      );
+  }
 }
 
 /**

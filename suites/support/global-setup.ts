@@ -5,7 +5,7 @@ import { stderrLogger } from '../../harness/log.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildVariants, measureLoad, prepare, prepareCri } from '../../harness/prepare.js';
-import { criStatus, stopCri } from '../../harness/cri/containerd.js';
+import { criStatus, releaseBridge, stopCri } from '../../harness/cri/containerd.js';
 import { isRoot } from '../../harness/engine/bringup.js';
 import { AdaptiveBound, describeLoad, targetLatencyMs } from '../../harness/run/load.js';
 import { startSlotServer } from '../../harness/run/slots.js';
@@ -88,7 +88,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     await slots.close();
     await cri?.teardown({ wholeRun: true });
-    if (cri && criBefore.state !== 'ready') await stopCri(log);
+    if (cri && criBefore.state !== 'ready') {
+      await stopCri(log);
+      await releaseBridge();
+    }
     await ready.session.teardown();
   };
 }
