@@ -136,6 +136,7 @@ export const certifyOptions = {
 
 export async function certifyCommand(argv: string[], out: (line: string) => void): Promise<number> {
   const { values, positionals } = parse('certify', argv, certifyOptions, true);
+  const runtime = runtimeOption('certify', values.runtime);
   if (!positionals.length) throw new BadInputError('certify: give at least one IMAGE (see `harness certify --help`)');
   const images = [...new Set(positionals)].map((i) => checkImageRef(i, 'certify'));
   if (values.dockerfile !== undefined && images.length !== 1)
@@ -159,6 +160,10 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
       ? undefined
       : positiveNumber('certify', 'grace', values.grace, base.graceSeconds, LIMITS.graceSeconds);
   const policy = resolvePolicy(base, runOptionsOf(values), grace);
+  if (runtime === 'cri' && policy.run.init)
+    throw new BadInputError(
+      "certify: --init has no counterpart on the CRI (a kubelet runs the image's entrypoint as PID 1): drop it, or certify with --runtime docker",
+    );
   const concurrencyOption =
     values.concurrency === undefined
       ? undefined
@@ -167,8 +172,6 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
   const outDir = resolve(values.out ?? join(outputDir(), 'certify', ...(single ? [folderOf(single)] : [])));
   // With --json, stdout carries only the report.
   const say = values.json ? (line: string) => process.stderr.write(`${line}\n`) : out;
-
-  const runtime = runtimeOption('certify', values.runtime);
 
   const ready = await prepare(stderrLogger);
   interruptHandlers.push(() => ready.session.interrupt());

@@ -72,6 +72,7 @@ export const matrixOptions = {
 
 export async function matrixCommand(argv: string[], print: (line: string) => void): Promise<number> {
   const { values } = parse('matrix', argv, matrixOptions);
+  const runtimeName = runtimeOption('matrix', values.runtime);
   const configFile = configPath(values.config);
   const config = configFile ? loadConfig(configFile) : undefined;
   if (config && (values.variant || values.program))
@@ -108,8 +109,6 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
       ? undefined
       : Math.floor(positiveNumber('matrix', 'concurrency', values.concurrency, 1, LIMITS.concurrency));
   const outDir = resolve(values.out ?? join(outputDir(), 'latest'));
-
-  const runtimeName = runtimeOption('matrix', values.runtime);
 
   const ready = await prepare(stderrLogger);
   interruptHandlers.push(() => ready.session.interrupt());
