@@ -31,7 +31,8 @@ import { silentLogger, type Logger } from './log.js';
 import { PodRun } from './pod/kubelet.js';
 import { parsePod } from './pod/manifest.js';
 import { podStatus } from './pod/status.js';
-import { prepare, type Prepared } from './prepare.js';
+import { prepare, prepareCri, type Prepared } from './prepare.js';
+import type { CriRuntime } from './runtime/cri.js';
 import { sharedSlots } from './run/slots.js';
 
 export { runBattery, plan } from './matrix.js';
@@ -111,6 +112,14 @@ export interface CheckOptions extends Omit<RunOptions, 'readyLog'> {
 }
 
 let shared: Promise<Prepared> | undefined;
+let sharedCri: Promise<CriRuntime> | undefined;
+
+/** The shared harness's containerd through the CRI (brought up on first use, as `harness setup --runtime cri`). */
+function criOf(h: Prepared): Promise<CriRuntime> {
+  sharedCri ??= prepareCri(h, silentLogger);
+  sharedCri.catch(() => (sharedCri = undefined));
+  return sharedCri;
+}
 
 /** The harness this process shares: engine, run session, base and toolbox images (brought up on first use). */
 export function harness(log: Logger = silentLogger): Promise<Prepared> {
@@ -125,7 +134,10 @@ export function harness(log: Logger = silentLogger): Promise<Prepared> {
 /** Remove what the shared harness left on the engine (scenario containers are removed as they end). */
 export async function closeHarness(): Promise<void> {
   const current = shared;
+  const cri = sharedCri;
   shared = undefined;
+  sharedCri = undefined;
+  await (await cri?.catch(() => undefined))?.teardown();
   if (current) await (await current).session.teardown();
 }
 
@@ -215,13 +227,18 @@ export async function certifyImage(image: string | ImageUnderTest, options: Chec
 }
 
 /**
- * Run a Pod manifest (YAML text) with the kubelet's lifecycle on the local engine until
- * `deleteAfterSeconds`, and return its PodStatus and the event timeline.
+ * Run a Pod manifest (YAML text) with the kubelet's lifecycle until `deleteAfterSeconds`,
+ * and return its PodStatus and the event timeline: on the local engine, or with
+ * `runtime: 'cri'` on the harness's containerd through the CRI, as a kubelet drives it.
  */
-export async function runPod(manifest: string, options: { deleteAfterSeconds?: number; select?: string } = {}) {
+export async function runPod(
+  manifest: string,
+  options: { deleteAfterSeconds?: number; select?: string; runtime?: 'docker' | 'cri' } = {},
+) {
   const spec = parsePod(manifest, '(manifest)', options.select);
   const h = await harness();
-  const run = new PodRun(h.runtime, h.toolbox.tag, spec, {
+  const runtime = options.runtime === 'cri' ? await criOf(h) : h.runtime;
+  const run = new PodRun(runtime, h.toolbox.tag, spec, {
     deleteAfterSeconds: options.deleteAfterSeconds ?? 30,
     backoffScale: 1,
   });
