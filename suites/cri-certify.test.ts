@@ -15,14 +15,15 @@ import { imageOf } from './support/harness.js';
 const cri = !!inject('harness').criSocket;
 
 describe.skipIf(!cri).concurrent('harness certify --runtime cri', () => {
-  const certify = (variant: string) => {
+  const certify = (variant: string, image = imageOf(variant), ...options: string[]) => {
     const out = join(projectRoot(), 'reports/certify-test/cri', variant);
     return execa(
       'node',
       [
         join(projectRoot(), 'bin/harness.mjs'),
         'certify',
-        imageOf(variant),
+        image,
+        ...options,
         '--runtime',
         'cri',
         '--grace',
@@ -51,5 +52,18 @@ describe.skipIf(!cri).concurrent('harness certify --runtime cri', () => {
       /FAIL {2}graceful-stop: the stop signal was not acted on: SIGKILL was needed after the 2 s grace period/,
     );
     expect(r.stdout).toMatch(/FAIL {2}exit-code \(on-stop-signal\): still running \d+ s after SIGTERM/);
+  });
+
+  it("watches a service's port from inside its pod while it drains: serves-during-drain passes", async () => {
+    const r = await certify(
+      'needs-port',
+      inject('harness').fixtures['needs-port'],
+      '--env',
+      'PORT=8080',
+      '--ready-port',
+      '8080',
+    );
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toMatch(/pass {2}serves-during-drain: kept accepting connections on port 8080 until it exited/);
   });
 });

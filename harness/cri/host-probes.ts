@@ -8,6 +8,33 @@ import type { ExecResult, ExecStream } from '../engine/exec.js';
 const OUTPUT_MAX = 64 * 1024;
 
 /**
+ * A host command with its stdin open, as an ExecStream: lines written to it, its stdout
+ * read line by line, its last stderr line the reason it ended.
+ */
+export function streamOf(command: string, args: string[], onLine: (line: string) => void): ExecStream {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let lastErr = '';
+  createInterface({ input: child.stdout }).on('line', onLine);
+  createInterface({ input: child.stderr }).on('line', (l) => (lastErr = l.slice(0, 500)));
+  const ended = new Promise<string>((resolve) => {
+    child.on('error', (err) => resolve(err.message));
+    child.on('close', (code, signal) => resolve(lastErr || `exit ${code ?? signal ?? '?'}`));
+  });
+  child.stdin.on('error', () => undefined);
+  let open = true;
+  void ended.then(() => (open = false));
+  return {
+    writeLine: (line: string) => open && child.stdin.write(`${line}\n`),
+    ended,
+    close: (graceMs = 10_000) => {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      void ended.then(() => clearTimeout(timer));
+    },
+  };
+}
+
+/**
  * The toolbox's net-probe run on the host itself, as the kubelet probes from the node: for
  * pods whose IP the host reaches directly (the CRI's bridge). `net-probe` in a command
  * names the toolbox's script, run by the host's python3 (it needs nothing but the
@@ -20,26 +47,7 @@ export class HostProbes {
   }
 
   execStream(cmd: string[], onLine: (line: string) => void): Promise<ExecStream> {
-    const child = spawn('python3', this.argv(cmd), { stdio: ['pipe', 'pipe', 'pipe'] });
-    let lastErr = '';
-    createInterface({ input: child.stdout }).on('line', onLine);
-    createInterface({ input: child.stderr }).on('line', (l) => (lastErr = l.slice(0, 500)));
-    const ended = new Promise<string>((resolve) => {
-      child.on('error', (err) => resolve(err.message));
-      child.on('close', (code, signal) => resolve(lastErr || `exit ${code ?? signal ?? '?'}`));
-    });
-    child.stdin.on('error', () => undefined);
-    let open = true;
-    void ended.then(() => (open = false));
-    return Promise.resolve({
-      writeLine: (line: string) => open && child.stdin.write(`${line}\n`),
-      ended,
-      close: (graceMs = 10_000) => {
-        child.stdin.end();
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        void ended.then(() => clearTimeout(timer));
-      },
-    });
+    return Promise.resolve(streamOf('python3', this.argv(cmd), onLine));
   }
 
   exec(cmd: string[], timeoutMs: number): Promise<ExecResult> {

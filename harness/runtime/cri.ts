@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import {
   CriClient,
@@ -24,7 +22,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { NodeObserver } from '../observe/ps.js';
 import { grpcHealthProbe } from '../cri/grpc-health.js';
 import { copyIntoRoot } from '../cri/root-copy.js';
-import { HostProbes } from '../cri/host-probes.js';
+import { HostProbes, streamOf } from '../cri/host-probes.js';
 import { NetProber } from './net-prober.js';
 import type { DockerRuntime } from './docker.js';
 import type {
@@ -287,11 +285,20 @@ export class CriRuntime implements ContainerRuntime {
   async start(spec: ContainerSpec): Promise<string> {
     const image = await this.present(spec.image);
     const imageConfig = await this.imageConfig(spec.image);
-    const name = spec.sandbox?.container ?? spec.purpose;
+    // A helper that joins another container's network (`container:<id>`) goes into its
+    // pod sandbox, whose network namespace every container there shares.
+    const joined = spec.network?.startsWith('container:')
+      ? this.created.get(spec.network.slice('container:'.length))?.sandboxId
+      : undefined;
+    if (spec.network?.startsWith('container:') && !joined)
+      throw new ScenarioError(`${spec.purpose}: no container ${spec.network.slice(10, 22)} of this run to join`);
+    const name =
+      spec.sandbox?.container ?? (joined ? `${spec.purpose}-${randomBytes(3).toString('hex')}` : spec.purpose);
     const attempt = spec.sandbox?.attempt ?? 0;
-    const own = !spec.sandbox;
+    const own = !spec.sandbox && !joined;
     const sandboxId =
       spec.sandbox?.id ??
+      joined ??
       (
         await this.sandbox(
           {
@@ -576,41 +583,14 @@ export class CriRuntime implements ContainerRuntime {
 
   /** A long-lived command with its stdin open, through containerd's task API (`ctr task exec`). */
   execStream(id: string, cmd: string[], onLine: (line: string) => void): Promise<ExecStream> {
-    const child = spawn(
-      'ctr',
-      [
-        '--address',
-        this.paths.socket,
-        '-n',
-        'k8s.io',
-        'tasks',
-        'exec',
-        '--exec-id',
-        `harness-${randomBytes(4).toString('hex')}`,
-        id,
-        ...cmd,
-      ],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
+    const execId = `harness-${randomBytes(4).toString('hex')}`;
+    return Promise.resolve(
+      streamOf(
+        'ctr',
+        ['--address', this.paths.socket, '-n', 'k8s.io', 'tasks', 'exec', '--exec-id', execId, id, ...cmd],
+        onLine,
+      ),
     );
-    let lastErr = '';
-    createInterface({ input: child.stdout }).on('line', onLine);
-    createInterface({ input: child.stderr }).on('line', (l) => (lastErr = l.slice(0, 500)));
-    child.stdin.on('error', () => undefined);
-    let open = true;
-    const ended = new Promise<string>((resolve) => {
-      child.on('error', (err) => resolve(err.message));
-      child.on('close', (code) => resolve(lastErr || `exit ${code ?? '?'}`));
-    });
-    void ended.then(() => (open = false));
-    return Promise.resolve({
-      writeLine: (line: string) => open && child.stdin.write(`${line}\n`),
-      ended,
-      close: (graceMs = 10_000) => {
-        child.stdin.end();
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        void ended.then(() => clearTimeout(timer));
-      },
-    });
   }
 
   /** Its log's last lines, from the file the runtime writes (the kubelet's `kubectl logs`). */
