@@ -31,6 +31,7 @@ import { silentLogger, type Logger } from './log.js';
 import { PodRun } from './pod/kubelet.js';
 import { parsePod } from './pod/manifest.js';
 import { podStatus } from './pod/status.js';
+import { allOf, parseUntil } from './pod/until.js';
 import { prepare, prepareCri, type Prepared } from './prepare.js';
 import type { CriRuntime } from './runtime/cri.js';
 import { sharedSlots } from './run/slots.js';
@@ -137,8 +138,11 @@ export async function closeHarness(): Promise<void> {
   const cri = sharedCri;
   shared = undefined;
   sharedCri = undefined;
-  await (await cri?.catch(() => undefined))?.teardown();
-  if (current) await (await current).session.teardown();
+  try {
+    await (await cri?.catch(() => undefined))?.teardown();
+  } finally {
+    if (current) await (await current).session.teardown();
+  }
 }
 
 async function contextFor(grace: number): Promise<CheckContext> {
@@ -227,21 +231,30 @@ export async function certifyImage(image: string | ImageUnderTest, options: Chec
 }
 
 /**
- * Run a Pod manifest (YAML text) with the kubelet's lifecycle until `deleteAfterSeconds`,
- * and return its PodStatus and the event timeline: on the local engine, or with
+ * Run a Pod manifest (YAML text) with the kubelet's lifecycle until `deleteAfterSeconds`
+ * (or, with `until`, as soon as those conditions all hold: `harness pod run --until`'s,
+ * e.g. "app.ready"; `deleteAfterSeconds`, default 300, is then only the deadline), and
+ * return its PodStatus and the event timeline: on the local engine, or with
  * `runtime: 'cri'` on the harness's containerd through the CRI, as a kubelet drives it.
  */
 export async function runPod(
   manifest: string,
-  options: { deleteAfterSeconds?: number; select?: string; runtime?: 'docker' | 'cri' } = {},
+  options: { deleteAfterSeconds?: number; select?: string; runtime?: 'docker' | 'cri'; until?: string[] } = {},
 ) {
   const spec = parsePod(manifest, '(manifest)', options.select);
+  const until = options.until?.length ? allOf(options.until.map(parseUntil)) : undefined;
   const h = await harness();
   const runtime = options.runtime === 'cri' ? await criOf(h) : h.runtime;
   const run = new PodRun(runtime, h.toolbox.tag, spec, {
-    deleteAfterSeconds: options.deleteAfterSeconds ?? 30,
+    deleteAfterSeconds: options.deleteAfterSeconds ?? (until ? 300 : 30),
     backoffScale: 1,
+    ...(until ? { until } : {}),
   });
   await run.run();
-  return { status: podStatus(run), endpoint: run.endpoint(), events: run.timeline.events };
+  return {
+    status: podStatus(run),
+    endpoint: run.endpoint(),
+    events: run.timeline.events,
+    ...(until ? { untilMet: run.untilMet === true } : {}),
+  };
 }

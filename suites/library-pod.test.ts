@@ -23,7 +23,9 @@ spec:
 const runtimes = inject('harness').criSocket ? (['docker', 'cri'] as const) : (['docker'] as const);
 
 it.each(runtimes)('runPod on %s: the app container starts, and exits 0 on the deletion', async (runtime) => {
-  const r = await runPod(POD(inject('harness').baseImage), { deleteAfterSeconds: 4, runtime });
+  // Deleted once the app container is ready (the image may first move into containerd).
+  const r = await runPod(POD(inject('harness').baseImage), { until: ['app.ready'], runtime });
+  expect(r.untilMet).toBe(true);
   expect(r.events.filter((e) => e.reason === 'Started').map((e) => e.container)).toEqual(['app']);
   expect(r.status.containerStatuses[0]?.state).toMatchObject({ terminated: { exitCode: 0, reason: 'Completed' } });
   if (runtime === 'cri') expect((r.status.podIP ?? '').startsWith(CRI_SUBNET.replace(/0\/24$/, ''))).toBe(true);

@@ -202,7 +202,10 @@ export async function certifyCommand(argv: string[], out: (line: string) => void
     if (single && only && only.code === 2 && only.error) throw only.error;
     return exitCode;
   } finally {
-    await cri?.teardown();
-    await ready.session.teardown();
+    try {
+      await cri?.teardown();
+    } finally {
+      await ready.session.teardown();
+    }
   }
 }

@@ -190,7 +190,10 @@ export async function matrixCommand(argv: string[], print: (line: string) => voi
     if (values.json) print(JSON.stringify(report, null, 2));
     return unexpected.length || error ? 1 : 0;
   } finally {
-    await cri?.teardown();
-    await ready.session.teardown();
+    try {
+      await cri?.teardown();
+    } finally {
+      await ready.session.teardown();
+    }
   }
 }

@@ -166,8 +166,11 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
     out(`wrote ${path}, ${html}`);
     return until && !run.untilMet ? 1 : 0;
   } finally {
-    await cri?.teardown();
-    await ready.session.teardown();
+    try {
+      await cri?.teardown();
+    } finally {
+      await ready.session.teardown();
+    }
   }
 }
 

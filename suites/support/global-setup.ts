@@ -5,7 +5,7 @@ import { stderrLogger } from '../../harness/log.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildVariants, measureLoad, prepare, prepareCri } from '../../harness/prepare.js';
-import { criStatus, releaseBridge, stopCri } from '../../harness/cri/containerd.js';
+import { criStatus } from '../../harness/cri/containerd.js';
 import { isRoot } from '../../harness/engine/bringup.js';
 import { AdaptiveBound, describeLoad, targetLatencyMs } from '../../harness/run/load.js';
 import { startSlotServer } from '../../harness/run/slots.js';
@@ -40,8 +40,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = stderrLogger;
   const ready = await prepare(log);
-  // The harness's containerd, as \`harness setup --runtime cri\` brings it up; stopped at
-  // the end when this run started it.
+  // The harness's containerd, as \`harness setup --runtime cri\` brings it up. Like the
+  // engine, it keeps running afterwards (both projects' setups share it; \`harness
+  // clean\` stops it); each project removes its own run's sandboxes.
   const criBefore = await criStatus();
   // Starting one takes root; without it (and none running) the pod suite runs on the engine alone.
   const cri = criBefore.state === 'ready' || isRoot() ? await prepareCri(ready, log) : undefined;
@@ -87,11 +88,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       );
     }
     await slots.close();
-    await cri?.teardown({ wholeRun: true });
-    if (cri && criBefore.state !== 'ready') {
-      await stopCri(log);
-      await releaseBridge();
+    try {
+      await cri?.teardown({ wholeRun: true });
+    } finally {
+      await ready.session.teardown();
     }
-    await ready.session.teardown();
   };
 }
