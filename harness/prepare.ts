@@ -154,19 +154,27 @@ export async function configSubjects(session: Session, config: HarnessConfig, lo
 }
 
 /**
- * The harness's containerd as the runtime (`--runtime cri`): brought up when it does not
- * run (see ensureCri: root, Debian's containerd, its own socket and CNI bridge, the
- * pause image from the base), then driven for the session's run. Its sandboxes go with
- * `teardown()`.
+ * The harness's containerd brought up as \`harness setup --runtime cri\` does (see
+ * ensureCri: root, Debian's containerd, its own socket and CNI bridge), with the pause
+ * image built from the base and imported; changes nothing when it is ready.
  */
-export async function prepareCri(ready: Prepared, log: Logger): Promise<import('./runtime/cri.js').CriRuntime> {
-  const [{ ensureCri }, { CriRuntime }, { saveImage }, { pauseSpec }] = await Promise.all([
+export async function bringUpCri(ready: Prepared, log: Logger) {
+  const [{ ensureCri }, { saveImage }, { pauseSpec }] = await Promise.all([
     import('./cri/containerd.js'),
-    import('./runtime/cri.js'),
     import('./engine/images.js'),
     import('./images/catalogue.js'),
   ]);
   const pause = await ready.runtime.build(pauseSpec(ready.base.tag), log);
-  await ensureCri(log, { ref: pause, save: () => saveImage(ready.session, pause) });
+  return ensureCri(log, { ref: pause, save: () => saveImage(ready.session, pause) });
+}
+
+/**
+ * The harness's containerd as the runtime (\`--runtime cri\`): brought up when it does not
+ * run (bringUpCri), then driven for the session's run. Its sandboxes go with
+ * \`teardown()\`.
+ */
+export async function prepareCri(ready: Prepared, log: Logger): Promise<import('./runtime/cri.js').CriRuntime> {
+  await bringUpCri(ready, log);
+  const { CriRuntime } = await import('./runtime/cri.js');
   return CriRuntime.open(DockerRuntime.over(ready.session), log);
 }

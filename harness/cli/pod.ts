@@ -143,7 +143,7 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
       events: run.timeline.events,
       emulation: {
         engine: ready.engine.info.kind,
-        runtime: runtimeName === 'cri' ? `cri (containerd ${await criVersion(cri)})` : ready.engine.info.kind,
+        runtime: cri ? `cri (containerd ${cri.version})` : ready.engine.info.kind,
         backoffScale,
         deleteAfterSeconds: deleteAfter,
         ...(until ? { until: { condition: until.text, met: run.untilMet === true } } : {}),
@@ -172,8 +172,4 @@ export async function podCommand(argv: string[], out: (line: string) => void): P
       await ready.session.teardown();
     }
   }
-}
-
-async function criVersion(cri: CriRuntime | undefined): Promise<string> {
-  return (await cri?.client.version())?.runtimeVersion ?? '?';
 }

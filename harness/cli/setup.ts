@@ -1,9 +1,7 @@
 import { BadInputError } from '../errors.js';
 import { stderrLogger } from '../log.js';
-import { CRI_BRIDGE, CRI_SUBNET, ensureCri } from '../cri/containerd.js';
-import { saveImage } from '../engine/images.js';
-import { pauseSpec } from '../images/catalogue.js';
-import { prepare } from '../prepare.js';
+import { CRI_BRIDGE, CRI_SUBNET } from '../cri/containerd.js';
+import { bringUpCri, prepare } from '../prepare.js';
 import { parse, type Options } from './args.js';
 import { interruptHandlers } from './interrupt.js';
 
@@ -43,8 +41,7 @@ export async function setupCommand(argv: string[], out: (line: string) => void):
   let cri = '';
   try {
     if (values.runtime === 'cri') {
-      const pause = await ready.runtime.build(pauseSpec(ready.base.tag), stderrLogger);
-      const state = await ensureCri(stderrLogger, { ref: pause, save: () => saveImage(ready.session, pause) });
+      const state = await bringUpCri(ready, stderrLogger);
       cri = `; cri: containerd ${state.version} at ${state.socket} (sandbox image ${state.sandboxImage})`;
     }
   } finally {

@@ -628,7 +628,7 @@ export class CriRuntime implements ContainerRuntime {
           ? [{ action: 'die', timeNano: status.finishedAt, attributes: { exitCode: String(status.exitCode) } }]
           : []),
       ]
-        .filter((e) => e.timeNano >= (sinceWallMs - 1000) * 1e6)
+        .filter((e) => e.timeNano >= sinceWallMs * 1e6)
         .sort((a, b) => a.timeNano - b.timeNano);
       if (until(events)) return events;
       if (Date.now() > deadline)
